@@ -1,0 +1,50 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "quarry/dialect/sqlite/driver.hpp"
+#include "quarry/engine/interfaces.hpp"
+#include "quarry/engine/registry.hpp"
+
+namespace quarry::sqlite {
+
+// sqlite:// and sqlite:///:memory: are one in-memory database;
+// sqlite:///relative.db and sqlite:////absolute/path.db are files.
+inline std::string database_path(const URL& url) {
+  if (url.host || url.port || url.username)
+    throw ArgumentError("quarry: a SQLite URL has no host, port or user: write sqlite:///relative.db or "
+                        "sqlite:////absolute/path.db");
+  return url.database.value_or(":memory:");
+}
+
+class dialect final : public quarry::dialect {
+ public:
+  std::string_view name() const override { return "sqlite"; }
+  quarry::paramstyle paramstyle() const override { return quarry::paramstyle::qmark; }
+
+  std::unique_ptr<dbapi_connection> connect(const URL& url, const engine_options& options) const override {
+    return std::make_unique<connection>(database_path(url), options, single_connection(url));
+  }
+
+  // Each connection to :memory: is a new, empty database, so the engine shares
+  // one connection among all checkouts (SQLAlchemy's StaticPool).
+  bool single_connection(const URL& url) const override { return database_path(url) == ":memory:"; }
+
+  std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const override {
+    if (level && *level != isolation_level::serializable)
+      throw ArgumentError("quarry: SQLite supports the isolation levels SERIALIZABLE and AUTOCOMMIT, not " +
+                          std::string(to_string(*level)));
+    switch (options.sqlite_begin) {
+      case sqlite_begin_mode::immediate: return "BEGIN IMMEDIATE";
+      case sqlite_begin_mode::exclusive: return "BEGIN EXCLUSIVE";
+      case sqlite_begin_mode::deferred: break;
+    }
+    return "BEGIN";
+  }
+};
+
+inline const bool dialect_registered = register_dialect<dialect>({"sqlite", "sqlite+sqlite3"});
+
+}  // namespace quarry::sqlite

@@ -1,0 +1,259 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quarry/engine/detail/render_params.hpp"
+#include "quarry/engine/interfaces.hpp"
+#include "quarry/errors.hpp"
+
+// The sqlite3 C API behind Quarry's DBAPI contract.
+namespace quarry::sqlite {
+
+// Maps a result code onto PEP 249's exceptions the way Python's sqlite3 module does.
+[[noreturn]] inline void throw_error(int code, std::string message, std::string_view sql,
+                                     std::span<const value_ref> params = {}) {
+  error_context context{std::string(sql), params.empty() ? std::string() : detail::render_params(params), code, {}, false};
+  switch (code & 0xff) {
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH: throw IntegrityError(message, std::move(context));
+    case SQLITE_TOOBIG: throw DataError(message, std::move(context));
+    case SQLITE_RANGE:
+    case SQLITE_MISUSE: throw ProgrammingError(message, std::move(context));
+    case SQLITE_INTERNAL:
+    case SQLITE_NOTFOUND: throw InternalError(message, std::move(context));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: throw DatabaseError(message, std::move(context));
+    default: throw OperationalError(message, std::move(context));
+  }
+}
+
+class statement final : public dbapi_statement {
+ public:
+  statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql) : db_(db), stmt_(stmt), sql_(std::move(sql)) {
+    columns_ = static_cast<std::size_t>(sqlite3_column_count(stmt_));
+    parameter_count_ = static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt_));
+  }
+  ~statement() override { sqlite3_finalize(stmt_); }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  std::string_view sql() const override { return sql_; }
+
+  void execute(std::span<const value_ref> parameters) override {
+    close_cursor();
+    bind_all(parameters);
+    needs_reset_ = true;
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+      pending_row_ = true;
+      rowcount_ = -1;
+    } else if (rc == SQLITE_DONE) {
+      rowcount_ = columns_ == 0 ? sqlite3_changes64(db_) : -1;
+    } else {
+      fail(rc, parameters);
+    }
+    lastrowid_ = sqlite3_last_insert_rowid(db_);
+  }
+
+  std::int64_t execute_many(parameter_batch& batch) override {
+    close_cursor();
+    std::int64_t total = 0;
+    for (std::size_t i = 0, n = batch.size(); i < n; ++i) {
+      auto parameters = batch.parameters(i);
+      bind_all(parameters);
+      int rc;
+      while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
+      }
+      if (rc != SQLITE_DONE) fail(rc, parameters);
+      total += sqlite3_changes64(db_);
+      sqlite3_reset(stmt_);
+    }
+    lastrowid_ = sqlite3_last_insert_rowid(db_);
+    rowcount_ = total;
+    return total;
+  }
+
+  bool next() override {
+    if (pending_row_) {
+      pending_row_ = false;
+      on_row_ = true;
+      return true;
+    }
+    if (!on_row_) return false;
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    on_row_ = false;
+    if (rc != SQLITE_DONE) fail(rc, {});
+    return false;
+  }
+
+  std::size_t column_count() const override { return columns_; }
+  std::string_view column_name(std::size_t index) const override {
+    const char* name = sqlite3_column_name(stmt_, static_cast<int>(index));
+    return name ? name : "";
+  }
+
+  value_ref column(std::size_t index) override {
+    int i = static_cast<int>(index);
+    switch (sqlite3_column_type(stmt_, i)) {
+      case SQLITE_INTEGER: return value_ref::integer(sqlite3_column_int64(stmt_, i));
+      case SQLITE_FLOAT: return value_ref::real(sqlite3_column_double(stmt_, i));
+      case SQLITE_TEXT: {
+        auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+        return value_ref::text({text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))});
+      }
+      case SQLITE_BLOB: {
+        auto data = static_cast<const std::byte*>(sqlite3_column_blob(stmt_, i));
+        return value_ref::bytes({data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))});
+      }
+      default: return {};
+    }
+  }
+
+  std::int64_t rowcount() const override { return rowcount_; }
+  std::optional<std::int64_t> lastrowid() const override { return lastrowid_; }
+
+  void close_cursor() noexcept override {
+    if (needs_reset_) sqlite3_reset(stmt_);
+    pending_row_ = on_row_ = needs_reset_ = false;
+  }
+
+ private:
+  void bind_all(std::span<const value_ref> parameters) {
+    if (parameters.size() != parameter_count_)
+      throw ProgrammingError("Incorrect number of bindings supplied: the statement uses " +
+                                 std::to_string(parameter_count_) + ", and " + std::to_string(parameters.size()) +
+                                 " were supplied",
+                             {sql_, detail::render_params(parameters), SQLITE_RANGE, {}, false});
+    for (std::size_t i = 0; i < parameters.size(); ++i) bind(static_cast<int>(i + 1), parameters[i], parameters);
+  }
+
+  void bind(int index, value_ref v, std::span<const value_ref> all) {
+    int rc = SQLITE_OK;
+    switch (v.kind()) {
+      case value_kind::null: rc = sqlite3_bind_null(stmt_, index); break;
+      case value_kind::boolean:
+      case value_kind::integer: rc = sqlite3_bind_int64(stmt_, index, v.as_int64()); break;
+      case value_kind::real:
+        // SQLite silently stores NaN as NULL; refuse it rather than lose the value.
+        if (std::isnan(v.as_double()))
+          throw DataError("quarry: SQLite cannot store NaN (it would become NULL); store NULL or text explicitly",
+                          {sql_, detail::render_params(all), 0, {}, false});
+        rc = sqlite3_bind_double(stmt_, index, v.as_double());
+        break;
+      case value_kind::text:
+      case value_kind::decimal: {
+        auto text = v.as_text();
+        // An explicit length keeps embedded NUL bytes; "" keeps empty text from binding as NULL.
+        rc = sqlite3_bind_text64(stmt_, index, text.empty() ? "" : text.data(), text.size(), SQLITE_STATIC,
+                                 SQLITE_UTF8);
+        break;
+      }
+      case value_kind::blob: {
+        auto bytes = v.as_blob();
+        rc = bytes.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
+                           : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+        break;
+      }
+    }
+    if (rc != SQLITE_OK) throw_error(rc, sqlite3_errstr(rc), sql_, all);
+  }
+
+  [[noreturn]] void fail(int rc, std::span<const value_ref> parameters) {
+    int extended = sqlite3_extended_errcode(db_);
+    std::string message = sqlite3_errmsg(db_);
+    sqlite3_reset(stmt_);
+    pending_row_ = on_row_ = false;
+    throw_error(extended ? extended : rc, std::move(message), sql_, parameters);
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  std::string sql_;
+  std::size_t columns_ = 0;
+  std::size_t parameter_count_ = 0;
+  bool pending_row_ = false;  // execute() stepped onto a row that next() has not handed out
+  bool on_row_ = false;
+  bool needs_reset_ = false;  // stepped since the last reset: must reset before binding again
+  std::int64_t rowcount_ = -1;
+  std::int64_t lastrowid_ = 0;
+};
+
+class connection final : public dbapi_connection {
+ public:
+  connection(const std::string& path, const engine_options& options, bool shared) {
+    // A connection is used by one thread at a time, except the one in-memory
+    // connection that every checkout shares: only that one needs SQLite's mutex.
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
+                (shared ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX);
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw_error(rc, "unable to open database file '" + path + "': " + message, {});
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, static_cast<int>(options.sqlite_busy_timeout.count()));
+    if (options.sqlite_foreign_keys) execute_simple("PRAGMA foreign_keys = ON");
+    if (options.sqlite_wal) execute_simple("PRAGMA journal_mode = WAL");
+    if (options.sqlite_synchronous) {
+      const std::string& mode = *options.sqlite_synchronous;
+      if (mode != "OFF" && mode != "NORMAL" && mode != "FULL" && mode != "EXTRA")
+        throw ArgumentError("quarry: sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not '" + mode + "'");
+      execute_simple("PRAGMA synchronous = " + mode);
+    }
+  }
+  ~connection() override { sqlite3_close_v2(db_); }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  std::unique_ptr<dbapi_statement> prepare(std::string_view sql) override {
+    sqlite3_stmt* stmt = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                &tail);
+    if (rc != SQLITE_OK) throw_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_), sql);
+    if (!stmt) throw ProgrammingError("the statement is empty", {std::string(sql), {}, SQLITE_MISUSE, {}, false});
+    auto prepared = std::make_unique<statement>(db_, stmt, std::string(sql));
+    // sqlite3_prepare compiles only the first statement: refuse the rest rather than drop it.
+    for (const char* end = sql.data() + sql.size(); tail && tail < end; ++tail) {
+      if (*tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r' && *tail != ';')
+        throw ProgrammingError("You can only execute one statement at a time",
+                               {std::string(sql), {}, SQLITE_MISUSE, {}, false});
+    }
+    return prepared;
+  }
+
+  void execute_simple(std::string_view sql) override {
+    char* error = nullptr;
+    std::string text(sql);
+    int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+      std::string message = error ? error : sqlite3_errstr(rc);
+      sqlite3_free(error);
+      throw_error(sqlite3_extended_errcode(db_), std::move(message), sql);
+    }
+  }
+
+  bool ping() noexcept override { return sqlite3_exec(db_, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK; }
+  bool is_usable() const noexcept override { return db_ != nullptr; }
+  bool in_transaction() const noexcept override { return sqlite3_get_autocommit(db_) == 0; }
+  std::size_t max_parameters() const noexcept override {
+    return static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1));
+  }
+  std::string server_version() const override { return sqlite3_libversion(); }
+  void* native_handle() noexcept override { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace quarry::sqlite

@@ -1,0 +1,467 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "quarry/engine/detail/batch.hpp"
+#include "quarry/engine/detail/engine_state.hpp"
+#include "quarry/engine/detail/render_params.hpp"
+#include "quarry/engine/params.hpp"
+#include "quarry/engine/result.hpp"
+#include "quarry/engine/text.hpp"
+#include "quarry/errors.hpp"
+
+namespace quarry {
+
+class Connection;
+
+// A transaction or savepoint, rolled back when it goes out of scope uncommitted.
+class Transaction {
+ public:
+  Transaction(Transaction&& other) noexcept
+      : connection_(std::exchange(other.connection_, nullptr)), generation_(other.generation_),
+        savepoint_(other.savepoint_) {}
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+
+  void commit();
+  void rollback();
+  // False once committed, rolled back, or ended by an enclosing transaction.
+  bool is_active() const noexcept;
+  bool is_nested() const noexcept { return savepoint_ != 0; }
+
+ private:
+  friend class Connection;
+  Transaction(Connection* connection, std::uint64_t generation, std::uint64_t savepoint)
+      : connection_(connection), generation_(generation), savepoint_(savepoint) {}
+
+  Connection* connection_;
+  std::uint64_t generation_;  // which root transaction of the connection this belongs to
+  std::uint64_t savepoint_;   // 0 for the root transaction
+};
+
+// Per-connection settings, as SQLAlchemy's Connection.execution_options().
+struct connection_options {
+  std::optional<quarry::isolation_level> isolation_level;
+  // PostgreSQL: fetch rows one at a time instead of the whole result at once.
+  std::optional<bool> stream_results;
+};
+
+// One connection checked out of the Engine's pool. Not thread-safe: use one per
+// thread. Statements run inside a transaction that begins on first use
+// ("commit as you go": call commit()), or inside begin()'s RAII transaction.
+// Closing (or destroying) the Connection rolls back what is uncommitted and
+// returns the driver connection to the pool.
+class Connection {
+ public:
+  explicit Connection(std::shared_ptr<detail::engine_state> engine) : engine_(std::move(engine)) {
+    lease_ = std::make_shared<detail::connection_lease>(engine_);
+    begin_sql_ = engine_->options.isolation_level == isolation_level::autocommit
+                     ? std::string()
+                     : engine_->sql_dialect->begin_statement(engine_->options.isolation_level, engine_->options);
+  }
+  Connection(Connection&&) noexcept = default;
+  Connection& operator=(Connection&& other) noexcept {
+    if (this != &other) {
+      close();
+      engine_ = std::move(other.engine_);
+      lease_ = std::move(other.lease_);
+      begin_sql_ = std::move(other.begin_sql_);
+      isolation_ = other.isolation_;
+      in_transaction_ = other.in_transaction_;
+      transaction_sent_ = other.transaction_sent_;
+      generation_ = other.generation_;
+      savepoints_ = std::move(other.savepoints_);
+      next_savepoint_ = other.next_savepoint_;
+      invalidated_ = other.invalidated_;
+      closed_ = other.closed_;
+    }
+    return *this;
+  }
+  ~Connection() { close(); }
+
+  // Runs a text() statement with named or positional parameters.
+  Result execute(const text_clause& statement, const params& parameters = {}) {
+    const auto& names = statement.parameter_names();
+    std::array<value_ref, 16> small;
+    std::vector<value_ref> large;
+    std::span<value_ref> refs(small.data(), names.size());
+    if (names.size() > small.size()) {
+      large.resize(names.size());
+      refs = large;
+    }
+    resolve(statement, parameters, refs);
+    return run(statement.sql(dialect().paramstyle()), refs);
+  }
+
+  // Runs SQL in the dialect's own syntax, unparsed: `?` or `$1` placeholders, PRAGMA, SET, ...
+  Result exec_driver_sql(std::string_view sql, std::initializer_list<param> parameters = {}) {
+    return exec_driver_sql(sql, std::span<const param>(parameters.begin(), parameters.size()));
+  }
+  Result exec_driver_sql(std::string_view sql, std::span<const param> parameters) {
+    std::vector<value_ref> refs;
+    refs.reserve(parameters.size());
+    for (auto& p : parameters) refs.push_back(p.ref());
+    return run(sql, refs);
+  }
+
+  // Runs one prepared statement once per element of `rows`: tuples, aggregates,
+  // vectors of values (positional), or maps from name to value (named).
+  template <std::ranges::input_range Rows>
+  Result executemany(const text_clause& statement, const Rows& rows) {
+    detail::range_batch batch(rows, statement.parameter_names());
+    return run_many(statement.sql(dialect().paramstyle()), batch);
+  }
+
+  // Opens the transaction explicitly; an error if one is already open.
+  Transaction begin() {
+    check_open();
+    if (in_transaction_)
+      throw InvalidRequestError("quarry: a transaction is already begun on this connection; commit() or "
+                                "rollback() it first, or use begin_nested() for a savepoint");
+    begin_transaction(false);
+    return Transaction(this, generation_, 0);
+  }
+
+  // A SAVEPOINT inside the current transaction (which begins if needed).
+  Transaction begin_nested() {
+    check_usable();
+    if (!in_transaction_) begin_transaction(true);
+    std::uint64_t id = ++next_savepoint_;
+    simple("SAVEPOINT " + savepoint_name(id));
+    savepoints_.push_back(id);
+    return Transaction(this, generation_, id);
+  }
+
+  void commit() {
+    check_open();
+    if (!in_transaction_) return;
+    if (invalidated_) throw pending_rollback();
+    if (transaction_sent_) simple("COMMIT");
+    end_transaction();
+  }
+
+  void rollback() {
+    check_open();
+    if (!in_transaction_) return;
+    if (invalidated_) {
+      // The connection died: nothing can be rolled back on it, and nothing of
+      // the transaction was committed. Hand it back so the pool discards it.
+      end_transaction();
+      lease_.reset();
+      invalidated_ = false;
+      return;
+    }
+    if (transaction_sent_) {
+      try {
+        simple("ROLLBACK");
+      } catch (const DBAPIError&) {
+        end_transaction();
+        throw;
+      }
+    }
+    end_transaction();
+  }
+
+  bool in_transaction() const noexcept { return in_transaction_; }
+  bool in_nested_transaction() const noexcept { return !savepoints_.empty(); }
+
+  // Applies per-connection settings; isolation changes need no open transaction.
+  Connection& execution_options(const connection_options& options) {
+    if (options.isolation_level) set_isolation_level(*options.isolation_level);
+    if (options.stream_results) driver().set_stream_results(*options.stream_results);
+    return *this;
+  }
+
+  void set_isolation_level(quarry::isolation_level level) {
+    check_open();
+    if (in_transaction_)
+      throw InvalidRequestError("quarry: the isolation level cannot change inside a transaction; commit() or "
+                                "rollback() first");
+    begin_sql_ = level == isolation_level::autocommit ? std::string()
+                                                      : engine_->sql_dialect->begin_statement(level, engine_->options);
+    isolation_ = level;
+  }
+  // The level set on this connection or its engine; empty means the driver's default.
+  std::optional<quarry::isolation_level> isolation_level() const noexcept {
+    return isolation_ ? isolation_ : engine_->options.isolation_level;
+  }
+
+  void close() noexcept {
+    if (closed_ || !engine_) return;
+    if (in_transaction_ && !invalidated_ && lease_) {
+      try {
+        rollback();
+      } catch (...) {
+        // The pool resets (or discards) the connection on return.
+      }
+    }
+    savepoints_.clear();
+    in_transaction_ = false;
+    lease_.reset();
+    closed_ = true;
+  }
+  bool closed() const noexcept { return closed_; }
+
+  // True after the driver connection died; see rollback().
+  bool invalidated() const noexcept { return invalidated_; }
+  // Marks the driver connection as unusable: the pool closes it on return.
+  void invalidate() {
+    check_open();
+    if (lease_) lease_->pooled->invalidated = true;
+    invalidated_ = in_transaction_;
+    if (!in_transaction_) lease_.reset();
+  }
+
+  // The driver connection (sqlite3*, PGconn* through native_handle()).
+  dbapi_connection& driver() {
+    check_usable();
+    return *lease_->pooled->dbapi;
+  }
+  const quarry::dialect& dialect() const noexcept { return *engine_->sql_dialect; }
+  const URL& url() const noexcept { return engine_->url; }
+  std::size_t cached_statements() const noexcept { return lease_ ? lease_->pooled->statements.size() : 0; }
+
+ private:
+  friend class Transaction;
+
+  static std::string savepoint_name(std::uint64_t id) { return "sa_savepoint_" + std::to_string(id); }
+
+  PendingRollbackError pending_rollback() const {
+    return PendingRollbackError(
+        "quarry: the connection was invalidated inside a transaction; call rollback() before using it again");
+  }
+
+  void check_open() const {
+    if (closed_ || !engine_) throw ResourceClosedError("quarry: this Connection is closed");
+  }
+
+  // Makes sure a live driver connection is leased, replacing one that died
+  // outside a transaction; inside one, only rollback() may go on.
+  void check_usable() {
+    check_open();
+    if (invalidated_) throw pending_rollback();
+    if (!lease_) lease_ = std::make_shared<detail::connection_lease>(engine_);
+  }
+
+  void resolve(const text_clause& statement, const params& parameters, std::span<value_ref> out) const {
+    const auto& names = statement.parameter_names();
+    if (!parameters.positional().empty() || parameters.named().empty()) {
+      if (parameters.positional().size() != names.size())
+        throw ArgumentError("quarry: the statement has " + std::to_string(names.size()) + " parameters but " +
+                            std::to_string(parameters.positional().size()) + " values were given");
+      for (std::size_t i = 0; i < names.size(); ++i) out[i] = parameters.positional()[i].ref();
+      return;
+    }
+    auto named = parameters.named();
+    auto missing = [&](const std::string& name) {
+      return ArgumentError("quarry: a value is required for bind parameter '" + name + "'");
+    };
+    if (named.size() * names.size() <= 1024) {
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        std::size_t k = 0;
+        while (k < named.size() && named[k].name != names[i]) ++k;
+        if (k == named.size()) throw missing(names[i]);
+        out[i] = named[k].value.ref();
+      }
+      return;
+    }
+    std::unordered_map<std::string_view, value_ref> by_name;
+    for (auto& p : named) by_name.emplace(p.name, p.value.ref());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      auto it = by_name.find(names[i]);
+      if (it == by_name.end()) throw missing(names[i]);
+      out[i] = it->second;
+    }
+  }
+
+  // The cached statement for this SQL, or a one-off one while the cached one is still being read.
+  struct prepared {
+    dbapi_statement* statement;
+    std::unique_ptr<dbapi_statement> owned;
+    detail::statement_cache::entry* entry;
+  };
+  prepared prepare(std::string_view sql) {
+    auto& pooled = *lease_->pooled;
+    auto* entry = pooled.statements.find(sql);
+    if (entry && !entry->in_use) {
+      entry->in_use = true;
+      return {entry->statement.get(), nullptr, entry};
+    }
+    std::unique_ptr<dbapi_statement> fresh;
+    try {
+      fresh = pooled.dbapi->prepare(sql);
+    } catch (const DBAPIError& e) {
+      note_failure(e);
+      throw;
+    }
+    if (!entry) {
+      if (auto* cached = pooled.statements.insert(sql, fresh)) {
+        cached->in_use = true;
+        return {cached->statement.get(), nullptr, cached};
+      }
+    }
+    auto* raw = fresh.get();
+    return {raw, std::move(fresh), nullptr};
+  }
+
+  Result run(std::string_view sql, std::span<const value_ref> refs) {
+    check_usable();
+    if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
+    auto statement = prepare(sql);
+    auto& events = *engine_->events;
+    execute_event event{sql, refs, 1};
+    events.before_execute.dispatch(event);
+    bool timed = !events.after_execute.empty();
+    auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    try {
+      statement.statement->execute(refs);
+    } catch (const DBAPIError& e) {
+      if (statement.entry) statement.entry->in_use = false;
+      note_failure(e);
+      throw;
+    }
+    Result result(lease_, statement.statement, std::move(statement.owned), statement.entry);
+    if (timed) {
+      event.elapsed = std::chrono::steady_clock::now() - started;
+      event.rowcount = result.rowcount();
+      events.after_execute.dispatch(event);
+    }
+    return result;
+  }
+
+  Result run_many(std::string_view sql, parameter_batch& batch) {
+    check_usable();
+    if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
+    auto statement = prepare(sql);
+    auto& events = *engine_->events;
+    execute_event event{sql, batch.size() ? batch.parameters(0) : std::span<const value_ref>{}, batch.size()};
+    events.before_execute.dispatch(event);
+    auto started = std::chrono::steady_clock::now();
+    try {
+      statement.statement->execute_many(batch);
+    } catch (const DBAPIError& e) {
+      if (statement.entry) statement.entry->in_use = false;
+      note_failure(e);
+      throw;
+    }
+    Result result(lease_, statement.statement, std::move(statement.owned), statement.entry);
+    if (!events.after_execute.empty()) {
+      event.parameters = {};
+      event.elapsed = std::chrono::steady_clock::now() - started;
+      event.rowcount = result.rowcount();
+      events.after_execute.dispatch(event);
+    }
+    return result;
+  }
+
+  // A dead driver connection is invalidated: inside a transaction the
+  // Connection then refuses work until rollback(); outside one the next
+  // statement leases a fresh connection.
+  void note_failure(const DBAPIError& e) {
+    if (!e.connection_invalidated() && lease_->pooled->dbapi->is_usable()) return;
+    lease_->pooled->invalidated = true;
+    if (in_transaction_) invalidated_ = true;
+    else lease_.reset();
+  }
+
+  void simple(const std::string& sql) {
+    if (engine_->options.echo) engine_->log(sql);
+    try {
+      lease_->pooled->dbapi->execute_simple(sql);
+    } catch (const DBAPIError& e) {
+      note_failure(e);
+      throw;
+    }
+  }
+
+  void begin_transaction(bool implicit) {
+    if (!begin_sql_.empty()) {
+      if (engine_->options.echo) engine_->log(implicit ? begin_sql_ + " (implicit)" : begin_sql_);
+      try {
+        lease_->pooled->dbapi->execute_simple(begin_sql_);
+      } catch (const DBAPIError& e) {
+        note_failure(e);
+        throw;
+      }
+    }
+    transaction_sent_ = !begin_sql_.empty();
+    in_transaction_ = true;
+    ++generation_;
+  }
+
+  void end_transaction() noexcept {
+    in_transaction_ = false;
+    transaction_sent_ = false;
+    savepoints_.clear();
+  }
+
+  bool savepoint_active(std::uint64_t id) const noexcept {
+    for (auto s : savepoints_)
+      if (s == id) return true;
+    return false;
+  }
+
+  void end_savepoint(std::uint64_t id, bool commit) {
+    check_usable();
+    if (commit) simple("RELEASE SAVEPOINT " + savepoint_name(id));
+    else simple("ROLLBACK TO SAVEPOINT " + savepoint_name(id));
+    while (!savepoints_.empty()) {
+      auto last = savepoints_.back();
+      savepoints_.pop_back();
+      if (last == id) break;
+    }
+  }
+
+  std::shared_ptr<detail::engine_state> engine_;
+  std::shared_ptr<detail::connection_lease> lease_;
+  std::string begin_sql_;  // empty in AUTOCOMMIT
+  std::optional<quarry::isolation_level> isolation_;
+  bool in_transaction_ = false;
+  bool transaction_sent_ = false;  // BEGIN went to the server (not in AUTOCOMMIT)
+  std::uint64_t generation_ = 0;
+  std::vector<std::uint64_t> savepoints_;
+  std::uint64_t next_savepoint_ = 0;
+  bool invalidated_ = false;
+  bool closed_ = false;
+};
+
+inline bool Transaction::is_active() const noexcept {
+  if (!connection_ || connection_->closed_ || !connection_->in_transaction_ ||
+      connection_->generation_ != generation_)
+    return false;
+  return savepoint_ == 0 || connection_->savepoint_active(savepoint_);
+}
+
+inline void Transaction::commit() {
+  if (!is_active()) throw InvalidRequestError("quarry: this transaction is inactive; it was already committed or rolled back");
+  if (savepoint_ == 0) connection_->commit();
+  else connection_->end_savepoint(savepoint_, true);
+}
+
+inline void Transaction::rollback() {
+  if (!is_active()) return;
+  if (savepoint_ == 0) connection_->rollback();
+  else if (connection_->invalidated_) connection_->rollback();
+  else connection_->end_savepoint(savepoint_, false);
+}
+
+inline Transaction::~Transaction() {
+  try {
+    rollback();
+  } catch (...) {
+    // A destructor cannot report; a failed ROLLBACK leaves the pool to reset the connection.
+  }
+}
+
+}  // namespace quarry

@@ -1,0 +1,102 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "quarry/engine/options.hpp"
+#include "quarry/engine/url.hpp"
+#include "quarry/types/value.hpp"
+
+// The contract between the engine and a database driver (PEP 249's role).
+// A dialect plugs in by implementing `dialect`, `dbapi_connection` and
+// `dbapi_statement` and registering itself (see registry.hpp); the SQLite and
+// PostgreSQL dialects are written against nothing else. Drivers report failures
+// by throwing the DBAPIError family with the SQL and the rendered parameters.
+namespace quarry {
+
+// How a dialect writes bound parameters: `?` (SQLite) or `$1` (PostgreSQL).
+enum class paramstyle : unsigned char { qmark, numeric_dollar };
+
+// Parameter sets for executemany(), produced one at a time so nothing is copied.
+class parameter_batch {
+ public:
+  virtual ~parameter_batch() = default;
+  virtual std::size_t size() const = 0;
+  // The values of set `index`; valid until the next call.
+  virtual std::span<const value_ref> parameters(std::size_t index) = 0;
+};
+
+// One prepared statement on one connection, and the cursor over its last execution.
+class dbapi_statement {
+ public:
+  virtual ~dbapi_statement() = default;
+  virtual std::string_view sql() const = 0;
+
+  // Runs the statement; its rows are then read with next()/column() until the
+  // next execute() or close_cursor().
+  virtual void execute(std::span<const value_ref> parameters) = 0;
+  // Runs the statement once per parameter set; returns the total rows affected.
+  virtual std::int64_t execute_many(parameter_batch& batch) = 0;
+
+  virtual bool next() = 0;  // advances to the next row; false after the last
+  virtual std::size_t column_count() const = 0;
+  virtual std::string_view column_name(std::size_t index) const = 0;
+  // The value of a column in the current row; views stay valid until next().
+  virtual value_ref column(std::size_t index) = 0;
+  virtual std::int64_t rowcount() const = 0;                 // -1 when unknown
+  virtual std::optional<std::int64_t> lastrowid() const = 0;  // the inserted row's id, where the driver has one
+  // Releases the current result so the statement can run again.
+  virtual void close_cursor() noexcept = 0;
+};
+
+class dbapi_connection {
+ public:
+  virtual ~dbapi_connection() = default;
+  // Prepares a statement; the engine caches what this returns.
+  virtual std::unique_ptr<dbapi_statement> prepare(std::string_view sql) = 0;
+  // Runs a statement without parameters or rows: BEGIN, COMMIT, SAVEPOINT, SET ...
+  virtual void execute_simple(std::string_view sql) = 0;
+  // A real round trip to the server; false when the connection is dead.
+  virtual bool ping() noexcept = 0;
+  // False once the driver knows the connection is gone.
+  virtual bool is_usable() const noexcept = 0;
+  virtual bool in_transaction() const noexcept = 0;
+  // Most bound parameters one statement may carry (SQLite reads its limit at run time).
+  virtual std::size_t max_parameters() const noexcept = 0;
+  virtual std::string server_version() const = 0;
+  // PostgreSQL: fetch rows one at a time rather than whole results. Drivers that
+  // always stream (SQLite) ignore it.
+  virtual void set_stream_results(bool) {}
+  // The driver's own handle (sqlite3*, PGconn*) for what Quarry does not wrap.
+  virtual void* native_handle() noexcept = 0;
+};
+
+// The SQL spelling and the connection factory of one database family.
+class dialect {
+ public:
+  virtual ~dialect() = default;
+  virtual std::string_view name() const = 0;
+  virtual quarry::paramstyle paramstyle() const = 0;
+  virtual std::unique_ptr<dbapi_connection> connect(const URL& url, const engine_options& options) const = 0;
+  // True when every checkout must share one connection (in-memory SQLite).
+  virtual bool single_connection(const URL&) const { return false; }
+  // The statement that opens a transaction at this isolation level, or an
+  // ArgumentError when the dialect has no such level.
+  virtual std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const = 0;
+  virtual std::string quote_identifier(std::string_view name) const {
+    std::string out = "\"";
+    for (char c : name) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  }
+};
+
+}  // namespace quarry

@@ -1,0 +1,72 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "quarry/errors.hpp"
+
+namespace quarry {
+
+enum class isolation_level : unsigned char {
+  read_uncommitted,
+  read_committed,
+  repeatable_read,
+  serializable,
+  autocommit,  // no transaction: every statement commits on its own
+};
+
+constexpr std::string_view to_string(isolation_level level) noexcept {
+  switch (level) {
+    case isolation_level::read_uncommitted: return "READ UNCOMMITTED";
+    case isolation_level::read_committed: return "READ COMMITTED";
+    case isolation_level::repeatable_read: return "REPEATABLE READ";
+    case isolation_level::serializable: return "SERIALIZABLE";
+    case isolation_level::autocommit: return "AUTOCOMMIT";
+  }
+  return "?";
+}
+
+// Accepts SQLAlchemy's spellings ("REPEATABLE READ", "AUTOCOMMIT").
+inline isolation_level parse_isolation_level(std::string_view text) {
+  for (auto level : {isolation_level::read_uncommitted, isolation_level::read_committed,
+                     isolation_level::repeatable_read, isolation_level::serializable,
+                     isolation_level::autocommit})
+    if (to_string(level) == text) return level;
+  throw ArgumentError("quarry: unknown isolation level '" + std::string(text) +
+                      "'; expected READ UNCOMMITTED, READ COMMITTED, REPEATABLE READ, SERIALIZABLE or AUTOCOMMIT");
+}
+
+// How SQLite starts a transaction: DEFERRED takes locks on first use, IMMEDIATE
+// takes the write lock at BEGIN (avoids SQLITE_BUSY on lock upgrade).
+enum class sqlite_begin_mode : unsigned char { deferred, immediate, exclusive };
+
+// Options of create_engine(), named as SQLAlchemy names its keyword arguments.
+struct engine_options {
+  bool echo = false;  // log every statement with its parameters and timing
+  // Where echo writes; standard error when empty.
+  std::function<void(std::string_view)> logger{};
+
+  std::size_t pool_size = 5;
+  std::size_t max_overflow = 10;
+  std::chrono::duration<double> pool_timeout = std::chrono::seconds(30);
+  // Connections older than this are replaced at checkout; negative: never.
+  std::chrono::duration<double> pool_recycle = std::chrono::seconds(-1);
+  bool pool_pre_ping = false;  // test each connection with a round trip at checkout
+
+  std::optional<quarry::isolation_level> isolation_level{};  // the driver's default when empty
+  std::size_t statement_cache_size = 128;  // prepared statements kept per connection (LRU)
+
+  // SQLite only.
+  bool sqlite_foreign_keys = true;
+  std::chrono::milliseconds sqlite_busy_timeout = std::chrono::seconds(5);
+  bool sqlite_wal = false;                     // PRAGMA journal_mode=WAL
+  std::optional<std::string> sqlite_synchronous{};  // PRAGMA synchronous: OFF, NORMAL, FULL, EXTRA
+  sqlite_begin_mode sqlite_begin = sqlite_begin_mode::deferred;
+};
+
+}  // namespace quarry

@@ -1,0 +1,57 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "quarry/engine/interfaces.hpp"
+#include "quarry/errors.hpp"
+
+namespace quarry {
+
+// Dialects by URL scheme ("sqlite", "postgresql", "postgresql+libpq"). The
+// built-in dialects register themselves when their header is included; an
+// application registers its own the same way, without touching Quarry.
+class dialect_registry {
+ public:
+  static dialect_registry& instance() {
+    static dialect_registry registry;
+    return registry;
+  }
+
+  void add(std::string scheme, std::shared_ptr<const dialect> implementation) {
+    std::lock_guard lock(mutex_);
+    dialects_[std::move(scheme)] = std::move(implementation);
+  }
+
+  std::shared_ptr<const dialect> find(std::string_view scheme) const {
+    std::lock_guard lock(mutex_);
+    auto it = dialects_.find(scheme);
+    if (it != dialects_.end()) return it->second;
+    std::string known;
+    for (auto& [name, d] : dialects_) known += (known.empty() ? "" : ", ") + name;
+    std::string hint;
+    if (scheme.substr(0, scheme.find('+')) == "postgresql")
+      hint = "; include <quarry/dialect/postgresql.hpp> and link quarry::postgresql";
+    throw ArgumentError("quarry: no dialect is registered for '" + std::string(scheme) + "' (known: " + known +
+                        ")" + hint);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const dialect>, std::less<>> dialects_;
+};
+
+// Registers a dialect under one or more schemes; returns true so that it can
+// initialize an inline variable in a header.
+template <class Dialect>
+bool register_dialect(std::initializer_list<std::string_view> schemes) {
+  auto implementation = std::make_shared<const Dialect>();
+  for (auto scheme : schemes) dialect_registry::instance().add(std::string(scheme), implementation);
+  return true;
+}
+
+}  // namespace quarry

@@ -1,0 +1,287 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quarry/engine/detail/statement_cache.hpp"
+#include "quarry/engine/interfaces.hpp"
+#include "quarry/engine/row.hpp"
+#include "quarry/errors.hpp"
+
+namespace quarry {
+
+class Result;
+
+// The row a Result's cursor is on. Text and blob views read from it are valid
+// until the cursor moves; use Row (or as<T>()) to keep values.
+class RowView : public detail::row_access<RowView> {
+ public:
+  explicit RowView(const Result* result) : result_(result) {}
+  std::size_t column_count() const;
+  std::size_t size() const { return column_count(); }
+  std::string_view column_name(std::size_t i) const;
+  value_ref raw(std::size_t i) const;
+  Row materialize() const;
+
+ private:
+  const Result* result_;
+};
+
+// The outcome of one execution: rows read lazily from the driver's cursor, plus
+// rowcount and the inserted row id. A Result holds its connection's lease, so
+// the connection returns to the pool only once the Result is closed too.
+// Rows are consumed once; the cursor closes itself at the end.
+class Result {
+ public:
+  struct sentinel {};
+  class iterator {
+   public:
+    using value_type = RowView;
+    using difference_type = std::ptrdiff_t;
+    explicit iterator(Result* result) : result_(result) {}
+    RowView operator*() const { return RowView(result_); }
+    iterator& operator++() {
+      result_->advance();
+      return *this;
+    }
+    void operator++(int) { result_->advance(); }
+    bool operator==(sentinel) const { return !result_->on_row_; }
+
+   private:
+    Result* result_;
+  };
+
+  // A range of rows converted to T (a tuple, an aggregate or a readable type).
+  template <class T>
+  class typed_rows {
+   public:
+    class iterator {
+     public:
+      using value_type = T;
+      using difference_type = std::ptrdiff_t;
+      explicit iterator(Result* result) : result_(result) {}
+      T operator*() const { return RowView(result_).as<T>(); }
+      iterator& operator++() {
+        result_->advance();
+        return *this;
+      }
+      void operator++(int) { result_->advance(); }
+      bool operator==(sentinel) const { return !result_->on_row_; }
+
+     private:
+      Result* result_;
+    };
+    explicit typed_rows(Result& result) : result_(&result) {}
+    iterator begin() { return iterator(result_->start()); }
+    sentinel end() { return {}; }
+    std::vector<T> all() { return result_->all<T>(); }
+    std::optional<T> first() { return result_->first<T>(); }
+    T one() { return result_->one<T>(); }
+    std::optional<T> one_or_none() { return result_->one_or_none<T>(); }
+
+   private:
+    Result* result_;
+  };
+
+  Result() = default;
+  Result(std::shared_ptr<void> lease, dbapi_statement* statement, std::unique_ptr<dbapi_statement> owned,
+         detail::statement_cache::entry* entry)
+      : lease_(std::move(lease)), statement_(statement), owned_(std::move(owned)), entry_(entry) {
+    columns_ = statement_->column_count();
+    rowcount_ = statement_->rowcount();
+    lastrowid_ = statement_->lastrowid();
+    if (columns_ == 0) close();
+  }
+  Result(Result&& other) noexcept { *this = std::move(other); }
+  Result& operator=(Result&& other) noexcept {
+    if (this != &other) {
+      close();
+      lease_ = std::move(other.lease_);
+      statement_ = std::exchange(other.statement_, nullptr);
+      owned_ = std::move(other.owned_);
+      entry_ = std::exchange(other.entry_, nullptr);
+      names_ = std::move(other.names_);
+      columns_ = other.columns_;
+      rowcount_ = other.rowcount_;
+      lastrowid_ = other.lastrowid_;
+      on_row_ = std::exchange(other.on_row_, false);
+      started_ = other.started_;
+    }
+    return *this;
+  }
+  ~Result() { close(); }
+
+  bool returns_rows() const noexcept { return columns_ > 0; }
+  std::size_t column_count() const noexcept { return columns_; }
+  // Rows changed by an INSERT, UPDATE or DELETE (summed over executemany); -1 when unknown.
+  std::int64_t rowcount() const noexcept { return rowcount_; }
+  // The rowid of the last inserted row where the driver reports one (SQLite);
+  // on PostgreSQL use RETURNING.
+  std::optional<std::int64_t> lastrowid() const noexcept { return lastrowid_; }
+  const std::vector<std::string>& keys() const {
+    if (!names_) {
+      if (!statement_) throw ResourceClosedError("quarry: this result is closed; read keys() before its rows");
+      auto names = std::make_shared<std::vector<std::string>>();
+      for (std::size_t i = 0; i < columns_; ++i) names->emplace_back(statement_->column_name(i));
+      names_ = std::move(names);
+    }
+    return *names_;
+  }
+
+  iterator begin() { return iterator(start()); }
+  sentinel end() { return {}; }
+
+  template <class T>
+  typed_rows<T> as() {
+    return typed_rows<T>(*this);
+  }
+
+  template <class T = Row>
+  std::vector<T> all() {
+    std::vector<T> rows;
+    for (auto it = begin(); it != end(); ++it) rows.push_back((*it).template as<T>());
+    return rows;
+  }
+
+  // The first row, or nothing; the rest is discarded.
+  template <class T = Row>
+  std::optional<T> first() {
+    auto it = begin();
+    std::optional<T> row;
+    if (it != end()) row = (*it).template as<T>();
+    close();
+    return row;
+  }
+
+  // Exactly one row, or NoResultFound / MultipleResultsFound.
+  template <class T = Row>
+  T one() {
+    auto row = one_or_none<T>();
+    if (!row) throw NoResultFound("quarry: no row was found when one was required");
+    return std::move(*row);
+  }
+
+  template <class T = Row>
+  std::optional<T> one_or_none() {
+    auto it = begin();
+    std::optional<T> row;
+    if (it != end()) {
+      row = (*it).template as<T>();
+      ++it;
+      if (it != end()) {
+        close();
+        throw MultipleResultsFound("quarry: multiple rows were found when one or none was required");
+      }
+    }
+    close();
+    return row;
+  }
+
+  // The first column of the first row. With an optional T, no row and NULL both
+  // read as nullopt; otherwise no row is NoResultFound.
+  template <class T>
+  T scalar() {
+    auto it = begin();
+    if (it == end()) {
+      if constexpr (detail::accepts_null<T>) return T{};
+      else throw NoResultFound("quarry: scalar() found no row; read it as std::optional<T> to accept none");
+    }
+    T out = (*it).template get<T>(0);
+    close();
+    return out;
+  }
+
+  template <class T>
+  T scalar_one() {
+    auto it = begin();
+    if (it == end()) throw NoResultFound("quarry: no row was found when one was required");
+    T out = (*it).template get<T>(0);
+    ++it;
+    if (it != end()) {
+      close();
+      throw MultipleResultsFound("quarry: multiple rows were found when one was required");
+    }
+    return out;
+  }
+
+  template <class T>
+  std::optional<T> scalar_one_or_none() {
+    auto it = begin();
+    if (it == end()) return std::nullopt;
+    T out = (*it).template get<T>(0);
+    ++it;
+    if (it != end()) {
+      close();
+      throw MultipleResultsFound("quarry: multiple rows were found when one or none was required");
+    }
+    return out;
+  }
+
+  // The first column of every row.
+  template <class T>
+  std::vector<T> scalars() {
+    std::vector<T> out;
+    for (auto it = begin(); it != end(); ++it) out.push_back((*it).template get<T>(0));
+    return out;
+  }
+
+  // Releases the cursor (and this Result's hold on the connection).
+  void close() noexcept {
+    if (statement_) statement_->close_cursor();
+    if (entry_) entry_->in_use = false;
+    statement_ = nullptr;
+    entry_ = nullptr;
+    owned_.reset();
+    on_row_ = false;
+    lease_.reset();
+  }
+  bool closed() const noexcept { return statement_ == nullptr; }
+
+ private:
+  friend class RowView;
+
+  Result* start() {
+    if (started_) return this;  // a second loop continues where the first stopped
+    started_ = true;
+    if (!statement_) {
+      if (columns_ == 0) throw ResourceClosedError("quarry: this result does not return rows");
+      throw ResourceClosedError("quarry: this result is closed");
+    }
+    advance();
+    return this;
+  }
+
+  void advance() {
+    on_row_ = statement_ && statement_->next();
+    if (!on_row_) close();
+  }
+
+  std::shared_ptr<void> lease_;
+  dbapi_statement* statement_ = nullptr;
+  std::unique_ptr<dbapi_statement> owned_;  // a one-off statement, when the cached one was busy
+  detail::statement_cache::entry* entry_ = nullptr;
+  mutable std::shared_ptr<const std::vector<std::string>> names_;
+  std::size_t columns_ = 0;
+  std::int64_t rowcount_ = -1;
+  std::optional<std::int64_t> lastrowid_;
+  bool on_row_ = false;
+  bool started_ = false;
+};
+
+inline std::size_t RowView::column_count() const { return result_->columns_; }
+inline std::string_view RowView::column_name(std::size_t i) const { return result_->keys()[i]; }
+inline value_ref RowView::raw(std::size_t i) const { return result_->statement_->column(i); }
+inline Row RowView::materialize() const {
+  std::vector<value> values;
+  values.reserve(column_count());
+  for (std::size_t i = 0; i < column_count(); ++i) values.emplace_back(raw(i));
+  result_->keys();
+  return Row(std::move(values), result_->names_);
+}
+
+}  // namespace quarry

@@ -1,0 +1,131 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <boost/pfr/core.hpp>
+#include <boost/pfr/tuple_size.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "quarry/errors.hpp"
+#include "quarry/types/type_traits.hpp"
+#include "quarry/types/value.hpp"
+
+namespace quarry {
+
+class Row;
+
+namespace detail {
+
+template <class T>
+inline constexpr bool is_tuple = false;
+template <class... Ts>
+inline constexpr bool is_tuple<std::tuple<Ts...>> = true;
+
+template <class T>
+concept readable = requires(value_ref v) { type_traits<T>::from_db(v); };
+
+// Typed access shared by the row a cursor points at and a materialized Row.
+// Derived provides column_count(), column_name(i) and raw(i).
+template <class Derived>
+class row_access {
+ public:
+  template <class T>
+  T get(std::size_t index) const {
+    auto& self = static_cast<const Derived&>(*this);
+    if (index >= self.column_count())
+      throw InvalidRequestError("quarry: column index " + std::to_string(index) + " is out of range; the row has " +
+                                std::to_string(self.column_count()) + " columns");
+    try {
+      return read_value<T>(self.raw(index));
+    } catch (const DataError& e) {
+      throw DataError("column " + std::to_string(index) + " ('" + std::string(self.column_name(index)) +
+                          "'): " + e.what(),
+                      {});
+    }
+  }
+
+  template <class T>
+  T get(std::string_view name) const {
+    return get<T>(index_of(name));
+  }
+
+  std::size_t index_of(std::string_view name) const {
+    auto& self = static_cast<const Derived&>(*this);
+    for (std::size_t i = 0; i < self.column_count(); ++i)
+      if (self.column_name(i) == name) return i;
+    std::string known;
+    for (std::size_t i = 0; i < self.column_count(); ++i)
+      known += (i ? ", " : "") + std::string(self.column_name(i));
+    throw InvalidRequestError("quarry: the row has no column named '" + std::string(name) + "' (columns: " + known +
+                              ")");
+  }
+
+  // The whole row as a std::tuple, an aggregate (fields in column order, via
+  // Boost.PFR), a Row, or, for a one-column row, any readable type.
+  template <class T>
+  T as() const {
+    auto& self = static_cast<const Derived&>(*this);
+    if constexpr (std::is_same_v<T, Row>) {
+      return self.materialize();
+    } else if constexpr (is_tuple<T>) {
+      check_width<T>(std::tuple_size_v<T>);
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return T{get<std::tuple_element_t<I, T>>(I)...};
+      }(std::make_index_sequence<std::tuple_size_v<T>>{});
+    } else if constexpr (readable<T>) {
+      check_width<T>(1);
+      return get<T>(0);
+    } else {
+      static_assert(std::is_aggregate_v<T>,
+                    "quarry: as<T>() maps a row onto a std::tuple, an aggregate struct, or a readable type");
+      check_width<T>(boost::pfr::tuple_size_v<T>);
+      T out{};
+      boost::pfr::for_each_field(out, [&](auto& field, std::size_t i) {
+        field = get<std::remove_cvref_t<decltype(field)>>(i);
+      });
+      return out;
+    }
+  }
+
+ private:
+  template <class T>
+  void check_width(std::size_t fields) const {
+    auto columns = static_cast<const Derived&>(*this).column_count();
+    if (columns != fields)
+      throw InvalidRequestError("quarry: the row has " + std::to_string(columns) + " columns but the target type has " +
+                                std::to_string(fields) + " fields");
+  }
+};
+
+}  // namespace detail
+
+// A row that owns its values: what all(), first() and one() return.
+class Row : public detail::row_access<Row> {
+ public:
+  Row() = default;
+  Row(std::vector<value> values, std::shared_ptr<const std::vector<std::string>> names)
+      : values_(std::move(values)), names_(std::move(names)) {}
+
+  std::size_t column_count() const noexcept { return values_.size(); }
+  std::size_t size() const noexcept { return values_.size(); }
+  std::string_view column_name(std::size_t i) const { return names_ ? std::string_view((*names_)[i]) : ""; }
+  value_ref raw(std::size_t i) const { return values_[i].ref(); }
+  const value& operator[](std::size_t i) const { return values_[i]; }
+  const std::vector<std::string>& keys() const {
+    static const std::vector<std::string> none;
+    return names_ ? *names_ : none;
+  }
+  Row materialize() const { return *this; }
+
+ private:
+  std::vector<value> values_;
+  std::shared_ptr<const std::vector<std::string>> names_;
+};
+
+}  // namespace quarry

@@ -1,0 +1,111 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace quarry {
+
+// The hierarchy mirrors SQLAlchemy's exceptions and PEP 249's names, so code
+// (and people) that know one know the other. Catch `quarry::Error` for all.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+// Bad arguments to a Quarry API: a malformed URL, an unknown option value.
+class ArgumentError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The API was used in a way the current state does not allow.
+class InvalidRequestError : public Error {
+ public:
+  using Error::Error;
+};
+
+class NoResultFound : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+class MultipleResultsFound : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+class ResourceClosedError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+// A transaction failed (or its connection died) and must be rolled back before
+// the connection or session can be used again.
+class PendingRollbackError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+// No pooled connection became available within `pool_timeout`.
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
+// What went wrong in the driver, with the statement that caused it.
+struct error_context {
+  std::string sql;         // the statement as sent to the driver
+  std::string params;      // the parameters, rendered safely (truncated, blobs summarized)
+  int code = 0;            // the driver's numeric code (SQLite extended result code)
+  std::string sqlstate;    // PostgreSQL's SQLSTATE, empty for SQLite
+  bool connection_invalidated = false;  // the connection is dead and was discarded
+};
+
+// PEP 249's exception family: every error the driver reports lands in one of these.
+class DBAPIError : public Error {
+ public:
+  DBAPIError(const std::string& message, error_context context)
+      : Error(describe(message, context)), message_(message), context_(std::move(context)) {}
+
+  // The driver's message alone, without the SQL and parameters appended.
+  const std::string& driver_message() const noexcept { return message_; }
+  const std::string& sql() const noexcept { return context_.sql; }
+  const std::string& params() const noexcept { return context_.params; }
+  int code() const noexcept { return context_.code; }
+  const std::string& sqlstate() const noexcept { return context_.sqlstate; }
+  bool connection_invalidated() const noexcept { return context_.connection_invalidated; }
+
+ private:
+  static std::string describe(const std::string& message, const error_context& context) {
+    std::string text = message;
+    if (!context.sqlstate.empty()) text += " [SQLSTATE " + context.sqlstate + "]";
+    else if (context.code != 0) text += " [code " + std::to_string(context.code) + "]";
+    if (!context.sql.empty()) text += "\n[SQL: " + context.sql + "]";
+    if (!context.params.empty()) text += "\n[parameters: " + context.params + "]";
+    return text;
+  }
+
+  std::string message_;
+  error_context context_;
+};
+
+#define QUARRY_DBAPI_ERROR(Name, Base)              \
+  class Name : public Base {                        \
+   public:                                          \
+    using Base::Base;                               \
+  }
+
+QUARRY_DBAPI_ERROR(InterfaceError, DBAPIError);
+QUARRY_DBAPI_ERROR(DatabaseError, DBAPIError);
+QUARRY_DBAPI_ERROR(DataError, DatabaseError);
+QUARRY_DBAPI_ERROR(OperationalError, DatabaseError);
+QUARRY_DBAPI_ERROR(IntegrityError, DatabaseError);
+QUARRY_DBAPI_ERROR(InternalError, DatabaseError);
+QUARRY_DBAPI_ERROR(ProgrammingError, DatabaseError);
+QUARRY_DBAPI_ERROR(NotSupportedError, DatabaseError);
+
+#undef QUARRY_DBAPI_ERROR
+
+}  // namespace quarry
