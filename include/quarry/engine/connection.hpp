@@ -52,9 +52,9 @@ class Transaction {
 
 // Per-connection settings, as SQLAlchemy's Connection.execution_options().
 struct connection_options {
-  std::optional<quarry::isolation_level> isolation_level;
+  std::optional<quarry::isolation_level> isolation_level{};
   // PostgreSQL: fetch rows one at a time instead of the whole result at once.
-  std::optional<bool> stream_results;
+  std::optional<bool> stream_results{};
 };
 
 // One connection checked out of the Engine's pool. Not thread-safe: use one per
@@ -326,9 +326,8 @@ class Connection {
     auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     try {
       statement.statement->execute(refs);
-    } catch (const DBAPIError& e) {
-      if (statement.entry) statement.entry->in_use = false;
-      note_failure(e);
+    } catch (...) {
+      failed(statement);
       throw;
     }
     Result result(lease_, statement.statement, std::move(statement.owned), statement.entry);
@@ -350,9 +349,8 @@ class Connection {
     auto started = std::chrono::steady_clock::now();
     try {
       statement.statement->execute_many(batch);
-    } catch (const DBAPIError& e) {
-      if (statement.entry) statement.entry->in_use = false;
-      note_failure(e);
+    } catch (...) {
+      failed(statement);
       throw;
     }
     Result result(lease_, statement.statement, std::move(statement.owned), statement.entry);
@@ -363,6 +361,18 @@ class Connection {
       events.after_execute.dispatch(event);
     }
     return result;
+  }
+
+  // Frees the statement for reuse and, when the driver reported a dead connection, invalidates it.
+  void failed(prepared& statement) {
+    if (statement.entry) statement.entry->in_use = false;
+    try {
+      throw;
+    } catch (const DBAPIError& e) {
+      note_failure(e);
+    } catch (...) {
+      // Not a driver error: the connection is fine.
+    }
   }
 
   // A dead driver connection is invalidated: inside a transaction the

@@ -73,6 +73,9 @@ class dbapi_connection {
   // PostgreSQL: fetch rows one at a time rather than whole results. Drivers that
   // always stream (SQLite) ignore it.
   virtual void set_stream_results(bool) {}
+  // Called before the connection and its statements are destroyed, so that
+  // statements skip per-statement cleanup the closing session makes moot.
+  virtual void prepare_to_close() noexcept {}
   // The driver's own handle (sqlite3*, PGconn*) for what Quarry does not wrap.
   virtual void* native_handle() noexcept = 0;
 };

@@ -1,7 +1,9 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <concepts>
 #include <initializer_list>
+#include <ranges>
 #include <span>
 
 #include "quarry/types/param.hpp"
@@ -16,8 +18,13 @@ class params {
   params() = default;
   params(std::initializer_list<named_param> named) : named_(named.begin(), named.size()) {}
   params(std::initializer_list<param> positional) : positional_(positional.begin(), positional.size()) {}
-  params(std::span<const named_param> named) : named_(named) {}
-  params(std::span<const param> positional) : positional_(positional) {}
+  // Parameters built at run time: a vector (or any contiguous range) of either kind.
+  template <std::ranges::contiguous_range Range>
+    requires std::same_as<std::ranges::range_value_t<Range>, named_param>
+  params(const Range& named) : named_(std::ranges::data(named), std::ranges::size(named)) {}
+  template <std::ranges::contiguous_range Range>
+    requires std::same_as<std::ranges::range_value_t<Range>, param>
+  params(const Range& positional) : positional_(std::ranges::data(positional), std::ranges::size(positional)) {}
 
   std::span<const named_param> named() const noexcept { return named_; }
   std::span<const param> positional() const noexcept { return positional_; }

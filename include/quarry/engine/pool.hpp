@@ -23,6 +23,9 @@ struct pooled_connection {
   pooled_connection(std::unique_ptr<dbapi_connection> connection, std::size_t cache_size, std::uint64_t gen)
       : dbapi(std::move(connection)), statements(cache_size), created(std::chrono::steady_clock::now()),
         generation(gen) {}
+  ~pooled_connection() { dbapi->prepare_to_close(); }
+  pooled_connection(const pooled_connection&) = delete;
+  pooled_connection& operator=(const pooled_connection&) = delete;
 
   std::unique_ptr<dbapi_connection> dbapi;
   detail::statement_cache statements;  // declared after dbapi: statements are finalized first

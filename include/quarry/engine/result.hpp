@@ -77,6 +77,9 @@ class Result {
       Result* result_;
     };
     explicit typed_rows(Result& result) : result_(&result) {}
+    // Owns a Result that was a temporary, so `for (auto t : conn.execute(...).as<T>())` is safe.
+    explicit typed_rows(Result&& result)
+        : owned_(std::make_unique<Result>(std::move(result))), result_(owned_.get()) {}
     iterator begin() { return iterator(result_->start()); }
     sentinel end() { return {}; }
     std::vector<T> all() { return result_->all<T>(); }
@@ -85,6 +88,7 @@ class Result {
     std::optional<T> one_or_none() { return result_->one_or_none<T>(); }
 
    private:
+    std::unique_ptr<Result> owned_;
     Result* result_;
   };
 
@@ -137,8 +141,12 @@ class Result {
   sentinel end() { return {}; }
 
   template <class T>
-  typed_rows<T> as() {
+  typed_rows<T> as() & {
     return typed_rows<T>(*this);
+  }
+  template <class T>
+  typed_rows<T> as() && {
+    return typed_rows<T>(std::move(*this));
   }
 
   template <class T = Row>

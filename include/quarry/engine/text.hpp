@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "quarry/engine/interfaces.hpp"
@@ -45,6 +46,7 @@ class text_clause {
     // Pieces of SQL between parameters, and which distinct name each parameter is.
     std::vector<std::string> pieces(1);
     std::vector<std::size_t> occurrences;
+    std::unordered_map<std::string, std::size_t> index_of;  // hashed: IN lists may bind thousands
     bool repeated = false;
     std::size_t i = 0;
     auto copy_until = [&](std::string_view terminator, std::size_t skip) {
@@ -91,9 +93,9 @@ class text_clause {
         std::size_t end = i + 1;
         while (end < sql.size() && is_word(sql[end])) ++end;
         std::string name(sql.substr(i + 1, end - i - 1));
-        std::size_t index = 0;
-        while (index < out.names.size() && out.names[index] != name) ++index;
-        if (index == out.names.size()) out.names.push_back(std::move(name));
+        auto [found, added] = index_of.try_emplace(name, out.names.size());
+        std::size_t index = found->second;
+        if (added) out.names.push_back(std::move(name));
         else repeated = true;
         occurrences.push_back(index);
         pieces.emplace_back();

@@ -1,0 +1,5 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include "quarry/dialect/postgresql/dialect.hpp"
+#include "quarry/dialect/postgresql/driver.hpp"

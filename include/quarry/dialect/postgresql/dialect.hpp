@@ -1,0 +1,32 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "quarry/dialect/postgresql/driver.hpp"
+#include "quarry/engine/interfaces.hpp"
+#include "quarry/engine/registry.hpp"
+
+namespace quarry::postgresql {
+
+class dialect final : public quarry::dialect {
+ public:
+  std::string_view name() const override { return "postgresql"; }
+  quarry::paramstyle paramstyle() const override { return quarry::paramstyle::numeric_dollar; }
+
+  std::unique_ptr<dbapi_connection> connect(const URL& url, const engine_options& options) const override {
+    return std::make_unique<connection>(url, options);
+  }
+
+  std::string begin_statement(std::optional<isolation_level> level, const engine_options&) const override {
+    if (!level) return "BEGIN";
+    if (*level == isolation_level::autocommit)
+      throw ArgumentError("quarry: AUTOCOMMIT opens no transaction");
+    return "BEGIN ISOLATION LEVEL " + std::string(to_string(*level));
+  }
+};
+
+inline const bool dialect_registered = register_dialect<dialect>({"postgresql", "postgresql+libpq", "postgres"});
+
+}  // namespace quarry::postgresql

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# README command 2 (and CI): installs what is missing, starts a throw-away
+# PostgreSQL 15 on 127.0.0.1, then builds and runs the whole test suite against
+# SQLite and PostgreSQL in several configurations, stops the server, and exits
+# non-zero on any failure.
+#
+#   QUARRY_TEST_CONFIGS  which configurations to run, in order (default: all)
+#     gcc    g++, every test, example, benchmark smoke run and header check
+#     clang  clang++, every test and example
+#     asan   g++ with AddressSanitizer + UndefinedBehaviorSanitizer, every test and example
+#     tsan   g++ with ThreadSanitizer, the multi-threaded tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+configs=${QUARRY_TEST_CONFIGS:-gcc clang asan tsan}
+jobs=${QUARRY_JOBS:-$(nproc)}
+
+scripts/install-deps.sh --tests
+source scripts/postgres.sh
+trap stop_postgres EXIT
+start_postgres
+
+configure() {
+  local dir=$1
+  shift
+  cmake -S "$root" -B "$root/build/$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+}
+
+run_ctest() {
+  local dir=$1
+  shift
+  (cd "$root/build/$dir" && ctest --output-on-failure --timeout 600 -j "$jobs" "$@")
+}
+
+sanitize="-fno-omit-frame-pointer -fno-sanitize-recover=all"
+for config in $configs; do
+  echo "=== $config ==="
+  started=$SECONDS
+  case $config in
+    gcc)
+      configure gcc -DCMAKE_CXX_COMPILER=g++ -DQUARRY_BUILD_BENCHMARKS=ON
+      cmake --build "build/gcc" -j "$jobs"
+      run_ctest gcc
+      ;;
+    clang)
+      configure clang -DCMAKE_CXX_COMPILER=clang++ -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF
+      cmake --build "build/clang" -j "$jobs"
+      run_ctest clang
+      ;;
+    asan)
+      configure asan -DCMAKE_CXX_COMPILER=g++ -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF \
+        -DQUARRY_BUILD_BENCHMARKS=OFF "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined $sanitize"
+      cmake --build "build/asan" -j "$jobs"
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest asan
+      ;;
+    tsan)
+      configure tsan -DCMAKE_CXX_COMPILER=g++ -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF \
+        -DQUARRY_BUILD_EXAMPLES=OFF -DQUARRY_BUILD_BENCHMARKS=OFF "-DCMAKE_CXX_FLAGS=-fsanitize=thread $sanitize"
+      cmake --build "build/tsan" -j "$jobs" --target quarry_test_engine
+      TSAN_OPTIONS=halt_on_error=1 QUARRY_TEST_FILTER='[threads]' run_ctest tsan -R '^quarry_test_engine\.'
+      ;;
+    *)
+      echo "quarry: unknown configuration '$config'" >&2
+      exit 2
+      ;;
+  esac
+  echo "=== $config passed in $((SECONDS - started)) s ==="
+done

@@ -1,0 +1,198 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "backend.hpp"
+
+using namespace std::chrono_literals;
+using quarry::text;
+
+namespace {
+int backend_id(quarry::Connection& conn) {
+  return quarry_test::is_postgresql() ? conn.execute(text("SELECT pg_backend_pid()")).scalar<int>() : 0;
+}
+
+void terminate_backends(const std::vector<int>& pids) {
+  auto admin = quarry::create_engine(quarry_test::postgresql_url(), {.pool_size = 1});
+  auto conn = admin.connect();
+  conn.set_isolation_level(quarry::isolation_level::autocommit);
+  for (int pid : pids) CHECK(conn.execute(text("SELECT pg_terminate_backend(:pid)"), {{"pid", pid}}).scalar<bool>());
+  // Wait until the server has really ended them.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::int64_t alive = 0;
+    for (int pid : pids)
+      alive += conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {{"pid", pid}}).scalar<std::int64_t>();
+    if (alive == 0) return;
+    std::this_thread::sleep_for(20ms);
+  }
+  FAIL("the terminated backends did not go away");
+}
+}  // namespace
+
+TEST_CASE("the pool counts, overflows and times out", "[pool]") {
+  auto engine = quarry_test::make_engine({.pool_size = 2, .max_overflow = 1, .pool_timeout = 200ms});
+  {
+    auto a = engine.connect(), b = engine.connect(), c = engine.connect();
+    auto status = engine.pool_status();
+    CHECK(status.checked_out == 3);
+    CHECK(status.overflow == 1);
+    auto started = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(engine.connect(), quarry::TimeoutError);
+    auto waited = std::chrono::steady_clock::now() - started;
+    CHECK(waited >= 190ms);
+    CHECK(waited < 2s);
+  }
+  auto status = engine.pool_status();
+  CHECK(status.checked_out == 0);
+  CHECK(status.checked_in == 2);  // the overflow connection was closed on return
+  CHECK(status.total == 2);
+  engine.dispose();
+  CHECK(engine.pool_status().total == 0);
+  CHECK(engine.connect().execute(text("SELECT 1")).scalar<int>() == 1);
+}
+
+TEST_CASE("a connection is reset (rolled back) when it returns to the pool", "[pool]") {
+  auto engine = quarry_test::make_engine({.pool_size = 1, .max_overflow = 0});
+  {
+    auto conn = engine.connect();
+    quarry_test::drop_tables(conn, {"pool_reset"});
+    conn.exec_driver_sql("CREATE TABLE pool_reset (id INTEGER)");
+    conn.commit();
+    conn.execute(text("INSERT INTO pool_reset VALUES (1)"));
+    CHECK(conn.driver().in_transaction());
+  }
+  auto conn = engine.connect();
+  CHECK_FALSE(conn.driver().in_transaction());
+  CHECK(conn.execute(text("SELECT count(*) FROM pool_reset")).scalar<int>() == 0);
+}
+
+TEST_CASE("in-memory SQLite shares one connection between checkouts", "[pool][sqlite]") {
+  if (!quarry_test::is_sqlite()) {
+    SUCCEED("SQLite only");
+    return;
+  }
+  for (auto url : {"sqlite://", "sqlite:///:memory:"}) {
+    auto engine = quarry::create_engine(url);
+    {
+      auto conn = engine.connect();
+      conn.exec_driver_sql("CREATE TABLE shared (x INTEGER)");
+      conn.execute(text("INSERT INTO shared VALUES (42)"));
+      conn.commit();
+    }
+    auto other = engine.connect();
+    CHECK(other.execute(text("SELECT x FROM shared")).scalar<int>() == 42);
+  }
+}
+
+TEST_CASE("pool_recycle replaces old connections", "[pool]") {
+  auto engine = quarry_test::make_engine({.pool_recycle = 0s});
+  std::atomic<int> connects{0};
+  engine.listen(quarry::events::connect, [&](const quarry::pool_event&) { ++connects; });
+  for (int i = 0; i < 3; ++i) engine.connect().execute(text("SELECT 1")).scalar<int>();
+  CHECK(connects == 3);
+}
+
+TEST_CASE("16 threads x 2000 checkouts on a pool of 4 + 4: no errors, no leaks", "[pool][threads]") {
+  auto engine = quarry_test::make_engine({.pool_size = 4, .max_overflow = 4, .pool_timeout = 30s});
+  std::atomic<int> errors{0}, done{0};
+  std::atomic<std::size_t> peak{0};
+  auto select = text("SELECT 1");
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        try {
+          auto conn = engine.connect();
+          auto open = engine.pool_status().total;
+          for (auto seen = peak.load(); open > seen && !peak.compare_exchange_weak(seen, open);) {
+          }
+          if (conn.execute(select).scalar<int>() != 1) ++errors;
+          ++done;
+        } catch (...) {
+          ++errors;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(errors == 0);
+  CHECK(done == 32000);
+  CHECK(peak <= 8);
+  auto status = engine.pool_status();
+  CHECK(status.checked_out == 0);
+  CHECK(status.total <= 4);
+}
+
+TEST_CASE("pre-ping replaces every terminated backend without an error", "[pool][postgresql]") {
+  if (!quarry_test::is_postgresql()) {
+    SUCCEED("PostgreSQL only");
+    return;
+  }
+  auto engine = quarry_test::make_engine({.pool_size = 4, .max_overflow = 0, .pool_pre_ping = true});
+  std::vector<int> pids;
+  {
+    std::vector<quarry::Connection> held;
+    for (int i = 0; i < 4; ++i) {
+      held.push_back(engine.connect());
+      pids.push_back(backend_id(held.back()));
+    }
+  }
+  CHECK(engine.pool_status().checked_in == 4);
+  terminate_backends(pids);
+  int errors = 0;
+  std::set<int> new_pids;
+  for (int i = 0; i < 100; ++i) {
+    try {
+      auto conn = engine.connect();
+      new_pids.insert(backend_id(conn));
+    } catch (const quarry::Error&) {
+      ++errors;
+    }
+  }
+  CHECK(errors == 0);
+  for (int pid : pids) CHECK(new_pids.count(pid) == 0);
+}
+
+TEST_CASE("a backend terminated inside a transaction raises until rolled back, and commits nothing", "[pool][postgresql]") {
+  if (!quarry_test::is_postgresql()) {
+    SUCCEED("PostgreSQL only");
+    return;
+  }
+  auto engine = quarry_test::make_engine({.pool_size = 2});
+  auto conn = engine.connect();
+  quarry_test::drop_tables(conn, {"pool_dead"});
+  conn.exec_driver_sql("CREATE TABLE pool_dead (id INTEGER)");
+  conn.commit();
+  conn.execute(text("INSERT INTO pool_dead VALUES (1)"));
+  terminate_backends({backend_id(conn)});
+  try {
+    conn.execute(text("INSERT INTO pool_dead VALUES (2)"));
+    FAIL("a statement on a dead connection succeeded");
+  } catch (const quarry::OperationalError& e) {
+    CHECK(e.connection_invalidated());
+  }
+  CHECK(conn.invalidated());
+  CHECK_THROWS_AS(conn.execute(text("SELECT 1")), quarry::PendingRollbackError);
+  CHECK_THROWS_AS(conn.commit(), quarry::PendingRollbackError);
+  conn.rollback();
+  CHECK(conn.execute(text("SELECT count(*) FROM pool_dead")).scalar<int>() == 0);
+}
+
+TEST_CASE("a backend terminated between transactions is replaced on the next statement", "[pool][postgresql]") {
+  if (!quarry_test::is_postgresql()) {
+    SUCCEED("PostgreSQL only");
+    return;
+  }
+  auto engine = quarry_test::make_engine();
+  auto conn = engine.connect();
+  conn.set_isolation_level(quarry::isolation_level::autocommit);
+  int pid = backend_id(conn);
+  terminate_backends({pid});
+  CHECK_THROWS_AS(conn.execute(text("SELECT 1")), quarry::OperationalError);
+  CHECK(backend_id(conn) != pid);
+}

@@ -1,0 +1,49 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// Which database a test binary runs against, chosen by ctest through the
+// environment: QUARRY_TEST_BACKEND=sqlite|postgresql, and for PostgreSQL
+// QUARRY_TEST_POSTGRESQL_URL (set by scripts/test.sh).
+#pragma once
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <quarry/quarry.hpp>
+
+namespace quarry_test {
+
+inline std::string backend() {
+  const char* name = std::getenv("QUARRY_TEST_BACKEND");
+  return name ? name : "sqlite";
+}
+
+inline bool is_postgresql() { return backend() == "postgresql"; }
+inline bool is_sqlite() { return backend() == "sqlite"; }
+
+inline std::string postgresql_url() {
+  const char* url = std::getenv("QUARRY_TEST_POSTGRESQL_URL");
+  return url ? url : "";
+}
+
+// A fresh database for one test: a new SQLite file, or the PostgreSQL test
+// database (tests create their own tables and drop them first).
+inline std::string database_url(std::string_view name = "test") {
+  if (is_postgresql()) return postgresql_url();
+  std::string file = "quarry_" + std::string(name) + ".db";
+  std::remove(file.c_str());
+  std::remove((file + "-wal").c_str());
+  std::remove((file + "-shm").c_str());
+  return "sqlite:///" + file;
+}
+
+inline quarry::Engine make_engine(quarry::engine_options options = {}, std::string_view name = "test") {
+  return quarry::create_engine(database_url(name), std::move(options));
+}
+
+// Drops tables so a test starts clean on the shared PostgreSQL database.
+inline void drop_tables(quarry::Connection& conn, std::initializer_list<std::string_view> tables) {
+  for (auto table : tables) conn.exec_driver_sql("DROP TABLE IF EXISTS " + std::string(table) + (is_postgresql() ? " CASCADE" : ""));
+  conn.commit();
+}
+
+}  // namespace quarry_test
