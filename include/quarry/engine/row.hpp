@@ -85,11 +85,10 @@ class row_access {
       static_assert(std::is_aggregate_v<T>,
                     "quarry: as<T>() maps a row onto a std::tuple, an aggregate struct, or a readable type");
       check_width<T>(boost::pfr::tuple_size_v<T>);
-      T out{};
-      boost::pfr::for_each_field(out, [&](auto& field, std::size_t i) {
-        field = get<std::remove_cvref_t<decltype(field)>>(i);
-      });
-      return out;
+      // Aggregate initialization builds each field in place from its column.
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return T{get<boost::pfr::tuple_element_t<I, T>>(I)...};
+      }(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
     }
   }
 

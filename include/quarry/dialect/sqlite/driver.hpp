@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "quarry/engine/detail/render_params.hpp"
@@ -36,7 +37,8 @@ namespace quarry::sqlite {
 
 class statement final : public dbapi_statement {
  public:
-  statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql) : db_(db), stmt_(stmt), sql_(std::move(sql)) {
+  statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, bool shared)
+      : db_(db), stmt_(stmt), sql_(std::move(sql)), shared_(shared) {
     columns_ = static_cast<std::size_t>(sqlite3_column_count(stmt_));
     parameter_count_ = static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt_));
   }
@@ -102,19 +104,13 @@ class statement final : public dbapi_statement {
 
   value_ref column(std::size_t index) override {
     int i = static_cast<int>(index);
-    switch (sqlite3_column_type(stmt_, i)) {
-      case SQLITE_INTEGER: return value_ref::integer(sqlite3_column_int64(stmt_, i));
-      case SQLITE_FLOAT: return value_ref::real(sqlite3_column_double(stmt_, i));
-      case SQLITE_TEXT: {
-        auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-        return value_ref::text({text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))});
-      }
-      case SQLITE_BLOB: {
-        auto data = static_cast<const std::byte*>(sqlite3_column_blob(stmt_, i));
-        return value_ref::bytes({data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))});
-      }
-      default: return {};
-    }
+    // One sqlite3_column_value() call, then the cheap sqlite3_value_*() readers: each
+    // sqlite3_column_*() call costs a lookup of its own. Those readers are not
+    // serialized by SQLite's mutex, so a connection shared between threads (the
+    // in-memory one) reads column by column instead.
+    if (shared_) return read(sqlite3_column_type(stmt_, i), [&](auto reader) { return reader.column(stmt_, i); });
+    sqlite3_value* v = sqlite3_column_value(stmt_, i);
+    return read(sqlite3_value_type(v), [&](auto reader) { return reader.value(v); });
   }
 
   std::int64_t rowcount() const override { return rowcount_; }
@@ -166,6 +162,46 @@ class statement final : public dbapi_statement {
     if (rc != SQLITE_OK) throw_error(rc, sqlite3_errstr(rc), sql_, all);
   }
 
+  // The value of one column given its storage class; `fetch(reader)` reads it
+  // through either the sqlite3_column_*() or the sqlite3_value_*() functions.
+  template <class Fetch>
+  static value_ref read(int type, Fetch fetch) {
+    switch (type) {
+      case SQLITE_INTEGER: return value_ref::integer(fetch(int64_reader{}));
+      case SQLITE_FLOAT: return value_ref::real(fetch(double_reader{}));
+      case SQLITE_TEXT: {
+        auto [data, size] = fetch(bytes_reader<true>{});
+        return value_ref::text({static_cast<const char*>(data), size});
+      }
+      case SQLITE_BLOB: {
+        auto [data, size] = fetch(bytes_reader<false>{});
+        return value_ref::bytes({static_cast<const std::byte*>(data), size});
+      }
+      default: return {};
+    }
+  }
+  struct int64_reader {
+    static std::int64_t column(sqlite3_stmt* s, int i) { return sqlite3_column_int64(s, i); }
+    static std::int64_t value(sqlite3_value* v) { return sqlite3_value_int64(v); }
+  };
+  struct double_reader {
+    static double column(sqlite3_stmt* s, int i) { return sqlite3_column_double(s, i); }
+    static double value(sqlite3_value* v) { return sqlite3_value_double(v); }
+  };
+  template <bool Text>
+  struct bytes_reader {
+    using span = std::pair<const void*, std::size_t>;
+    // The pointer first, then the size, as SQLite asks: the size then counts the converted form.
+    static span column(sqlite3_stmt* s, int i) {
+      const void* data = Text ? static_cast<const void*>(sqlite3_column_text(s, i)) : sqlite3_column_blob(s, i);
+      return {data, static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
+    }
+    static span value(sqlite3_value* v) {
+      const void* data = Text ? static_cast<const void*>(sqlite3_value_text(v)) : sqlite3_value_blob(v);
+      return {data, static_cast<std::size_t>(sqlite3_value_bytes(v))};
+    }
+  };
+
   [[noreturn]] void fail(int rc, std::span<const value_ref> parameters) {
     int extended = sqlite3_extended_errcode(db_);
     std::string message = sqlite3_errmsg(db_);
@@ -177,6 +213,7 @@ class statement final : public dbapi_statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   std::string sql_;
+  bool shared_;  // the connection is shared between threads
   std::size_t columns_ = 0;
   std::size_t parameter_count_ = 0;
   bool pending_row_ = false;  // execute() stepped onto a row that next() has not handed out
@@ -188,7 +225,7 @@ class statement final : public dbapi_statement {
 
 class connection final : public dbapi_connection {
  public:
-  connection(const std::string& path, const engine_options& options, bool shared) {
+  connection(const std::string& path, const engine_options& options, bool shared) : shared_(shared) {
     // A connection is used by one thread at a time, except the one in-memory
     // connection that every checkout shares: only that one needs SQLite's mutex.
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
@@ -222,7 +259,7 @@ class connection final : public dbapi_connection {
                                 &tail);
     if (rc != SQLITE_OK) throw_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_), sql);
     if (!stmt) throw ProgrammingError("the statement is empty", {std::string(sql), {}, SQLITE_MISUSE, {}, false});
-    auto prepared = std::make_unique<statement>(db_, stmt, std::string(sql));
+    auto prepared = std::make_unique<statement>(db_, stmt, std::string(sql), shared_);
     // sqlite3_prepare compiles only the first statement: refuse the rest rather than drop it.
     for (const char* end = sql.data() + sql.size(); tail && tail < end; ++tail) {
       if (*tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r' && *tail != ';')
@@ -254,6 +291,7 @@ class connection final : public dbapi_connection {
 
  private:
   sqlite3* db_ = nullptr;
+  bool shared_;
 };
 
 }  // namespace quarry::sqlite

@@ -1,0 +1,232 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// Quarry's text() API against the raw sqlite3 C API on the same work, in one binary.
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+
+#include <quarry/quarry.hpp>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench_support.hpp"
+
+namespace {
+using quarry_bench::track;
+
+const char* const database = "quarry_bench.db";
+const char* const create_sql =
+    "CREATE TABLE track (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL NOT NULL, seconds INTEGER NOT NULL)";
+const char* const insert_sql = "INSERT INTO track (id, name, price, seconds) VALUES (?, ?, ?, ?)";
+const char* const select_sql = "SELECT id, name, price, seconds FROM track";
+const char* const lookup_sql = "SELECT id, name, price, seconds FROM track WHERE id = ?";
+
+// Opens the database as Quarry's driver does: no SQLite mutex, foreign keys on.
+sqlite3* open_raw() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(database, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
+    throw std::runtime_error("cannot open the benchmark database");
+  sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+  return db;
+}
+
+void must(int rc, sqlite3* db) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db));
+}
+
+void fresh_table() {
+  std::remove(database);
+  sqlite3* db = open_raw();
+  must(sqlite3_exec(db, create_sql, nullptr, nullptr, nullptr), db);
+  sqlite3_close(db);
+}
+
+void filled_table() {
+  fresh_table();
+  sqlite3* db = open_raw();
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, insert_sql, -1, &stmt, nullptr);
+  for (std::int64_t i = 1; i <= quarry_bench::rows(); ++i) {
+    auto t = quarry_bench::make_track(i);
+    sqlite3_bind_int64(stmt, 1, t.id);
+    sqlite3_bind_text(stmt, 2, t.name.c_str(), static_cast<int>(t.name.size()), SQLITE_STATIC);
+    sqlite3_bind_double(stmt, 3, t.price);
+    sqlite3_bind_int64(stmt, 4, t.seconds);
+    must(sqlite3_step(stmt), db);
+    sqlite3_reset(stmt);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+}
+
+std::vector<track> tracks() {
+  std::vector<track> out;
+  for (std::int64_t i = 1; i <= quarry_bench::rows(); ++i) out.push_back(quarry_bench::make_track(i));
+  return out;
+}
+
+// --- insert 100,000 rows in one transaction -------------------------------------------
+
+void raw_insert(benchmark::State& state) {
+  auto data = tracks();
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table();
+    state.ResumeTiming();
+    sqlite3* db = open_raw();
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    must(sqlite3_prepare_v2(db, insert_sql, -1, &stmt, nullptr), db);
+    for (const auto& t : data) {
+      sqlite3_bind_int64(stmt, 1, t.id);
+      sqlite3_bind_text(stmt, 2, t.name.data(), static_cast<int>(t.name.size()), SQLITE_STATIC);
+      sqlite3_bind_double(stmt, 3, t.price);
+      sqlite3_bind_int64(stmt, 4, t.seconds);
+      must(sqlite3_step(stmt), db);
+      sqlite3_reset(stmt);
+    }
+    sqlite3_finalize(stmt);
+    must(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db);
+    sqlite3_close(db);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
+}
+
+void quarry_insert_each(benchmark::State& state) {
+  auto data = tracks();
+  auto insert = quarry::text("INSERT INTO track (id, name, price, seconds) VALUES (:id, :name, :price, :seconds)");
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table();
+    state.ResumeTiming();
+    auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+    auto conn = engine.connect();
+    for (const auto& t : data)
+      conn.execute(insert, {{"id", t.id}, {"name", t.name}, {"price", t.price}, {"seconds", t.seconds}});
+    conn.commit();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
+}
+
+void quarry_insert_many(benchmark::State& state) {
+  auto data = tracks();
+  auto insert = quarry::text("INSERT INTO track (id, name, price, seconds) VALUES (:id, :name, :price, :seconds)");
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table();
+    state.ResumeTiming();
+    auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+    auto conn = engine.connect();
+    conn.executemany(insert, data);
+    conn.commit();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
+}
+
+// --- select 100,000 rows into structs ------------------------------------------------
+
+void raw_select(benchmark::State& state) {
+  filled_table();
+  sqlite3* db = open_raw();
+  // Quarry reads inside a transaction (commit as you go): so does the raw loop.
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  for (auto _ : state) {
+    std::vector<track> out;
+    sqlite3_stmt* stmt = nullptr;
+    must(sqlite3_prepare_v2(db, select_sql, -1, &stmt, nullptr), db);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      out.push_back({sqlite3_column_int64(stmt, 0),
+                     std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)),
+                                 static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1))),
+                     sqlite3_column_double(stmt, 2), sqlite3_column_int64(stmt, 3)});
+    }
+    sqlite3_finalize(stmt);
+    benchmark::DoNotOptimize(out.data());
+    if (static_cast<std::int64_t>(out.size()) != quarry_bench::rows()) state.SkipWithError("wrong row count");
+  }
+  sqlite3_close(db);
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+void quarry_select(benchmark::State& state) {
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  auto conn = engine.connect();
+  auto select = quarry::text(select_sql);
+  for (auto _ : state) {
+    auto out = conn.execute(select).all<track>();
+    benchmark::DoNotOptimize(out.data());
+    if (static_cast<std::int64_t>(out.size()) != quarry_bench::rows()) state.SkipWithError("wrong row count");
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+// --- 10,000 point lookups ------------------------------------------------------------
+
+void raw_lookup(benchmark::State& state) {
+  filled_table();
+  sqlite3* db = open_raw();
+  sqlite3_stmt* stmt = nullptr;
+  must(sqlite3_prepare_v2(db, lookup_sql, -1, &stmt, nullptr), db);
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);  // as Quarry's commit-as-you-go
+  for (auto _ : state) {
+    for (std::int64_t i = 1; i <= quarry_bench::lookups(); ++i) {
+      sqlite3_bind_int64(stmt, 1, i * 7 % quarry_bench::rows() + 1);
+      if (sqlite3_step(stmt) != SQLITE_ROW) state.SkipWithError("row not found");
+      track t{sqlite3_column_int64(stmt, 0),
+              std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)),
+                          static_cast<std::size_t>(sqlite3_column_bytes(stmt, 1))),
+              sqlite3_column_double(stmt, 2), sqlite3_column_int64(stmt, 3)};
+      benchmark::DoNotOptimize(t);
+      sqlite3_reset(stmt);
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
+}
+
+// first(): the first row, as the raw loop reads it.
+void quarry_lookup(benchmark::State& state) {
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  auto conn = engine.connect();
+  auto lookup = quarry::text("SELECT id, name, price, seconds FROM track WHERE id = :id");
+  for (auto _ : state) {
+    for (std::int64_t i = 1; i <= quarry_bench::lookups(); ++i) {
+      auto t = conn.execute(lookup, {{"id", i * 7 % quarry_bench::rows() + 1}}).first<track>();
+      benchmark::DoNotOptimize(t);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
+}
+
+// one(): also steps past the row to prove there is no second one.
+void quarry_lookup_one(benchmark::State& state) {
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  auto conn = engine.connect();
+  auto lookup = quarry::text("SELECT id, name, price, seconds FROM track WHERE id = :id");
+  for (auto _ : state) {
+    for (std::int64_t i = 1; i <= quarry_bench::lookups(); ++i) {
+      auto t = conn.execute(lookup, {{"id", i * 7 % quarry_bench::rows() + 1}}).one<track>();
+      benchmark::DoNotOptimize(t);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
+}
+
+}  // namespace
+
+BENCHMARK(raw_insert)->Unit(benchmark::kMillisecond);
+BENCHMARK(quarry_insert_each)->Unit(benchmark::kMillisecond);
+BENCHMARK(quarry_insert_many)->Unit(benchmark::kMillisecond);
+BENCHMARK(raw_select)->Unit(benchmark::kMillisecond);
+BENCHMARK(quarry_select)->Unit(benchmark::kMillisecond);
+BENCHMARK(raw_lookup)->Unit(benchmark::kMillisecond);
+BENCHMARK(quarry_lookup)->Unit(benchmark::kMillisecond);
+BENCHMARK(quarry_lookup_one)->Unit(benchmark::kMillisecond);
