@@ -1,7 +1,7 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
-#include <array>
+#include <cstddef>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -93,10 +93,12 @@ class Connection {
   // Runs a text() statement with named or positional parameters.
   Result execute(const text_clause& statement, const params& parameters = {}) {
     const auto& names = statement.parameter_names();
-    std::array<value_ref, 16> small;
+    // Statements with few parameters bind from the stack; resolve() fills every slot.
+    constexpr std::size_t small_size = 16;
+    alignas(value_ref) std::byte small[small_size * sizeof(value_ref)];
     std::vector<value_ref> large;
-    std::span<value_ref> refs(small.data(), names.size());
-    if (names.size() > small.size()) {
+    std::span<value_ref> refs(reinterpret_cast<value_ref*>(small), names.size());
+    if (names.size() > small_size) {
       large.resize(names.size());
       refs = large;
     }
@@ -269,7 +271,8 @@ class Connection {
     };
     if (named.size() * names.size() <= 1024) {
       for (std::size_t i = 0; i < names.size(); ++i) {
-        std::size_t k = 0;
+        // Values usually come in the statement's order: look where the name should be first.
+        std::size_t k = i < named.size() && named[i].name == names[i] ? i : 0;
         while (k < named.size() && named[k].name != names[i]) ++k;
         if (k == named.size()) throw missing(names[i]);
         out[i] = named[k].value.ref();

@@ -124,8 +124,9 @@ class engine_events {
   listener_id listen(events::checkin_t, std::function<void(const pool_event&)> fn) { return add(checkin, std::move(fn)); }
 
   // Removes a listener by the id listen() returned; false when there is none.
+  // Ids are unique across events, so the first list that had it is the only one.
   bool remove(listener_id id) {
-    return before_execute.remove(id) | after_execute.remove(id) | connect.remove(id) | checkout.remove(id) |
+    return before_execute.remove(id) || after_execute.remove(id) || connect.remove(id) || checkout.remove(id) ||
            checkin.remove(id);
   }
 

@@ -219,9 +219,9 @@ class connection final : public dbapi_connection {
     if (url.username) settings.emplace_back("user", *url.username);
     if (url.password) settings.emplace_back("password", *url.password);
     if (url.database) settings.emplace_back("dbname", *url.database);
-    for (auto& [key, value] : url.query) {
-      std::erase_if(settings, [&](auto& s) { return s.first == key; });
-      settings.emplace_back(key, value);
+    for (auto& setting : url.query) {  // the URL's query overrides what came before
+      std::erase_if(settings, [&](auto& s) { return s.first == setting.first; });
+      settings.push_back(setting);
     }
     settings.emplace_back("client_encoding", "UTF8");
     if (!url.query_value("application_name")) settings.emplace_back("fallback_application_name", "quarry");
