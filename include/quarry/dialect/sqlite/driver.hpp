@@ -237,15 +237,11 @@ class connection final : public dbapi_connection {
       db_ = nullptr;
       throw_error(rc, "unable to open database file '" + path + "': " + message, {});
     }
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, static_cast<int>(options.sqlite_busy_timeout.count()));
-    if (options.sqlite_foreign_keys) execute_simple("PRAGMA foreign_keys = ON");
-    if (options.sqlite_wal) execute_simple("PRAGMA journal_mode = WAL");
-    if (options.sqlite_synchronous) {
-      const std::string& mode = *options.sqlite_synchronous;
-      if (mode != "OFF" && mode != "NORMAL" && mode != "FULL" && mode != "EXTRA")
-        throw ArgumentError("quarry: sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not '" + mode + "'");
-      execute_simple("PRAGMA synchronous = " + mode);
+    try {
+      configure(options);
+    } catch (...) {
+      sqlite3_close_v2(db_);  // the destructor does not run for a constructor that throws
+      throw;
     }
   }
   ~connection() override { sqlite3_close_v2(db_); }
@@ -290,6 +286,19 @@ class connection final : public dbapi_connection {
   void* native_handle() noexcept override { return db_; }
 
  private:
+  void configure(const engine_options& options) {
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, static_cast<int>(options.sqlite_busy_timeout.count()));
+    if (options.sqlite_foreign_keys) execute_simple("PRAGMA foreign_keys = ON");
+    if (options.sqlite_wal) execute_simple("PRAGMA journal_mode = WAL");
+    if (options.sqlite_synchronous) {
+      const std::string& mode = *options.sqlite_synchronous;
+      if (mode != "OFF" && mode != "NORMAL" && mode != "FULL" && mode != "EXTRA")
+        throw ArgumentError("quarry: sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not '" + mode + "'");
+      execute_simple("PRAGMA synchronous = " + mode);
+    }
+  }
+
   sqlite3* db_ = nullptr;
   bool shared_;
 };
