@@ -103,7 +103,7 @@ class Connection {
       refs = large;
     }
     resolve(statement, parameters, refs);
-    return run(statement.sql(dialect().paramstyle()), refs);
+    return run(statement.key(dialect().paramstyle()), refs);
   }
 
   // Runs SQL in the dialect's own syntax, unparsed: `?` or `$1` placeholders, PRAGMA, SET, ...
@@ -114,7 +114,7 @@ class Connection {
     std::vector<value_ref> refs;
     refs.reserve(parameters.size());
     for (auto& p : parameters) refs.push_back(p.ref());
-    return run(sql, refs);
+    return run(detail::sql_key::of(sql), refs);
   }
 
   // Runs one prepared statement once per element of `rows`: tuples, aggregates,
@@ -122,7 +122,7 @@ class Connection {
   template <std::ranges::input_range Rows>
   Result executemany(const text_clause& statement, const Rows& rows) {
     detail::range_batch batch(rows, statement.parameter_names());
-    return run_many(statement.sql(dialect().paramstyle()), batch);
+    return run_many(statement.key(dialect().paramstyle()), batch);
   }
 
   // Opens the transaction explicitly; an error if one is already open.
@@ -294,22 +294,22 @@ class Connection {
     std::unique_ptr<dbapi_statement> owned;
     detail::statement_cache::entry* entry;
   };
-  prepared prepare(std::string_view sql) {
+  prepared prepare(detail::sql_key key) {
     auto& pooled = *lease_->pooled;
-    auto* entry = pooled.statements.find(sql);
+    auto* entry = pooled.statements.find(key);
     if (entry && !entry->in_use) {
       entry->in_use = true;
       return {entry->statement.get(), nullptr, entry};
     }
     std::unique_ptr<dbapi_statement> fresh;
     try {
-      fresh = pooled.dbapi->prepare(sql);
+      fresh = pooled.dbapi->prepare(key.sql);
     } catch (const DBAPIError& e) {
       note_failure(e);
       throw;
     }
     if (!entry) {
-      if (auto* cached = pooled.statements.insert(sql, fresh)) {
+      if (auto* cached = pooled.statements.insert(key, fresh)) {
         cached->in_use = true;
         return {cached->statement.get(), nullptr, cached};
       }
@@ -318,10 +318,11 @@ class Connection {
     return {raw, std::move(fresh), nullptr};
   }
 
-  Result run(std::string_view sql, std::span<const value_ref> refs) {
+  Result run(detail::sql_key key, std::span<const value_ref> refs) {
+    std::string_view sql = key.sql;
     check_usable();
     if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
-    auto statement = prepare(sql);
+    auto statement = prepare(key);
     auto& events = *engine_->events;
     execute_event event{sql, refs, 1};
     events.before_execute.dispatch(event);
@@ -342,10 +343,11 @@ class Connection {
     return result;
   }
 
-  Result run_many(std::string_view sql, parameter_batch& batch) {
+  Result run_many(detail::sql_key key, parameter_batch& batch) {
+    std::string_view sql = key.sql;
     check_usable();
     if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
-    auto statement = prepare(sql);
+    auto statement = prepare(key);
     auto& events = *engine_->events;
     execute_event event{sql, batch.size() ? batch.parameters(0) : std::span<const value_ref>{}, batch.size()};
     events.before_execute.dispatch(event);

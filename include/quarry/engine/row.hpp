@@ -41,13 +41,7 @@ class row_access {
     if (index >= self.column_count())
       throw InvalidRequestError("quarry: column index " + std::to_string(index) + " is out of range; the row has " +
                                 std::to_string(self.column_count()) + " columns");
-    try {
-      return read_value<T>(self.raw(index));
-    } catch (const DataError& e) {
-      throw DataError("column " + std::to_string(index) + " ('" + std::string(self.column_name(index)) +
-                          "'): " + e.what(),
-                      {});
-    }
+    return read<T>(index);
   }
 
   template <class T>
@@ -76,23 +70,36 @@ class row_access {
     } else if constexpr (is_tuple<T>) {
       check_width<T>(std::tuple_size_v<T>);
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return T{get<std::tuple_element_t<I, T>>(I)...};
+        return T{read<std::tuple_element_t<I, T>>(I)...};
       }(std::make_index_sequence<std::tuple_size_v<T>>{});
     } else if constexpr (readable<T>) {
       check_width<T>(1);
-      return get<T>(0);
+      return read<T>(0);
     } else {
       static_assert(std::is_aggregate_v<T>,
                     "quarry: as<T>() maps a row onto a std::tuple, an aggregate struct, or a readable type");
       check_width<T>(boost::pfr::tuple_size_v<T>);
       // Aggregate initialization builds each field in place from its column.
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return T{get<boost::pfr::tuple_element_t<I, T>>(I)...};
+        return T{read<boost::pfr::tuple_element_t<I, T>>(I)...};
       }(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
     }
   }
 
  private:
+  // get() without the bounds check, for as<T>() which checked the width once.
+  template <class T>
+  T read(std::size_t index) const {
+    auto& self = static_cast<const Derived&>(*this);
+    try {
+      return read_value<T>(self.raw(index));
+    } catch (const DataError& e) {
+      throw DataError("column " + std::to_string(index) + " ('" + std::string(self.column_name(index)) +
+                          "'): " + e.what(),
+                      {});
+    }
+  }
+
   template <class T>
   void check_width(std::size_t fields) const {
     auto columns = static_cast<const Derived&>(*this).column_count();

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "quarry/engine/detail/statement_cache.hpp"
 #include "quarry/engine/interfaces.hpp"
 
 namespace quarry {
@@ -26,6 +27,11 @@ class text_clause {
   const std::string& sql(quarry::paramstyle style) const noexcept {
     return style == paramstyle::qmark ? parsed_->qmark : parsed_->numeric;
   }
+  // That SQL with its hash, the key of the connection's statement cache.
+  detail::sql_key key(quarry::paramstyle style) const noexcept {
+    return style == paramstyle::qmark ? detail::sql_key{parsed_->qmark, parsed_->qmark_hash}
+                                      : detail::sql_key{parsed_->numeric, parsed_->numeric_hash};
+  }
 
  private:
   struct parsed {
@@ -33,6 +39,8 @@ class text_clause {
     std::vector<std::string> names;
     std::string qmark;
     std::string numeric;
+    std::size_t qmark_hash = 0;
+    std::size_t numeric_hash = 0;
   };
 
   static bool is_word(char c) {
@@ -114,6 +122,8 @@ class text_clause {
         out.numeric += "$" + number;
       }
     }
+    out.qmark_hash = detail::sql_key::of(out.qmark).hash;
+    out.numeric_hash = detail::sql_key::of(out.numeric).hash;
     return out;
   }
 

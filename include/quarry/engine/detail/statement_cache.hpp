@@ -12,12 +12,27 @@
 
 namespace quarry::detail {
 
+// SQL text with its hash, computed once where the text is built (text() does it
+// when parsing), so finding a cached statement does not hash the SQL again.
+struct sql_key {
+  std::string_view sql;
+  std::size_t hash;
+
+  static sql_key of(std::string_view sql) { return {sql, std::hash<std::string_view>{}(sql)}; }
+  bool operator==(const sql_key& other) const noexcept { return hash == other.hash && sql == other.sql; }
+};
+
+struct sql_key_hash {
+  std::size_t operator()(const sql_key& key) const noexcept { return key.hash; }
+};
+
 // Prepared statements of one connection, least recently used evicted first.
 // A statement that an open result is still reading is never evicted.
 class statement_cache {
  public:
   struct entry {
     std::string sql;
+    std::size_t hash;
     std::unique_ptr<dbapi_statement> statement;
     bool in_use = false;
   };
@@ -25,8 +40,8 @@ class statement_cache {
   explicit statement_cache(std::size_t capacity) : capacity_(capacity) {}
 
   // The cached statement for this SQL, now the most recently used; null when absent.
-  entry* find(std::string_view sql) {
-    auto it = index_.find(sql);
+  entry* find(sql_key key) {
+    auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
     entries_.splice(entries_.begin(), entries_, it->second);
     return &*it->second;
@@ -34,11 +49,11 @@ class statement_cache {
 
   // Caches a statement; returns its entry, or null when the cache cannot hold it
   // (capacity 0, or every entry is in use) and the caller keeps it instead.
-  entry* insert(std::string_view sql, std::unique_ptr<dbapi_statement>& statement) {
+  entry* insert(sql_key key, std::unique_ptr<dbapi_statement>& statement) {
     if (capacity_ == 0) return nullptr;
     if (entries_.size() >= capacity_ && !evict_one()) return nullptr;
-    entries_.push_front(entry{std::string(sql), std::move(statement), false});
-    index_.emplace(entries_.front().sql, entries_.begin());
+    entries_.push_front(entry{std::string(key.sql), key.hash, std::move(statement), false});
+    index_.emplace(sql_key{entries_.front().sql, key.hash}, entries_.begin());
     return &entries_.front();
   }
 
@@ -54,7 +69,7 @@ class statement_cache {
     for (auto it = entries_.end(); it != entries_.begin();) {
       --it;
       if (it->in_use) continue;
-      index_.erase(it->sql);
+      index_.erase(sql_key{it->sql, it->hash});
       entries_.erase(it);
       return true;
     }
@@ -63,7 +78,7 @@ class statement_cache {
 
   std::size_t capacity_;
   std::list<entry> entries_;  // most recently used first
-  std::unordered_map<std::string_view, std::list<entry>::iterator> index_;
+  std::unordered_map<sql_key, std::list<entry>::iterator, sql_key_hash> index_;
 };
 
 }  // namespace quarry::detail
