@@ -272,8 +272,11 @@ class Connection {
     if (named.size() * names.size() <= 1024) {
       for (std::size_t i = 0; i < names.size(); ++i) {
         // Values usually come in the statement's order: look where the name should be first.
-        std::size_t k = i < named.size() && named[i].name == names[i] ? i : 0;
-        while (k < named.size() && named[k].name != names[i]) ++k;
+        std::size_t k = i;
+        if (k >= named.size() || !same_name(named[k].name, names[i])) {
+          k = 0;
+          while (k < named.size() && !same_name(named[k].name, names[i])) ++k;
+        }
         if (k == named.size()) throw missing(names[i]);
         out[i] = named[k].value.ref();
       }
@@ -286,6 +289,14 @@ class Connection {
       if (it == by_name.end()) throw missing(names[i]);
       out[i] = it->second;
     }
+  }
+
+  // Parameter names are short: comparing them inline is cheaper than calling memcmp.
+  static bool same_name(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
   }
 
   // The cached statement for this SQL, or a one-off one while the cached one is still being read.
