@@ -7,7 +7,6 @@
 #include <quarry/quarry.hpp>
 
 #include <charconv>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -129,24 +128,6 @@ void pg_raw_insert_each(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
 
-void pg_quarry_insert_each(benchmark::State& state) {
-  if (skip_without_server(state)) return;
-  auto data = tracks();
-  raw_connection raw;
-  auto engine = quarry::create_engine(quarry_bench::postgresql_url());
-  auto insert = quarry::text("INSERT INTO track (id, name, price, seconds) VALUES (:id, :name, :price, :seconds)");
-  for (auto _ : state) {
-    state.PauseTiming();
-    fresh_table(raw);
-    state.ResumeTiming();
-    auto conn = engine.connect();
-    for (const auto& t : data)
-      conn.execute(insert, {{"id", t.id}, {"name", t.name}, {"price", t.price}, {"seconds", t.seconds}});
-    conn.commit();
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
-}
-
 // The raw bulk yardsticks: pipeline mode as a libpq expert writes it, and COPY.
 void pg_raw_insert_pipeline(benchmark::State& state) {
   if (skip_without_server(state)) return;
@@ -221,7 +202,8 @@ void pg_raw_copy(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
 
-void pg_quarry_insert_many(benchmark::State& state) {
+// One execute() per row (a round trip each), or one executemany() (pipeline mode).
+void pg_quarry_insert(benchmark::State& state, bool many) {
   if (skip_without_server(state)) return;
   auto data = tracks();
   raw_connection raw;
@@ -232,7 +214,12 @@ void pg_quarry_insert_many(benchmark::State& state) {
     fresh_table(raw);
     state.ResumeTiming();
     auto conn = engine.connect();
-    conn.executemany(insert, data);
+    if (many) {
+      conn.executemany(insert, data);
+    } else {
+      for (const auto& t : data)
+        conn.execute(insert, {{"id", t.id}, {"name", t.name}, {"price", t.price}, {"seconds", t.seconds}});
+    }
     conn.commit();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
@@ -311,10 +298,10 @@ void pg_quarry_lookup(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(pg_raw_insert_each)->Unit(benchmark::kMillisecond);
-BENCHMARK(pg_quarry_insert_each)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(pg_quarry_insert, each, false)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_raw_insert_pipeline)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_raw_copy)->Unit(benchmark::kMillisecond);
-BENCHMARK(pg_quarry_insert_many)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(pg_quarry_insert, many, true)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_raw_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_quarry_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_raw_lookup)->Unit(benchmark::kMillisecond);

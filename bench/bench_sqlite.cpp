@@ -96,7 +96,8 @@ void raw_insert(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
 
-void quarry_insert_each(benchmark::State& state) {
+// One execute() per row, or one executemany() for all of them.
+void quarry_insert(benchmark::State& state, bool many) {
   auto data = tracks();
   auto insert = quarry::text("INSERT INTO track (id, name, price, seconds) VALUES (:id, :name, :price, :seconds)");
   for (auto _ : state) {
@@ -105,23 +106,12 @@ void quarry_insert_each(benchmark::State& state) {
     state.ResumeTiming();
     auto engine = quarry::create_engine(std::string("sqlite:///") + database);
     auto conn = engine.connect();
-    for (const auto& t : data)
-      conn.execute(insert, {{"id", t.id}, {"name", t.name}, {"price", t.price}, {"seconds", t.seconds}});
-    conn.commit();
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
-}
-
-void quarry_insert_many(benchmark::State& state) {
-  auto data = tracks();
-  auto insert = quarry::text("INSERT INTO track (id, name, price, seconds) VALUES (:id, :name, :price, :seconds)");
-  for (auto _ : state) {
-    state.PauseTiming();
-    fresh_table();
-    state.ResumeTiming();
-    auto engine = quarry::create_engine(std::string("sqlite:///") + database);
-    auto conn = engine.connect();
-    conn.executemany(insert, data);
+    if (many) {
+      conn.executemany(insert, data);
+    } else {
+      for (const auto& t : data)
+        conn.execute(insert, {{"id", t.id}, {"name", t.name}, {"price", t.price}, {"seconds", t.seconds}});
+    }
     conn.commit();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
@@ -210,8 +200,8 @@ void quarry_lookup(benchmark::State& state, bool prove_unique) {
 }  // namespace
 
 BENCHMARK(raw_insert)->Unit(benchmark::kMillisecond);
-BENCHMARK(quarry_insert_each)->Unit(benchmark::kMillisecond);
-BENCHMARK(quarry_insert_many)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(quarry_insert, each, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(quarry_insert, many, true)->Unit(benchmark::kMillisecond);
 BENCHMARK(raw_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(quarry_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(raw_lookup)->Unit(benchmark::kMillisecond);

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "quarry/engine/detail/statement_cache.hpp"
+#include "quarry/engine/detail/sql_key.hpp"
 #include "quarry/engine/interfaces.hpp"
 
 namespace quarry {
