@@ -3,7 +3,11 @@
 
 #include "quarry/dialect/sqlite.hpp"
 #include "quarry/engine.hpp"
+#include "quarry/types.hpp"
 #include "quarry/version.hpp"
+
+// JSON columns: include "quarry/types/json.hpp" where you use them. It is left
+// out here because nlohmann/json's header alone costs more to compile than Quarry.
 
 // The PostgreSQL driver is part of the quarry::postgresql target, which defines
 // QUARRY_WITH_POSTGRESQL; without it nothing here includes libpq.

@@ -1,15 +1,15 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 
-#include <quarry/types/param.hpp>
-#include <quarry/types/type_traits.hpp>
-#include <quarry/types/value.hpp>
+#include <quarry/types.hpp>
+#include <quarry/types/json.hpp>
 
 using quarry::value_kind;
 using quarry::value_ref;
@@ -84,4 +84,65 @@ TEST_CASE("owning values round-trip through references", "[types]") {
   CHECK(quarry::value(7).kind() == value_kind::integer);
   CHECK(quarry::value(2.5).kind() == value_kind::real);
   CHECK(quarry::value().is_null());
+}
+
+TEST_CASE("uuids parse, print and refuse what is not one", "[types][uuid]") {
+  auto u = quarry::uuid::parse("A0EEBC99-9c0b-4ef8-bb6d-6bb9bd380a11");
+  CHECK(u.to_string() == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+  CHECK(quarry::uuid{}.is_nil());
+  CHECK_THROWS_AS(quarry::uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1"), quarry::ArgumentError);
+  CHECK_THROWS_AS(quarry::uuid::parse("a0eebc99x9c0b-4ef8-bb6d-6bb9bd380a11"), quarry::ArgumentError);
+  auto r = quarry::uuid::random();
+  CHECK(r != quarry::uuid::random());
+  CHECK(r.to_string()[14] == '4');  // version 4
+  CHECK(quarry::param(u).ref().kind() == value_kind::uuid);
+  CHECK(quarry::read_value<quarry::uuid>(value_ref::text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")) == u);
+  CHECK(quarry::read_value<quarry::uuid>(value_ref::bytes(u.bytes())) == u);
+  CHECK_THROWS_AS(quarry::read_value<quarry::uuid>(value_ref::text("nope")), quarry::DataError);
+}
+
+TEST_CASE("timestamps are ISO-8601 UTC text at microsecond precision", "[types][chrono]") {
+  using namespace std::chrono;
+  sys_time<microseconds> t = sys_days{2024y / 2 / 29} + 23h + 59min + 58s + 123456us;
+  auto stored = quarry::type_traits<sys_time<microseconds>>::to_db(t);
+  CHECK(std::get<std::string>(stored.data()) == "2024-02-29 23:59:58.123456Z");
+  auto read = [](std::string_view text) { return quarry::read_value<sys_time<microseconds>>(value_ref::text(text)); };
+  CHECK(read("2024-02-29 23:59:58.123456Z") == t);
+  CHECK(read("2024-02-29T23:59:58.123456") == t);           // no offset: UTC
+  CHECK(read("2024-03-01 01:59:58.123456+02") == t);        // PostgreSQL's form in another TimeZone
+  CHECK(read("2024-02-29 18:29:58.123456-05:30") == t);
+  CHECK(read("2024-02-29 23:59:58.1234567") == t);          // digits beyond microseconds are cut
+  CHECK(quarry::read_value<sys_seconds>(value_ref::text("1969-12-31 23:59:59Z")) == sys_seconds{-1s});
+  CHECK_THROWS_AS(read("2024-02-30 00:00:00"), quarry::DataError);
+  CHECK_THROWS_AS(read("2024-02-29 24:00:00"), quarry::DataError);
+  CHECK_THROWS_WITH(read("yesterday"), Catch::Contains("'yesterday'") && Catch::Contains("timestamp"));
+}
+
+TEST_CASE("dates are YYYY-MM-DD", "[types][chrono]") {
+  using namespace std::chrono;
+  auto stored = quarry::type_traits<year_month_day>::to_db(2026y / 11 / 26);
+  CHECK(std::get<std::string>(stored.data()) == "2026-11-26");
+  CHECK(quarry::read_value<year_month_day>(value_ref::text("0099-01-02")) == year{99} / 1 / 2);
+  CHECK_THROWS_AS(quarry::type_traits<year_month_day>::to_db(2026y / 2 / 30), quarry::DataError);
+  CHECK_THROWS_AS(quarry::read_value<year_month_day>(value_ref::text("2026-13-01")), quarry::DataError);
+}
+
+namespace {
+QUARRY_ENUM(mood, sad, ok, happy);
+}
+
+TEST_CASE("enums declared with QUARRY_ENUM are stored by name", "[types][enum]") {
+  CHECK(quarry::enum_names<mood>().size() == 3);
+  CHECK(quarry::enum_names<mood>()[2] == "happy");
+  CHECK(quarry::param(mood::ok).ref().as_text() == "ok");
+  CHECK(quarry::read_value<mood>(value_ref::text("happy")) == mood::happy);
+  CHECK_THROWS_WITH(quarry::read_value<mood>(value_ref::text("angry")), Catch::Contains("sad, ok, happy"));
+  CHECK_THROWS_AS(quarry::param(static_cast<mood>(7)), quarry::DataError);
+}
+
+TEST_CASE("JSON documents are text on the way in and parsed on the way out", "[types][json]") {
+  nlohmann::json document{{"name", "spongebob"}, {"tags", {1, 2}}};
+  auto stored = quarry::type_traits<nlohmann::json>::to_db(document);
+  CHECK(quarry::read_value<nlohmann::json>(stored.ref()) == document);
+  CHECK_THROWS_AS(quarry::read_value<nlohmann::json>(value_ref::text("{not json")), quarry::DataError);
 }

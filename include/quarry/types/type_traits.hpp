@@ -40,6 +40,9 @@ namespace detail {
     }
     case value_kind::boolean: shown = v.as_bool() ? "true" : "false"; break;
     case value_kind::decimal: shown = std::string(v.as_text().substr(0, 40)); break;
+    case value_kind::text:
+      shown = "'" + std::string(v.as_text().substr(0, 40)) + (v.as_text().size() > 40 ? "...'" : "'");
+      break;
     default: break;
   }
   std::string message = "quarry: cannot read a " + std::string(to_string(v.kind())) + " value";

@@ -1,6 +1,7 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -19,7 +20,9 @@ namespace quarry {
 using blob = std::vector<std::byte>;
 
 // The kinds of value that cross the driver boundary. Every C++ type maps onto one.
-enum class value_kind : std::uint8_t { null, boolean, integer, real, text, blob, decimal };
+// A uuid is 16 bytes that each driver binds its own way (a native uuid on
+// PostgreSQL, a 16-byte blob on SQLite).
+enum class value_kind : std::uint8_t { null, boolean, integer, real, text, blob, decimal, uuid };
 
 constexpr std::string_view to_string(value_kind kind) noexcept {
   switch (kind) {
@@ -30,6 +33,7 @@ constexpr std::string_view to_string(value_kind kind) noexcept {
     case value_kind::text: return "text";
     case value_kind::blob: return "blob";
     case value_kind::decimal: return "decimal";
+    case value_kind::uuid: return "uuid";
   }
   return "?";
 }
@@ -75,6 +79,11 @@ class value_ref {
     v.bytes_ = {reinterpret_cast<const char*>(b.data()), b.size()};
     return v;
   }
+  static value_ref uuid(std::span<const std::byte, 16> b) noexcept {
+    value_ref v = bytes(b);
+    v.kind_ = value_kind::uuid;
+    return v;
+  }
 
   constexpr value_kind kind() const noexcept { return kind_; }
   constexpr bool is_null() const noexcept { return kind_ == value_kind::null; }
@@ -83,6 +92,7 @@ class value_ref {
   constexpr double as_double() const noexcept { return real_; }
   // Text and decimal values as characters (not NUL-terminated).
   constexpr std::string_view as_text() const noexcept { return {bytes_.data, bytes_.size}; }
+  // Blob and uuid values as bytes.
   std::span<const std::byte> as_blob() const noexcept {
     return {reinterpret_cast<const std::byte*>(bytes_.data), bytes_.size};
   }
@@ -107,7 +117,13 @@ class value {
     std::string digits;
     bool operator==(const decimal_text&) const = default;
   };
-  using storage = std::variant<std::monostate, bool, std::int64_t, double, std::string, blob, decimal_text>;
+  struct uuid_bytes {
+    std::array<std::byte, 16> bytes;
+    bool operator==(const uuid_bytes&) const = default;
+  };
+  // In value_kind's order: kind() is the index of the alternative.
+  using storage =
+      std::variant<std::monostate, bool, std::int64_t, double, std::string, blob, decimal_text, uuid_bytes>;
 
   value() = default;
   value(std::nullptr_t) {}
@@ -123,6 +139,7 @@ class value {
   value(std::string_view s) : data_(std::string(s)) {}
   value(blob b) : data_(std::move(b)) {}
   value(decimal_text d) : data_(std::move(d)) {}
+  value(uuid_bytes u) : data_(u) {}
   explicit value(value_ref ref) {
     switch (ref.kind()) {
       case value_kind::null: break;
@@ -134,6 +151,12 @@ class value {
       case value_kind::blob: {
         auto b = ref.as_blob();
         data_ = blob(b.begin(), b.end());
+        break;
+      }
+      case value_kind::uuid: {
+        uuid_bytes u;
+        std::memcpy(u.bytes.data(), ref.as_blob().data(), u.bytes.size());
+        data_ = u;
         break;
       }
     }
@@ -152,6 +175,7 @@ class value {
       case value_kind::text: return value_ref::text(std::get<std::string>(data_));
       case value_kind::blob: return value_ref::bytes(std::get<blob>(data_));
       case value_kind::decimal: return value_ref::decimal(std::get<decimal_text>(data_).digits);
+      case value_kind::uuid: return value_ref::uuid(std::get<uuid_bytes>(data_).bytes);
     }
     return {};
   }

@@ -21,7 +21,7 @@ namespace quarry::postgresql {
 
 namespace oid {
 inline constexpr Oid unknown = 0, boolean = 16, bytea = 17, int8 = 20, int2 = 21, int4 = 23, oid = 26,
-                     float4 = 700, float8 = 701, numeric = 1700;
+                     float4 = 700, float8 = 701, numeric = 1700, uuid = 2950;
 }
 
 // Maps a SQLSTATE class onto PEP 249's exceptions as psycopg does. A failure
@@ -71,6 +71,7 @@ class encoder {
       }
       case value_kind::real: return oid::float8;
       case value_kind::blob: return oid::bytea;
+      case value_kind::uuid: return oid::uuid;
       default: return oid::unknown;
     }
   }
@@ -80,6 +81,7 @@ class encoder {
     switch (v.kind()) {
       case value_kind::null: return true;
       case value_kind::blob: return type == oid::bytea;
+      case value_kind::uuid: return type == oid::uuid;
       case value_kind::boolean: return type == oid::boolean || type == oid::unknown;
       case value_kind::real: return type == oid::float8 || type == oid::unknown;
       case value_kind::integer: {
@@ -132,15 +134,16 @@ class encoder {
           buffer_ += text;
           break;
         }
-        case value_kind::blob: formats_[i] = 1; break;
+        case value_kind::blob:
+        case value_kind::uuid: formats_[i] = 1; break;  // binary: bytea's bytes, or uuid's 16 bytes
       }
       lengths_[i] = static_cast<int>(buffer_.size() - offsets_[i]);
-      if (v.kind() != value_kind::null && v.kind() != value_kind::blob) buffer_ += '\0';
+      if (formats_[i] == 0 && v.kind() != value_kind::null) buffer_ += '\0';
     }
     for (std::size_t i = 0; i < n; ++i) {
       value_ref v = params[i];
       if (v.kind() == value_kind::null) continue;
-      if (v.kind() == value_kind::blob) {
+      if (formats_[i] == 1) {
         auto bytes = v.as_blob();
         // A non-null pointer even for an empty blob: libpq reads null as SQL NULL.
         values_[i] = bytes.empty() ? "" : reinterpret_cast<const char*>(bytes.data());

@@ -152,7 +152,8 @@ class statement final : public dbapi_statement {
                                  SQLITE_UTF8);
         break;
       }
-      case value_kind::blob: {
+      case value_kind::blob:
+      case value_kind::uuid: {  // a uuid is a 16-byte blob on SQLite
         auto bytes = v.as_blob();
         rc = bytes.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
                            : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);

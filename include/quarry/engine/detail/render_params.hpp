@@ -39,6 +39,7 @@ inline std::string render_params(std::span<const value_ref> params, std::size_t 
         break;
       }
       case value_kind::blob: out += "<" + std::to_string(v.as_blob().size()) + " bytes>"; break;
+      case value_kind::uuid: out += "<uuid>"; break;
     }
   }
   if (params.size() > max_shown) out += ", ... " + std::to_string(params.size() - max_shown) + " more";

@@ -1,0 +1,119 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "quarry/errors.hpp"
+#include "quarry/types/type_traits.hpp"
+#include "quarry/types/value.hpp"
+
+namespace quarry {
+
+// A UUID: PostgreSQL's native `uuid`, a 16-byte blob on SQLite.
+class uuid {
+ public:
+  constexpr uuid() noexcept = default;  // the nil UUID
+  constexpr explicit uuid(const std::array<std::byte, 16>& bytes) noexcept : bytes_(bytes) {}
+
+  // Parses the canonical form (8-4-4-4-12 hex digits, either case); an ArgumentError otherwise.
+  static uuid parse(std::string_view text) {
+    uuid out;
+    if (!try_parse(text, out))
+      throw ArgumentError("quarry: '" + std::string(text.substr(0, 40)) +
+                          "' is not a UUID; expected 8-4-4-4-12 hexadecimal digits");
+    return out;
+  }
+
+  static bool try_parse(std::string_view text, uuid& out) noexcept {
+    if (text.size() != 36) return false;
+    std::size_t byte = 0;
+    for (std::size_t i = 0; i < 36;) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (text[i++] != '-') return false;
+        continue;
+      }
+      int high = hex_value(text[i]), low = hex_value(text[i + 1]);
+      if (high < 0 || low < 0) return false;
+      out.bytes_[byte++] = static_cast<std::byte>(high * 16 + low);
+      i += 2;
+    }
+    return true;
+  }
+
+  // A random (version 4) UUID.
+  static uuid random() {
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    uuid out;
+    for (std::size_t half = 0; half < 2; ++half) {
+      std::uint64_t bits = generator();
+      std::memcpy(out.bytes_.data() + half * 8, &bits, 8);
+    }
+    out.bytes_[6] = (out.bytes_[6] & std::byte{0x0f}) | std::byte{0x40};
+    out.bytes_[8] = (out.bytes_[8] & std::byte{0x3f}) | std::byte{0x80};
+    return out;
+  }
+
+  // Lower-case canonical form, as PostgreSQL prints it.
+  std::string to_string() const {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < 16; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+      auto b = std::to_integer<unsigned>(bytes_[i]);
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+    return out;
+  }
+
+  std::span<const std::byte, 16> bytes() const noexcept { return bytes_; }
+  bool is_nil() const noexcept { return *this == uuid{}; }
+  auto operator<=>(const uuid&) const = default;
+
+ private:
+  static constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  std::array<std::byte, 16> bytes_{};
+};
+
+template <>
+struct type_traits<uuid> {
+  static value_ref to_db(const uuid& u) noexcept { return value_ref::uuid(u.bytes()); }
+  // PostgreSQL sends the text form; SQLite the 16 bytes it stored.
+  static uuid from_db(value_ref v) {
+    if ((v.kind() == value_kind::blob || v.kind() == value_kind::uuid) && v.as_blob().size() == 16) {
+      std::array<std::byte, 16> bytes;
+      std::memcpy(bytes.data(), v.as_blob().data(), 16);
+      return uuid(bytes);
+    }
+    uuid out;
+    if (v.kind() == value_kind::text && uuid::try_parse(v.as_text(), out)) return out;
+    detail::cannot_read(v, "uuid");
+  }
+};
+
+}  // namespace quarry
+
+template <>
+struct std::hash<quarry::uuid> {
+  std::size_t operator()(const quarry::uuid& u) const noexcept {
+    std::uint64_t halves[2];
+    std::memcpy(halves, u.bytes().data(), 16);
+    return std::hash<std::uint64_t>{}(halves[0] ^ (halves[1] * 0x9e3779b97f4a7c15ULL));
+  }
+};
