@@ -69,9 +69,14 @@ class row_access {
       return self.materialize();
     } else if constexpr (is_tuple<T>) {
       check_width<T>(std::tuple_size_v<T>);
-      return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return T{read<std::tuple_element_t<I, T>>(I)...};
-      }(std::make_index_sequence<std::tuple_size_v<T>>{});
+      std::size_t at = 0;  // the column being read, for the error message
+      try {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+          return T{read_tracked<std::tuple_element_t<I, T>>(I, at)...};
+        }(std::make_index_sequence<std::tuple_size_v<T>>{});
+      } catch (const DataError& e) {
+        throw column_error(at, e);
+      }
     } else if constexpr (readable<T>) {
       check_width<T>(1);
       return read<T>(0);
@@ -80,9 +85,14 @@ class row_access {
                     "quarry: as<T>() maps a row onto a std::tuple, an aggregate struct, or a readable type");
       check_width<T>(boost::pfr::tuple_size_v<T>);
       // Aggregate initialization builds each field in place from its column.
-      return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return T{read<boost::pfr::tuple_element_t<I, T>>(I)...};
-      }(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+      std::size_t at = 0;
+      try {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+          return T{read_tracked<boost::pfr::tuple_element_t<I, T>>(I, at)...};
+        }(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+      } catch (const DataError& e) {
+        throw column_error(at, e);
+      }
     }
   }
 
@@ -90,14 +100,25 @@ class row_access {
   // get() without the bounds check, for as<T>() which checked the width once.
   template <class T>
   T read(std::size_t index) const {
-    auto& self = static_cast<const Derived&>(*this);
     try {
-      return read_value<T>(self.raw(index));
+      return read_value<T>(static_cast<const Derived&>(*this).raw(index));
     } catch (const DataError& e) {
-      throw DataError("column " + std::to_string(index) + " ('" + std::string(self.column_name(index)) +
-                          "'): " + e.what(),
-                      {});
+      throw column_error(index, e);
     }
+  }
+
+  // Reads a column of a whole-row conversion, noting which one for the error message.
+  template <class T>
+  T read_tracked(std::size_t index, std::size_t& at) const {
+    at = index;
+    return read_value<T>(static_cast<const Derived&>(*this).raw(index));
+  }
+
+  // A conversion error, naming the column it happened in.
+  DataError column_error(std::size_t index, const DataError& e) const {
+    return DataError("column " + std::to_string(index) + " ('" +
+                         std::string(static_cast<const Derived&>(*this).column_name(index)) + "'): " + e.what(),
+                     {});
   }
 
   template <class T>
