@@ -196,3 +196,66 @@ TEST_CASE("a backend terminated between transactions is replaced on the next sta
   CHECK_THROWS_AS(conn.execute(text("SELECT 1")), quarry::OperationalError);
   CHECK(backend_id(conn) != pid);
 }
+
+TEST_CASE("threads take turns on the shared in-memory SQLite connection", "[pool][sqlite][threads]") {
+  if (!quarry_test::is_sqlite()) {
+    SUCCEED("SQLite only");
+    return;
+  }
+  auto engine = quarry::create_engine("sqlite://", {.pool_timeout = 30s});
+  {
+    auto conn = engine.connect();
+    conn.exec_driver_sql("CREATE TABLE shared_counts (thread INTEGER, n INTEGER)");
+    conn.commit();
+  }
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 250; ++i) {
+        try {
+          // A transaction per checkout: another thread's statements never land inside it.
+          engine.begin([&](quarry::Connection& c) {
+            c.execute(text("INSERT INTO shared_counts VALUES (:t, :n)"), {{"t", t}, {"n", i}});
+            if (c.execute(text("SELECT count(*) FROM shared_counts WHERE thread = :t"), {{"t", t}}).scalar<int>() != i + 1)
+              ++errors;
+          });
+        } catch (...) {
+          ++errors;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(errors == 0);
+  CHECK(engine.connect().execute(text("SELECT count(*) FROM shared_counts")).scalar<int>() == 2000);
+  CHECK(engine.pool_status().checked_out == 0);
+}
+
+TEST_CASE("another thread waits for the shared connection only up to pool_timeout", "[pool][sqlite]") {
+  if (!quarry_test::is_sqlite()) {
+    SUCCEED("SQLite only");
+    return;
+  }
+  auto engine = quarry::create_engine("sqlite://", {.pool_timeout = 100ms});
+  auto held = engine.connect();
+  held.execute(text("SELECT 1")).scalar<int>();
+  bool timed_out = false;
+  std::thread other([&] {
+    try {
+      engine.connect();
+    } catch (const quarry::TimeoutError&) {
+      timed_out = true;
+    }
+  });
+  other.join();
+  CHECK(timed_out);
+  {
+    // The holding thread itself checks it out again without waiting.
+    auto again = engine.connect();
+    CHECK(engine.pool_status().checked_out == 2);
+  }
+  held.close();
+  std::thread after([&] { CHECK(engine.connect().execute(text("SELECT 2")).scalar<int>() == 2); });
+  after.join();
+}

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "quarry/engine/detail/statement_cache.hpp"
@@ -178,18 +179,39 @@ class pool {
     return true;
   }
 
+  // The shared connection serves one thread at a time (SQLite's own mutex
+  // guards single calls, not a transaction or the statement cache): a thread may
+  // check it out again while it holds it, other threads wait up to pool_timeout.
   pooled_connection* checkout_shared() {
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.pool_timeout);
+    auto self = std::this_thread::get_id();
     std::unique_lock lock(mutex_);
-    if (!shared_) {
-      lock.unlock();
-      auto connection = open();
-      lock.lock();
-      if (!shared_) {
-        shared_ = std::move(connection);
-        ++total_;
-      }
+    while (shared_users_ > 0 && shared_owner_ != self) {
+      if (available_.wait_until(lock, deadline) == std::cv_status::timeout && shared_users_ > 0 &&
+          shared_owner_ != self)
+        throw TimeoutError("quarry: the shared in-memory connection stayed in use by another thread for " +
+                           std::to_string(options_.pool_timeout.count()) + "s");
     }
+    shared_owner_ = self;
     ++shared_users_;
+    if (shared_) return shared_.get();
+    // Connect outside the lock; owning the slot keeps other threads out meanwhile.
+    lock.unlock();
+    std::unique_ptr<pooled_connection> fresh;
+    try {
+      fresh = open();
+    } catch (...) {
+      lock.lock();
+      if (--shared_users_ == 0) {
+        shared_owner_ = {};
+        available_.notify_all();
+      }
+      throw;
+    }
+    lock.lock();
+    shared_ = std::move(fresh);
+    ++total_;
     return shared_.get();
   }
 
@@ -197,11 +219,13 @@ class pool {
     std::unique_ptr<pooled_connection> closing;
     std::lock_guard lock(mutex_);
     if (--shared_users_ > 0) return;
+    shared_owner_ = {};
     // The last user is gone: reset, or drop a dead connection so the next checkout opens another.
     if (!reset(*connection) || connection->generation != generation_) {
       closing = std::move(shared_);
       --total_;
     }
+    available_.notify_all();
   }
 
   static bool reset(pooled_connection& connection) noexcept {
@@ -227,6 +251,7 @@ class pool {
   std::uint64_t generation_ = 0;
   std::unique_ptr<pooled_connection> shared_;  // single_connection mode
   std::size_t shared_users_ = 0;
+  std::thread::id shared_owner_;  // the thread holding shared_ while shared_users_ > 0
 };
 
 }  // namespace quarry
