@@ -24,6 +24,7 @@ class audited_sqlite final : public quarry::dialect {
   std::string begin_statement(std::optional<quarry::isolation_level>, const quarry::engine_options&) const override {
     return "BEGIN";
   }
+  bool is_reserved_word(std::string_view word) const override { return word == "select"; }
 };
 
 const bool registered = quarry::register_dialect<audited_sqlite>({"audited", "audited+sqlite3"});
@@ -49,4 +50,35 @@ TEST_CASE("the built-in dialects are registered under SQLAlchemy's schemes", "[r
   CHECK(quarry::dialect_registry::instance().find("postgresql+libpq")->paramstyle() == quarry::paramstyle::numeric_dollar);
 #endif
   CHECK_THROWS_AS(quarry::dialect_registry::instance().find("mssql"), quarry::ArgumentError);
+}
+
+TEST_CASE("identifiers are quoted where SQL needs it, as SQLAlchemy decides", "[registry]") {
+  auto& sqlite = *quarry::dialect_registry::instance().find("sqlite");
+  CHECK(sqlite.format_identifier("user_account") == "user_account");
+  CHECK(sqlite.format_identifier("order") == "\"order\"");       // reserved
+  CHECK(sqlite.format_identifier("user") == "user");              // not reserved in SQLite
+  CHECK(sqlite.format_identifier("UserName") == "\"UserName\"");  // PostgreSQL would fold it to lower case
+  CHECK(sqlite.format_identifier("2fa") == "\"2fa\"");
+  CHECK(sqlite.format_identifier("first name") == "\"first name\"");
+  CHECK(sqlite.format_identifier("we\"ird") == "\"we\"\"ird\"");
+  CHECK(sqlite.format_identifier("") == "\"\"");
+#if defined(QUARRY_WITH_POSTGRESQL)
+  auto& pg = *quarry::dialect_registry::instance().find("postgresql");
+  CHECK(pg.format_identifier("user") == "\"user\"");
+  CHECK(pg.format_identifier("tablesample") == "\"tablesample\"");
+  CHECK(pg.format_identifier("vacuum") == "vacuum");
+#endif
+}
+
+TEST_CASE("quoted identifiers name real tables on the database", "[registry]") {
+  auto engine = quarry_test::make_engine();
+  auto conn = engine.connect();
+  auto table = conn.dialect().format_identifier("Order \"Lines\"");
+  auto column = conn.dialect().format_identifier("user");
+  conn.exec_driver_sql("DROP TABLE IF EXISTS " + table);
+  conn.exec_driver_sql("CREATE TABLE " + table + " (" + column + " TEXT)");
+  conn.execute(quarry::text("INSERT INTO " + table + " (" + column + ") VALUES (:u)"), {{"u", "sandy"}});
+  CHECK(conn.execute(quarry::text("SELECT " + column + " FROM " + table)).scalar<std::string>() == "sandy");
+  conn.exec_driver_sql("DROP TABLE " + table);
+  conn.commit();
 }

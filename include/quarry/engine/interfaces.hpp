@@ -92,6 +92,10 @@ class dialect {
   // The statement that opens a transaction at this isolation level, or an
   // ArgumentError when the dialect has no such level.
   virtual std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const = 0;
+  // Whether a lower-case word is reserved in this dialect's SQL.
+  virtual bool is_reserved_word(std::string_view lowercase) const = 0;
+
+  // The identifier in double quotes, with quotes inside it doubled.
   virtual std::string quote_identifier(std::string_view name) const {
     std::string out = "\"";
     for (char c : name) {
@@ -99,6 +103,18 @@ class dialect {
       out += c;
     }
     return out + "\"";
+  }
+
+  // The identifier as SQL: bare when it reads the same unquoted, quoted when it
+  // is a reserved word, has upper-case letters (PostgreSQL folds bare names to
+  // lower case), starts with a digit or '$', or holds anything but letters,
+  // digits, '_' and '$' (SQLAlchemy's rule).
+  std::string format_identifier(std::string_view name) const {
+    bool bare = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && name[0] != '$';
+    for (char c : name)
+      bare = bare && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$');
+    if (bare && !is_reserved_word(name)) return std::string(name);
+    return quote_identifier(name);
   }
 };
 

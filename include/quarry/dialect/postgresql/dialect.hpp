@@ -5,6 +5,7 @@
 #include <string>
 
 #include "quarry/dialect/postgresql/driver.hpp"
+#include "quarry/dialect/detail/reserved_words.hpp"
 #include "quarry/engine/interfaces.hpp"
 #include "quarry/engine/registry.hpp"
 
@@ -18,6 +19,8 @@ class dialect final : public quarry::dialect {
   std::unique_ptr<dbapi_connection> connect(const URL& url, const engine_options& options) const override {
     return std::make_unique<connection>(url, options);
   }
+
+  bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::postgresql_reserved_words, word); }
 
   std::string begin_statement(std::optional<isolation_level> level, const engine_options&) const override {
     if (!level) return "BEGIN";

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "quarry/dialect/sqlite/driver.hpp"
+#include "quarry/dialect/detail/reserved_words.hpp"
 #include "quarry/engine/interfaces.hpp"
 #include "quarry/engine/registry.hpp"
 
@@ -31,6 +32,8 @@ class dialect final : public quarry::dialect {
   // Each connection to :memory: is a new, empty database, so the engine shares
   // one connection among all checkouts (SQLAlchemy's StaticPool).
   bool single_connection(const URL& url) const override { return database_path(url) == ":memory:"; }
+
+  bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::sqlite_reserved_words, word); }
 
   std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const override {
     if (level && *level != isolation_level::serializable)
