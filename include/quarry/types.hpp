@@ -6,6 +6,7 @@
 #include "quarry/types/chrono.hpp"
 #include "quarry/types/enum.hpp"
 #include "quarry/types/param.hpp"
+#include "quarry/types/sql_type.hpp"
 #include "quarry/types/type_traits.hpp"
 #include "quarry/types/uuid.hpp"
 #include "quarry/types/value.hpp"

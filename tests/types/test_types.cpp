@@ -146,3 +146,22 @@ TEST_CASE("JSON documents are text on the way in and parsed on the way out", "[t
   CHECK(quarry::read_value<nlohmann::json>(stored.ref()) == document);
   CHECK_THROWS_AS(quarry::read_value<nlohmann::json>(value_ref::text("{not json")), quarry::DataError);
 }
+
+TEST_CASE("each C++ type names its column type", "[types][sql_type]") {
+  using quarry::sql_type_kind;
+  auto kind = [](quarry::sql_type t) { return t.kind; };
+  CHECK(kind(quarry::type_traits<bool>::column_type()) == sql_type_kind::boolean);
+  CHECK(kind(quarry::type_traits<std::int16_t>::column_type()) == sql_type_kind::small_integer);
+  CHECK(kind(quarry::type_traits<std::uint16_t>::column_type()) == sql_type_kind::integer);  // every value fits
+  CHECK(kind(quarry::type_traits<std::uint32_t>::column_type()) == sql_type_kind::big_integer);
+  CHECK(kind(quarry::type_traits<float>::column_type()) == sql_type_kind::real);
+  CHECK(kind(quarry::type_traits<std::optional<double>>::column_type()) == sql_type_kind::double_precision);
+  CHECK(kind(quarry::type_traits<std::chrono::sys_seconds>::column_type()) == sql_type_kind::timestamp);
+  CHECK(kind(quarry::type_traits<quarry::uuid>::column_type()) == sql_type_kind::uuid);
+  auto mood_type = quarry::type_traits<mood>::column_type();
+  CHECK(mood_type.kind == sql_type_kind::enumeration);
+  CHECK(mood_type.name == "mood");
+  CHECK(mood_type.values.size() == 3);
+  STATIC_REQUIRE(quarry::has_column_type<money> == false);
+  STATIC_REQUIRE(quarry::has_column_type<std::string>);
+}

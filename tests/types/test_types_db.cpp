@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -18,18 +19,28 @@ using namespace std::chrono;
 namespace {
 QUARRY_ENUM(ticket_state, open, closed, wontfix);
 
+// The table is declared with each C++ type's column type as the dialect spells it.
+template <class T>
+std::string column(const quarry::Connection& conn, std::string_view name, std::string_view constraints = "") {
+  return std::string(name) + " " + conn.dialect().type_name(quarry::type_traits<T>::column_type()) +
+         (constraints.empty() ? "" : " ") + std::string(constraints);
+}
+
 quarry::Connection tickets(quarry::Engine& engine) {
   auto conn = engine.connect();
   quarry_test::drop_tables(conn, {"typed_ticket"});
+  std::string state_check;
   if (quarry_test::is_postgresql()) {
     conn.exec_driver_sql("DROP TYPE IF EXISTS ticket_state");
     conn.exec_driver_sql("CREATE TYPE ticket_state AS ENUM ('open', 'closed', 'wontfix')");
-    conn.exec_driver_sql("CREATE TABLE typed_ticket (id UUID PRIMARY KEY, opened TIMESTAMPTZ NOT NULL, due DATE, "
-                         "state ticket_state NOT NULL, details JSONB)");
   } else {
-    conn.exec_driver_sql("CREATE TABLE typed_ticket (id BLOB PRIMARY KEY, opened TEXT NOT NULL, due TEXT, "
-                         "state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'wontfix')), details TEXT)");
+    state_check = "CHECK (state IN ('open', 'closed', 'wontfix'))";
   }
+  conn.exec_driver_sql("CREATE TABLE typed_ticket (" + column<quarry::uuid>(conn, "id", "PRIMARY KEY") + ", " +
+                       column<sys_time<microseconds>>(conn, "opened", "NOT NULL") + ", " +
+                       column<year_month_day>(conn, "due") + ", " +
+                       column<ticket_state>(conn, "state", "NOT NULL " + state_check) + ", " +
+                       column<nlohmann::json>(conn, "details") + ")");
   conn.commit();
   return conn;
 }
@@ -94,4 +105,22 @@ TEST_CASE("the database refuses what does not fit a typed column", "[types]") {
     conn.execute(insert, {{"id", quarry::uuid::random()}, {"opened", "not a time"}, {"state", "open"}});
     CHECK_THROWS_AS(conn.execute(text("SELECT opened FROM typed_ticket")).scalar<sys_seconds>(), quarry::DataError);
   }
+}
+
+TEST_CASE("every built-in type makes a column that keeps its values", "[types]") {
+  auto engine = quarry_test::make_engine();
+  auto conn = engine.connect();
+  quarry_test::drop_tables(conn, {"typed_values"});
+  conn.exec_driver_sql("CREATE TABLE typed_values (" + column<bool>(conn, "b") + ", " + column<std::int8_t>(conn, "i8") +
+                       ", " + column<std::uint16_t>(conn, "u16") + ", " + column<std::int32_t>(conn, "i32") + ", " +
+                       column<std::uint64_t>(conn, "u64") + ", " + column<float>(conn, "f") + ", " +
+                       column<double>(conn, "d") + ", " + column<std::string>(conn, "s") + ", " +
+                       column<quarry::blob>(conn, "bytes") + ", " + column<nlohmann::json>(conn, "j") + ")");
+  using row = std::tuple<bool, std::int8_t, std::uint16_t, std::int32_t, std::uint64_t, float, double, std::string,
+                         quarry::blob, nlohmann::json>;
+  row in{true, -128, 65535, -2147483647 - 1, std::uint64_t{INT64_MAX}, 0.5f, 1e300, "text", quarry::blob{std::byte{0}, std::byte{255}},
+         nlohmann::json(123)};
+  conn.executemany(text("INSERT INTO typed_values VALUES (:b, :i8, :u16, :i32, :u64, :f, :d, :s, :bytes, :j)"),
+                   std::vector<row>{in});
+  CHECK(conn.execute(text("SELECT * FROM typed_values")).one<row>() == in);
 }

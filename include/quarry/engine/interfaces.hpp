@@ -11,6 +11,7 @@
 
 #include "quarry/engine/options.hpp"
 #include "quarry/engine/url.hpp"
+#include "quarry/types/sql_type.hpp"
 #include "quarry/types/value.hpp"
 
 // The contract between the engine and a database driver (PEP 249's role).
@@ -92,6 +93,35 @@ class dialect {
   // The statement that opens a transaction at this isolation level, or an
   // ArgumentError when the dialect has no such level.
   virtual std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const = 0;
+  // How this dialect spells a column type. The default is standard SQL; the
+  // built-in dialects override what they spell differently.
+  virtual std::string type_name(const sql_type& type) const {
+    switch (type.kind) {
+      case sql_type_kind::boolean: return "BOOLEAN";
+      case sql_type_kind::small_integer: return "SMALLINT";
+      case sql_type_kind::integer: return "INTEGER";
+      case sql_type_kind::big_integer: return "BIGINT";
+      case sql_type_kind::real: return "REAL";
+      case sql_type_kind::double_precision: return "DOUBLE PRECISION";
+      case sql_type_kind::numeric: return "NUMERIC";
+      case sql_type_kind::text:
+        return type.length ? "VARCHAR(" + std::to_string(type.length) + ")" : std::string("TEXT");
+      case sql_type_kind::blob: return "BLOB";
+      case sql_type_kind::date: return "DATE";
+      case sql_type_kind::timestamp: return "TIMESTAMP WITH TIME ZONE";
+      case sql_type_kind::uuid: return "UUID";
+      case sql_type_kind::json: return "JSON";
+      case sql_type_kind::enumeration: {
+        // Text wide enough for the longest label; the table adds a CHECK on the labels.
+        std::size_t longest = 1;
+        for (auto label : type.values) longest = label.size() > longest ? label.size() : longest;
+        return "VARCHAR(" + std::to_string(longest) + ")";
+      }
+      case sql_type_kind::custom: return std::string(type.name);
+    }
+    return std::string(type.name);
+  }
+
   // Whether a lower-case word is reserved in this dialect's SQL.
   virtual bool is_reserved_word(std::string_view lowercase) const = 0;
 

@@ -100,6 +100,7 @@ inline bool parse_timestamp(std::string_view text, std::chrono::sys_time<std::ch
 // A point in time, stored at microsecond precision (PostgreSQL's) as UTC.
 template <class Duration>
 struct type_traits<std::chrono::sys_time<Duration>> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::timestamp); }
   static value to_db(const std::chrono::sys_time<Duration>& t) {
     using namespace std::chrono;
     auto micros = floor<microseconds>(t);
@@ -131,6 +132,7 @@ struct type_traits<std::chrono::sys_time<Duration>> {
 // A calendar date: PostgreSQL `date`, "YYYY-MM-DD" text on SQLite.
 template <>
 struct type_traits<std::chrono::year_month_day> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::date); }
   static value to_db(const std::chrono::year_month_day& date) {
     if (!date.ok()) throw DataError("quarry: cannot store an invalid date", {});
     std::string out;

@@ -56,6 +56,7 @@ inline constexpr auto enum_names = quarry_enum_names(Enum{});
   constexpr auto quarry_enum_names(Name) noexcept {                                                           \
     return ::quarry::detail::split_enum_names<::quarry::detail::count_enum_names(#__VA_ARGS__)>(#__VA_ARGS__); \
   }                                                                                                           \
+  constexpr std::string_view quarry_enum_type_name(Name) noexcept { return #Name; }                            \
   static_assert(true, "")
 
 namespace quarry {
@@ -68,6 +69,10 @@ constexpr const auto& enum_names() noexcept {
 
 template <detail::named_enum Enum>
 struct type_traits<Enum> {
+  // PostgreSQL: a type named after the C++ enum, lower case; SQLite: text.
+  static constexpr sql_type column_type() noexcept {
+    return {sql_type_kind::enumeration, 0, quarry_enum_type_name(Enum{}), detail::enum_names<Enum>};
+  }
   static value_ref to_db(Enum e) {
     auto index = static_cast<std::size_t>(e);
     const auto& names = detail::enum_names<Enum>;

@@ -14,6 +14,7 @@ namespace quarry {
 
 template <>
 struct type_traits<nlohmann::json> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::json); }
   static value to_db(const nlohmann::json& document) { return value(document.dump()); }
   static nlohmann::json from_db(value_ref v) {
     if (v.kind() == value_kind::text) {

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "quarry/errors.hpp"
+#include "quarry/types/sql_type.hpp"
 #include "quarry/types/value.hpp"
 
 namespace quarry {
@@ -22,6 +23,7 @@ namespace quarry {
 //   static value_ref to_db(const T&)   (or `static value to_db(const T&)` when the
 //                                       database form must be built, e.g. formatted text)
 //   static T from_db(value_ref)        (throws DataError when the value does not fit)
+//   static constexpr sql_type column_type()   (the column type, for tables of T)
 // The primary template is left undefined: using an unmapped type names it in the error.
 template <class T>
 struct type_traits;
@@ -83,6 +85,7 @@ Int narrow_integer(std::int64_t i, value_ref original) {
 
 template <>
 struct type_traits<bool> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::boolean); }
   static constexpr value_ref to_db(bool b) noexcept { return value_ref::boolean(b); }
   static bool from_db(value_ref v) {
     if (v.kind() == value_kind::boolean) return v.as_bool();
@@ -96,6 +99,12 @@ struct type_traits<bool> {
 template <class Int>
   requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool> && !std::is_same_v<Int, char>)
 struct type_traits<Int> {
+  // Unsigned types take the next wider column so that every value fits.
+  static constexpr sql_type column_type() noexcept {
+    constexpr std::size_t bytes = sizeof(Int) * (std::is_unsigned_v<Int> && sizeof(Int) < 8 ? 2 : 1);
+    return sql_type::of(bytes <= 2 ? sql_type_kind::small_integer
+                                   : bytes <= 4 ? sql_type_kind::integer : sql_type_kind::big_integer);
+  }
   static constexpr value_ref to_db(Int i) { return value_ref::integer(checked_int64(i)); }
   static Int from_db(value_ref v) {
     switch (v.kind()) {
@@ -123,6 +132,9 @@ struct type_traits<Int> {
 
 template <std::floating_point Float>
 struct type_traits<Float> {
+  static constexpr sql_type column_type() noexcept {
+    return sql_type::of(sizeof(Float) <= 4 ? sql_type_kind::real : sql_type_kind::double_precision);
+  }
   static constexpr value_ref to_db(Float f) noexcept { return value_ref::real(static_cast<double>(f)); }
   static Float from_db(value_ref v) {
     switch (v.kind()) {
@@ -144,6 +156,7 @@ struct type_traits<Float> {
 
 template <>
 struct type_traits<std::string_view> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::text); }
   static constexpr value_ref to_db(std::string_view s) noexcept { return value_ref::text(s); }
   // The view points into the current row and is valid until the cursor moves.
   static std::string_view from_db(value_ref v) {
@@ -154,6 +167,7 @@ struct type_traits<std::string_view> {
 
 template <>
 struct type_traits<std::string> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::text); }
   static value_ref to_db(const std::string& s) noexcept { return value_ref::text(s); }
   static std::string from_db(value_ref v) { return std::string(type_traits<std::string_view>::from_db(v)); }
 };
@@ -167,6 +181,7 @@ struct type_traits<const char*> {
 
 template <>
 struct type_traits<std::span<const std::byte>> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::blob); }
   static value_ref to_db(std::span<const std::byte> b) noexcept { return value_ref::bytes(b); }
   // The view points into the current row and is valid until the cursor moves.
   static std::span<const std::byte> from_db(value_ref v) {
@@ -177,6 +192,7 @@ struct type_traits<std::span<const std::byte>> {
 
 template <>
 struct type_traits<blob> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::blob); }
   static value_ref to_db(const blob& b) noexcept { return value_ref::bytes(b); }
   static blob from_db(value_ref v) {
     auto bytes = type_traits<std::span<const std::byte>>::from_db(v);
@@ -208,6 +224,7 @@ struct type_traits<value_ref> {
 
 template <class T>
 struct type_traits<std::optional<T>> {
+  static constexpr sql_type column_type() noexcept { return type_traits<T>::column_type(); }
   static auto to_db(const std::optional<T>& o) -> decltype(type_traits<T>::to_db(*o)) {
     if (!o) return {};
     return type_traits<T>::to_db(*o);
@@ -228,6 +245,12 @@ inline constexpr bool accepts_null<value> = true;
 template <>
 inline constexpr bool accepts_null<value_ref> = true;
 }  // namespace detail
+
+// A type that can be a column's type.
+template <class T>
+concept has_column_type = requires {
+  { type_traits<T>::column_type() } -> std::same_as<sql_type>;
+};
 
 // Reads a value into T; NULL into a type that cannot hold it is an error with a hint.
 template <class T>

@@ -93,6 +93,7 @@ class uuid {
 
 template <>
 struct type_traits<uuid> {
+  static constexpr sql_type column_type() noexcept { return sql_type::of(sql_type_kind::uuid); }
   static value_ref to_db(const uuid& u) noexcept { return value_ref::uuid(u.bytes()); }
   // PostgreSQL sends the text form; SQLite the 16 bytes it stored.
   static uuid from_db(value_ref v) {

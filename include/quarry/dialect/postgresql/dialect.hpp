@@ -20,6 +20,23 @@ class dialect final : public quarry::dialect {
     return std::make_unique<connection>(url, options);
   }
 
+  std::string type_name(const sql_type& type) const override {
+    switch (type.kind) {
+      case sql_type_kind::blob: return "BYTEA";
+      case sql_type_kind::json: return "JSONB";
+      case sql_type_kind::enumeration: return enum_type_name(type);
+      default: return quarry::dialect::type_name(type);
+    }
+  }
+
+  // A native enum type named after the C++ enum, in lower case as SQLAlchemy names it.
+  std::string enum_type_name(const sql_type& type) const {
+    std::string name(type.name);
+    for (char& c : name)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return format_identifier(name);
+  }
+
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::postgresql_reserved_words, word); }
 
   std::string begin_statement(std::optional<isolation_level> level, const engine_options&) const override {

@@ -33,6 +33,17 @@ class dialect final : public quarry::dialect {
   // one connection among all checkouts (SQLAlchemy's StaticPool).
   bool single_connection(const URL& url) const override { return database_path(url) == ":memory:"; }
 
+  // Affinities decide what SQLite keeps: timestamps and JSON must stay text
+  // (JSON "123" in a NUMERIC column would become an integer), a uuid is a blob.
+  std::string type_name(const sql_type& type) const override {
+    switch (type.kind) {
+      case sql_type_kind::timestamp: return "DATETIME";
+      case sql_type_kind::uuid: return "BLOB";
+      case sql_type_kind::json: return "TEXT";
+      default: return quarry::dialect::type_name(type);
+    }
+  }
+
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::sqlite_reserved_words, word); }
 
   std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const override {
