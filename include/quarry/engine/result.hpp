@@ -93,13 +93,16 @@ class Result {
   };
 
   Result() = default;
-  Result(std::shared_ptr<void> lease, dbapi_statement* statement, std::unique_ptr<dbapi_statement> owned,
+  // A Result without rows is closed at once and never holds the connection.
+  template <class Lease>
+  Result(const std::shared_ptr<Lease>& lease, dbapi_statement* statement, std::unique_ptr<dbapi_statement> owned,
          detail::statement_cache::entry* entry)
-      : lease_(std::move(lease)), statement_(statement), owned_(std::move(owned)), entry_(entry) {
+      : statement_(statement), owned_(std::move(owned)), entry_(entry) {
     columns_ = statement_->column_count();
     rowcount_ = statement_->rowcount();
     lastrowid_ = statement_->lastrowid();
     if (columns_ == 0) close();
+    else lease_ = lease;
   }
   Result(Result&& other) noexcept { *this = std::move(other); }
   Result& operator=(Result&& other) noexcept {
