@@ -43,30 +43,34 @@ void fresh_table() {
   sqlite3_close(db);
 }
 
-void filled_table() {
-  fresh_table();
+std::vector<track> tracks() {
+  std::vector<track> out;
+  for (std::int64_t i = 1, n = quarry_bench::rows(); i <= n; ++i) out.push_back(quarry_bench::make_track(i));
+  return out;
+}
+
+// The raw insert: one prepared statement, bound and stepped per row, in one transaction.
+void insert_raw(const std::vector<track>& data) {
   sqlite3* db = open_raw();
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, insert_sql, -1, &stmt, nullptr);
-  for (std::int64_t i = 1; i <= quarry_bench::rows(); ++i) {
-    auto t = quarry_bench::make_track(i);
+  must(sqlite3_prepare_v2(db, insert_sql, -1, &stmt, nullptr), db);
+  for (const auto& t : data) {
     sqlite3_bind_int64(stmt, 1, t.id);
-    sqlite3_bind_text(stmt, 2, t.name.c_str(), static_cast<int>(t.name.size()), SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, t.name.data(), static_cast<int>(t.name.size()), SQLITE_STATIC);
     sqlite3_bind_double(stmt, 3, t.price);
     sqlite3_bind_int64(stmt, 4, t.seconds);
     must(sqlite3_step(stmt), db);
     sqlite3_reset(stmt);
   }
   sqlite3_finalize(stmt);
-  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  must(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db);
   sqlite3_close(db);
 }
 
-std::vector<track> tracks() {
-  std::vector<track> out;
-  for (std::int64_t i = 1; i <= quarry_bench::rows(); ++i) out.push_back(quarry_bench::make_track(i));
-  return out;
+void filled_table() {
+  fresh_table();
+  insert_raw(tracks());
 }
 
 // --- insert 100,000 rows in one transaction -------------------------------------------
@@ -77,21 +81,7 @@ void raw_insert(benchmark::State& state) {
     state.PauseTiming();
     fresh_table();
     state.ResumeTiming();
-    sqlite3* db = open_raw();
-    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-    sqlite3_stmt* stmt = nullptr;
-    must(sqlite3_prepare_v2(db, insert_sql, -1, &stmt, nullptr), db);
-    for (const auto& t : data) {
-      sqlite3_bind_int64(stmt, 1, t.id);
-      sqlite3_bind_text(stmt, 2, t.name.data(), static_cast<int>(t.name.size()), SQLITE_STATIC);
-      sqlite3_bind_double(stmt, 3, t.price);
-      sqlite3_bind_int64(stmt, 4, t.seconds);
-      must(sqlite3_step(stmt), db);
-      sqlite3_reset(stmt);
-    }
-    sqlite3_finalize(stmt);
-    must(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db);
-    sqlite3_close(db);
+    insert_raw(data);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
