@@ -1,6 +1,7 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/core.hpp"
 #include "quarry/dialect/sqlite.hpp"
 #include "quarry/engine.hpp"
 #include "quarry/types.hpp"

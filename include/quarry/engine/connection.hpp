@@ -6,13 +6,16 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "quarry/core/compiled.hpp"
 #include "quarry/engine/detail/batch.hpp"
 #include "quarry/engine/detail/engine_state.hpp"
 #include "quarry/engine/detail/render_params.hpp"
@@ -104,6 +107,39 @@ class Connection {
     }
     resolve(statement, parameters, refs);
     return run(statement.key(dialect().paramstyle()), refs);
+  }
+
+  // Runs a Core statement (select, insert, update, delete). Rows come back
+  // typed as the statement's row_type; a statement without rows gives a
+  // Result (rowcount, lastrowid). bindparam() values come from `parameters`.
+  template <executable Statement>
+  auto execute(const Statement& statement, const params& parameters = {}) {
+    auto compiled = statement.compiled(dialect());
+    const auto& binds = compiled->binds;
+    constexpr std::size_t small_size = 16;
+    alignas(value_ref) std::byte small[small_size * sizeof(value_ref)];
+    std::vector<value_ref> large;
+    std::span<value_ref> refs(reinterpret_cast<value_ref*>(small), binds.size());
+    if (binds.size() > small_size) {
+      large.resize(binds.size());
+      refs = large;
+    }
+    if (compiled->names.empty() && !parameters.empty())
+      throw ArgumentError("quarry: parameters were given to a statement without bindparam()");
+    for (std::size_t i = 0; i < binds.size(); ++i)
+      refs[i] = binds[i].literal ? binds[i].literal->ref() : bound_value(*compiled, binds[i].name, parameters);
+    Result result = run(detail::sql_key{compiled->sql, compiled->hash}, refs);
+    if constexpr (std::is_void_v<typename Statement::row_type>) return result;
+    else return Result::typed_rows<typename Statement::row_type>(std::move(result));
+  }
+
+  // executemany(): the statement prepared once and run for each element of
+  // `rows` (model objects for an insert of their table, or rows of bindparam() values).
+  template <executable Statement, std::ranges::input_range Rows>
+    requires requires(const Statement& s, const quarry::dialect& d, const Rows& r) { s.many(d, r); }
+  Result execute(const Statement& statement, const Rows& rows) {
+    auto many = statement.many(dialect(), rows);
+    return run_many(detail::sql_key{many.compiled->sql, many.compiled->hash}, *many.batch);
   }
 
   // Runs SQL in the dialect's own syntax, unparsed: `?` or `$1` placeholders, PRAGMA, SET, ...
@@ -289,6 +325,21 @@ class Connection {
       if (it == by_name.end()) throw missing(names[i]);
       out[i] = it->second;
     }
+  }
+
+  // The value of a bindparam(): by name, or positionally in the order names first appear.
+  static value_ref bound_value(const compiled_statement& compiled, const std::string& name, const params& parameters) {
+    if (!parameters.positional().empty()) {
+      if (parameters.positional().size() != compiled.names.size())
+        throw ArgumentError("quarry: the statement has " + std::to_string(compiled.names.size()) +
+                            " bind parameters but " + std::to_string(parameters.positional().size()) +
+                            " values were given");
+      for (std::size_t i = 0; i < compiled.names.size(); ++i)
+        if (compiled.names[i] == name) return parameters.positional()[i].ref();
+    }
+    for (auto& p : parameters.named())
+      if (same_name(p.name, name)) return p.value.ref();
+    throw ArgumentError("quarry: a value is required for bind parameter '" + name + "'");
   }
 
   // Parameter names are short: comparing them inline is cheaper than calling memcmp.

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "quarry/engine/detail/statement_cache.hpp"
@@ -86,6 +87,13 @@ class Result {
     std::optional<T> first() { return result_->first<T>(); }
     T one() { return result_->one<T>(); }
     std::optional<T> one_or_none() { return result_->one_or_none<T>(); }
+    // The first column of rows of one column: scalar() of the first row, scalars() of all.
+    auto scalar() { return result_->scalar<std::tuple_element_t<0, T>>(); }
+    auto scalar_one() { return result_->scalar_one<std::tuple_element_t<0, T>>(); }
+    auto scalar_one_or_none() { return result_->scalar_one_or_none<std::tuple_element_t<0, T>>(); }
+    auto scalars() { return result_->scalars<std::tuple_element_t<0, T>>(); }
+    std::int64_t rowcount() const noexcept { return result_->rowcount(); }
+    const std::vector<std::string>& keys() const { return result_->keys(); }
 
    private:
     std::unique_ptr<Result> owned_;

@@ -30,6 +30,15 @@ inline constexpr bool is_tuple<std::tuple<Ts...>> = true;
 template <class T>
 concept readable = requires(value_ref v) { type_traits<T>::from_db(v); };
 
+// Models declared with QUARRY_MODEL read by column, not by field position;
+// quarry/core/model.hpp defines these.
+template <class T>
+concept declared_model = requires { quarry_model_of(static_cast<T*>(nullptr)); };
+template <class T>
+constexpr std::size_t model_column_count();
+template <class T, class Read>
+T read_model(Read&& read);
+
 // Typed access shared by the row a cursor points at and a materialized Row.
 // Derived provides column_count(), column_name(i) and raw(i).
 template <class Derived>
@@ -80,6 +89,17 @@ class row_access {
     } else if constexpr (readable<T>) {
       check_width<T>(1);
       return read<T>(0);
+    } else if constexpr (declared_model<T>) {
+      check_width<T>(model_column_count<T>());
+      std::size_t at = 0;
+      try {
+        return read_model<T>([&](std::size_t i) {
+          at = i;
+          return self.raw(i);
+        });
+      } catch (const DataError& e) {
+        throw column_error(at, e);
+      }
     } else {
       static_assert(std::is_aggregate_v<T>,
                     "quarry: as<T>() maps a row onto a std::tuple, an aggregate struct, or a readable type");

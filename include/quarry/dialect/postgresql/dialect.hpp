@@ -37,6 +37,12 @@ class dialect final : public quarry::dialect {
     return format_identifier(name);
   }
 
+  bool native_enums() const override { return true; }
+  std::string has_enum_sql() const override {
+    return "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+           "WHERE t.typname = $1 AND n.nspname = current_schema()";
+  }
+
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::postgresql_reserved_words, word); }
 
   std::string begin_statement(std::optional<isolation_level> level, const engine_options&) const override {

@@ -44,6 +44,14 @@ class dialect final : public quarry::dialect {
     }
   }
 
+  std::string_view limit_for_offset_only() const override { return "-1"; }
+  bool supports_ilike() const override { return false; }
+  // Only a column declared exactly INTEGER PRIMARY KEY is the rowid, which SQLite numbers.
+  std::string autoincrement_type(const sql_type&) const override { return "INTEGER"; }
+  std::string has_table_sql() const override {
+    return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
+  }
+
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::sqlite_reserved_words, word); }
 
   std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const override {

@@ -131,6 +131,11 @@ class statement final : public dbapi_statement {
     for (std::size_t i = 0; i < parameters.size(); ++i) bind(static_cast<int>(i + 1), parameters[i], parameters);
   }
 
+  // A statement without rows runs to completion inside execute(), while the
+  // caller's values are alive, so SQLite may point at them. Rows are stepped
+  // later, when the values may be gone: SQLite copies them.
+  sqlite3_destructor_type lifetime() const noexcept { return columns_ == 0 ? SQLITE_STATIC : SQLITE_TRANSIENT; }
+
   void bind(int index, value_ref v, std::span<const value_ref> all) {
     int rc = SQLITE_OK;
     switch (v.kind()) {
@@ -148,15 +153,14 @@ class statement final : public dbapi_statement {
       case value_kind::decimal: {
         auto text = v.as_text();
         // An explicit length keeps embedded NUL bytes; "" keeps empty text from binding as NULL.
-        rc = sqlite3_bind_text64(stmt_, index, text.empty() ? "" : text.data(), text.size(), SQLITE_STATIC,
-                                 SQLITE_UTF8);
+        rc = sqlite3_bind_text64(stmt_, index, text.empty() ? "" : text.data(), text.size(), lifetime(), SQLITE_UTF8);
         break;
       }
       case value_kind::blob:
       case value_kind::uuid: {  // a uuid is a 16-byte blob on SQLite
         auto bytes = v.as_blob();
         rc = bytes.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
-                           : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);
+                           : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), lifetime());
         break;
       }
     }

@@ -1,0 +1,22 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include "quarry/core/compiled.hpp"
+#include "quarry/engine/interfaces.hpp"
+
+namespace quarry {
+
+// A statement's SQL and bound values for a dialect, without a database (what
+// str(stmt) and a mock engine give in SQLAlchemy):
+//   quarry::compile(select(u.name).where(u.id == 5), quarry::sqlite::dialect{})
+template <executable S>
+compiled_sql compile(const S& statement, const dialect& d) {
+  auto compiled = statement.compiled(d);
+  compiled_sql out;
+  out.sql = compiled->sql;
+  for (auto& slot : compiled->binds) out.params.push_back(slot.literal ? *slot.literal : value());
+  out.bind_names = compiled->names;
+  return out;
+}
+
+}  // namespace quarry

@@ -1,0 +1,84 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <concepts>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "quarry/types/value.hpp"
+
+namespace quarry {
+
+class dialect;
+
+// Where the value of one placeholder comes from: a value the statement holds,
+// or a named bindparam() given at execution.
+struct bind_slot {
+  const value* literal = nullptr;
+  std::string name;
+};
+
+// A statement compiled for one dialect: SQL with that dialect's placeholders,
+// and for each placeholder, in order, where its value comes from. Literal
+// slots point into the statement, which keeps them alive.
+struct compiled_statement {
+  std::string sql;
+  std::size_t hash = 0;
+  std::vector<bind_slot> binds;
+  std::vector<std::string> names;  // the distinct bindparam() names
+};
+
+// What quarry::compile() returns: the SQL and the values it binds, owned.
+struct compiled_sql {
+  std::string sql;
+  std::vector<value> params;
+  std::vector<std::string> bind_names;  // bindparam() names still to be given at execution
+};
+
+namespace detail {
+
+// Compiled forms of one statement, one per dialect type: a statement built
+// once and executed many times is compiled once.
+class compile_cache {
+ public:
+  compile_cache() = default;
+  // A copied statement is edited next: it starts with nothing compiled.
+  compile_cache(const compile_cache&) {}
+  compile_cache& operator=(const compile_cache&) {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+    return *this;
+  }
+
+  template <class Compile>
+  std::shared_ptr<const compiled_statement> get(const std::type_info& dialect, Compile&& compile) {
+    std::lock_guard lock(mutex_);
+    for (auto& [type, compiled] : entries_)
+      if (*type == dialect) return compiled;
+    auto compiled = std::make_shared<const compiled_statement>(compile());
+    entries_.emplace_back(&dialect, compiled);
+    return compiled;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<const std::type_info*, std::shared_ptr<const compiled_statement>>> entries_;
+};
+
+}  // namespace detail
+
+// A statement the engine can run: it compiles itself for a dialect (once per
+// dialect) and names the type of its rows (void when it returns none).
+template <class S>
+concept executable = requires(const S& s, const dialect& d) {
+  { s.compiled(d) } -> std::same_as<std::shared_ptr<const compiled_statement>>;
+  typename S::row_type;
+};
+
+}  // namespace quarry

@@ -1,0 +1,160 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "quarry/core/compiled.hpp"
+#include "quarry/core/schema.hpp"
+#include "quarry/types/sql_type.hpp"
+#include "quarry/types/value.hpp"
+
+// The untyped statement tree. Typed wrappers (expr<T>, select_statement<Row>,
+// ...) only check types and build these nodes; the compiler walks them once,
+// outside any template.
+namespace quarry::detail {
+
+struct node;
+struct from_item;
+struct statement_data;
+using node_ptr = std::shared_ptr<const node>;
+
+enum class node_kind : std::uint8_t {
+  column,     // a column of `from`: text is its name
+  literal,    // a bound value
+  bind,       // a named bind parameter whose value comes at execution; text is the name
+  binary,     // children[0] text children[1]
+  prefix,     // text children[0]             (NOT, -, DISTINCT, EXISTS)
+  postfix,    // children[0] text             (IS NULL, ASC, DESC, NULLS FIRST)
+  function,   // text(children...)
+  label,      // children[0] AS text
+  case_,      // CASE WHEN c0 THEN c1 ... [ELSE last] END; `count` is the number of WHEN pairs
+  cast,       // CAST(children[0] AS type)
+  in_list,    // children[0] text (children[1], ...); an empty list never reaches the compiler
+  subquery,   // (statement): scalar, IN and EXISTS operands
+  between,    // children[0] text children[1] AND children[2]
+  over,       // children[0] OVER (PARTITION BY the next `count` children ORDER BY the rest)
+  grouping,   // (children...) as a row value
+  star,       // *
+  raw,        // text, verbatim: literal_column() and text() fragments only
+  json_get,   // children[0] -> key; text is the key, `count` 1 when read as text
+  empty_set,  // the result of IN () over no values: count 1 for NOT IN
+};
+
+// How tightly an operator binds; a child binding looser than its parent is parenthesized.
+namespace precedence {
+inline constexpr std::uint8_t lowest = 0, or_ = 1, and_ = 2, not_ = 3, comparison = 4, additive = 5,
+                              multiplicative = 6, unary = 7, atom = 9;
+}
+
+struct node {
+  node_kind kind;
+  std::uint8_t precedence = precedence::atom;
+  std::uint32_t count = 0;
+  std::string text;
+  value literal;
+  sql_type type;  // cast target
+  std::shared_ptr<const void> type_storage;
+  std::vector<node_ptr> children;
+  std::shared_ptr<const from_item> from;         // column
+  std::shared_ptr<const statement_data> select;  // subquery
+};
+
+template <class... Children>
+node_ptr make_node(node_kind kind, std::uint8_t prec, std::string text, Children... children) {
+  auto n = std::make_shared<node>();
+  n->kind = kind;
+  n->precedence = prec;
+  n->text = std::move(text);
+  (n->children.push_back(std::move(children)), ...);
+  return n;
+}
+
+inline node_ptr literal_node(value v) {
+  auto n = std::make_shared<node>();
+  n->kind = node_kind::literal;
+  n->literal = std::move(v);
+  return n;
+}
+
+// Something a FROM clause names: a table (or an alias of one), a derived table
+// (subquery), or a common table expression.
+struct from_item {
+  enum class kind_t : std::uint8_t { table, subquery, cte };
+  kind_t kind = kind_t::table;
+  std::shared_ptr<const table_info> table;       // table
+  std::string alias;                             // alias, subquery or CTE name
+  std::shared_ptr<const statement_data> body;    // subquery, CTE
+  std::vector<std::string> columns;              // output column names of a subquery or CTE
+  bool recursive = false;
+
+  const std::string& name() const noexcept { return kind == kind_t::table && alias.empty() ? table->name : alias; }
+};
+using from_ptr = std::shared_ptr<const from_item>;
+
+enum class join_kind : std::uint8_t { inner, left, right, full };
+
+struct join_clause {
+  join_kind kind;
+  from_ptr target;
+  node_ptr on;
+};
+
+// A FROM entry and the joins hanging off it.
+struct from_entry {
+  from_ptr item;
+  std::vector<join_clause> joins;
+};
+
+struct order_term {
+  node_ptr expression;  // already carries ASC/DESC/NULLS as postfix nodes
+};
+
+struct assignment_node {
+  std::string column;
+  node_ptr value;
+};
+
+enum class statement_kind : std::uint8_t { select, compound, insert, update, delete_ };
+
+// One statement of any kind: select, compound select, insert, update, delete.
+// Built by the typed statement classes, shared and never changed once compiled.
+struct statement_data {
+  statement_kind kind = statement_kind::select;
+
+  // select
+  std::vector<node_ptr> columns;
+  std::vector<from_entry> froms;   // explicit (select_from) and joined FROM entries
+  node_ptr where;
+  std::vector<node_ptr> group_by;
+  node_ptr having;
+  std::vector<node_ptr> order_by;
+  node_ptr limit;
+  node_ptr offset;
+  bool distinct = false;
+  bool correlate = true;  // as a subquery, leave out FROM items the enclosing query has
+
+  // compound: parts joined by operators ("UNION ALL", ...); order_by, limit, offset apply to the whole
+  std::vector<std::shared_ptr<const statement_data>> parts;
+  std::vector<std::string> operators;
+
+  // insert / update / delete
+  from_ptr target;
+  std::vector<assignment_node> assignments;       // insert values, update SET
+  std::vector<std::string> insert_columns;        // insert from select
+  std::shared_ptr<const statement_data> source;   // insert from select
+  std::vector<node_ptr> returning;
+  bool default_values = false;
+  // upsert: ON CONFLICT (conflict_columns) DO NOTHING / DO UPDATE SET conflict_set [WHERE conflict_where]
+  bool on_conflict = false;
+  std::vector<std::string> conflict_columns;
+  std::vector<assignment_node> conflict_set;
+  node_ptr conflict_where;
+
+  mutable compile_cache compiled;  // emptied whenever the statement is copied to be changed
+};
+
+}  // namespace quarry::detail

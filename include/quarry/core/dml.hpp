@@ -1,0 +1,382 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <ranges>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "quarry/core/column.hpp"
+#include "quarry/core/detail/compiler.hpp"
+#include "quarry/core/detail/node.hpp"
+#include "quarry/core/model.hpp"
+#include "quarry/core/select.hpp"
+#include "quarry/engine/detail/batch.hpp"
+#include "quarry/engine/interfaces.hpp"
+#include "quarry/types/param.hpp"
+
+// INSERT, UPDATE and DELETE (SQLAlchemy's insert(), update(), delete()), with
+// RETURNING and PostgreSQL/SQLite upserts (ON CONFLICT).
+namespace quarry {
+
+namespace detail {
+
+template <class T>
+struct model_of_target {
+  using type = typename std::remove_cvref_t<T>::quarry_model_type;
+};
+template <>
+struct model_of_target<quarry::Table> {
+  using type = void;
+};
+
+template <class M, class... A>
+constexpr bool same_model() {
+  return (std::is_same_v<A, assignment<M>> && ...);
+}
+
+template <class M>
+void add_assignments(std::vector<assignment_node>& to, const std::vector<assignment<M>>& given) {
+  for (auto& a : given) {
+    for (auto& existing : to)
+      if (existing.column == a.column)
+        throw ArgumentError("quarry: column '" + a.column + "' is given two values");
+    to.push_back({a.column, a.value});
+  }
+}
+
+template <class F>
+constexpr bool is_unset_key(const F& field) {
+  if constexpr (std::is_integral_v<F>) return field == F{};
+  else if constexpr (is_optional<F>) return !field.has_value();
+  else return false;
+}
+
+// The values of a model object, leaving out an autoincrement key it has not
+// set (0 or nullopt) so that the database numbers the row.
+template <class M>
+std::vector<assignment_node> object_values(const M& object) {
+  const table_info& table = table_info_of<M>();
+  std::vector<assignment_node> out;
+  constexpr auto& members = model_of<M>::columns;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          const auto& field = object.*std::get<I>(members);
+          if (table.columns[I].autoincrement && is_unset_key(field)) return;
+          out.push_back({table.columns[I].name, literal_node(owned_value(field))});
+        }(),
+        ...);
+  }(std::make_index_sequence<model_column_count<M>()>{});
+  return out;
+}
+
+// Parameter sets for a compiled statement: each placeholder takes a value the
+// statement holds, or the named value from the current row of `rows`.
+class slot_batch final : public parameter_batch {
+ public:
+  slot_batch(std::shared_ptr<const compiled_statement> compiled, std::unique_ptr<parameter_batch> rows)
+      : compiled_(std::move(compiled)), rows_(std::move(rows)), refs_(compiled_->binds.size()) {
+    for (auto& slot : compiled_->binds) {
+      std::size_t at = 0;
+      if (!slot.literal)
+        while (compiled_->names[at] != slot.name) ++at;
+      position_.push_back(at);
+    }
+  }
+  std::size_t size() const override { return rows_->size(); }
+  std::span<const value_ref> parameters(std::size_t index) override {
+    auto row = rows_->parameters(index);
+    for (std::size_t i = 0; i < refs_.size(); ++i) {
+      auto& slot = compiled_->binds[i];
+      refs_[i] = slot.literal ? slot.literal->ref() : row[position_[i]];
+    }
+    return refs_;
+  }
+
+ private:
+  std::shared_ptr<const compiled_statement> compiled_;
+  std::unique_ptr<parameter_batch> rows_;
+  std::vector<value_ref> refs_;
+  std::vector<std::size_t> position_;
+};
+
+// The rows of an executemany() of model objects: the given columns of each object, in order.
+template <class M, class Rows>
+class object_batch final : public parameter_batch {
+ public:
+  object_batch(const Rows& rows, std::vector<bool> included) : rows_(rows), included_(std::move(included)) {
+    size_ = static_cast<std::size_t>(std::ranges::distance(rows_));
+  }
+  std::size_t size() const override { return size_; }
+  std::span<const value_ref> parameters(std::size_t index) override {
+    const M& object = std::ranges::begin(rows_)[static_cast<std::ptrdiff_t>(index)];
+    params_.clear();
+    constexpr auto& members = model_of<M>::columns;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            if (included_[I]) params_.emplace_back(object.*std::get<I>(members));
+          }(),
+          ...);
+    }(std::make_index_sequence<model_column_count<M>()>{});
+    refs_.resize(params_.size());
+    for (std::size_t i = 0; i < params_.size(); ++i) refs_[i] = params_[i].ref();
+    return refs_;
+  }
+
+ private:
+  const Rows& rows_;
+  std::vector<bool> included_;
+  std::vector<param> params_;
+  std::vector<value_ref> refs_;
+  std::size_t size_ = 0;
+};
+
+// What executemany() runs: one compiled statement and its parameter sets.
+struct many_execution {
+  std::shared_ptr<const compiled_statement> compiled;
+  std::unique_ptr<parameter_batch> batch;
+  std::shared_ptr<const statement_data> statement;  // owns the values the compiled slots point at
+};
+
+}  // namespace detail
+
+// What INSERT, UPDATE and DELETE share: the target, RETURNING, compiling.
+template <template <class, class> class Statement, class M, class Row>
+class dml_base {
+ public:
+  using row_type = Row;
+  using model_type = M;
+
+  explicit dml_base(std::shared_ptr<detail::statement_data> data) : data_(std::move(data)) {}
+  std::shared_ptr<const detail::statement_data> data() const { return data_; }
+
+  std::shared_ptr<const compiled_statement> compiled(const dialect& d) const {
+    return data_->compiled.get(typeid(d), [&] { return detail::compiler(d).compile(*data_); });
+  }
+
+  // RETURNING columns: the statement's rows become std::tuple<T...> of their types.
+  template <class... E>
+  Statement<M, std::tuple<detail::value_type_of_t<E>...>> returning(const E&... e) const {
+    static_assert((expression<E> && ...), "quarry: returning() takes columns and expressions");
+    auto data = std::make_shared<detail::statement_data>(*data_);
+    (data->returning.push_back(e.node()), ...);
+    return Statement<M, std::tuple<detail::value_type_of_t<E>...>>(std::move(data));
+  }
+
+  // Parameter sets for executemany(): rows of bindparam() values by name
+  // (maps), or positionally (tuples, aggregates) in the order the names first appear.
+  template <class Rows>
+  detail::many_execution many(const dialect& d, const Rows& rows) const {
+    auto c = compiled(d);
+    // The slot batch keeps `c`, and with it the names the range batch refers to.
+    auto rows_batch = std::make_unique<detail::range_batch<Rows>>(rows, c->names);
+    return {c, std::make_unique<detail::slot_batch>(c, std::move(rows_batch)), data_};
+  }
+
+ protected:
+  detail::statement_data& edit() {
+    if (data_.use_count() > 1) data_ = std::make_shared<detail::statement_data>(*data_);
+    else data_->compiled = detail::compile_cache();
+    return *data_;
+  }
+
+  std::shared_ptr<detail::statement_data> data_;
+};
+
+// The conflict target of an upsert: the columns of a unique constraint or index.
+template <class... Columns>
+struct index_elements_t {
+  std::tuple<Columns...> columns;
+};
+template <class... Columns>
+index_elements_t<Columns...> index_elements(const Columns&... columns) {
+  return {{columns...}};
+}
+
+// `excluded.column` in ON CONFLICT DO UPDATE: the value the INSERT proposed.
+template <class M, class T>
+expr<T> excluded(const column<M, T>& c) {
+  auto from = detail::alias_of(detail::from_of(table<M>)->table, "excluded");
+  return expr<T>(detail::column_node(std::move(from), c.info().name));
+}
+
+template <class M, class Row = void>
+class insert_statement : public dml_base<insert_statement, M, Row> {
+  using base = dml_base<insert_statement, M, Row>;
+
+ public:
+  using base::base;
+
+  // values(u.name = "x", u.fullname = std::nullopt), or values(object) for a model object.
+  template <class... A>
+  insert_statement values(const A&... a) const {
+    insert_statement copy(*this);
+    auto& d = copy.edit();
+    if constexpr (sizeof...(A) == 1 && (std::is_same_v<A, M> && ...)) {
+      auto given = detail::object_values(a...);
+      d.assignments.insert(d.assignments.end(), given.begin(), given.end());
+    } else {
+      static_assert(detail::same_model<M, A...>(),
+                    "quarry: insert().values() takes `column = value` assignments of the inserted table's columns "
+                    "(or one object of its model)");
+      detail::add_assignments(d.assignments, std::vector<assignment<M>>{a...});
+    }
+    return copy;
+  }
+
+  // INSERT INTO t (columns...) SELECT ...
+  template <class S, class... Columns>
+  insert_statement from_select(const S& select, const Columns&... columns) const {
+    static_assert(std::tuple_size_v<typename S::row_type> == sizeof...(Columns),
+                  "quarry: from_select() needs as many columns as the select has");
+    insert_statement copy(*this);
+    auto& d = copy.edit();
+    d.source = select.data();
+    (d.insert_columns.push_back(columns.info().name), ...);
+    return copy;
+  }
+
+  // ON CONFLICT [(columns)] DO NOTHING
+  template <class... Columns>
+  insert_statement on_conflict_do_nothing(const Columns&... columns) const {
+    insert_statement copy(*this);
+    auto& d = copy.edit();
+    d.on_conflict = true;
+    (d.conflict_columns.push_back(columns.info().name), ...);
+    return copy;
+  }
+
+  // ON CONFLICT (columns) DO UPDATE SET assignments
+  template <class... Columns, class... A>
+  insert_statement on_conflict_do_update(const index_elements_t<Columns...>& target, const A&... set) const {
+    static_assert(sizeof...(A) > 0, "quarry: on_conflict_do_update() needs `column = value` assignments");
+    static_assert(detail::same_model<M, A...>(), "quarry: on_conflict_do_update() sets columns of the inserted table");
+    insert_statement copy(*this);
+    auto& d = copy.edit();
+    d.on_conflict = true;
+    std::apply([&](const auto&... c) { (d.conflict_columns.push_back(c.info().name), ...); }, target.columns);
+    detail::add_assignments(d.conflict_set, std::vector<assignment<M>>{set...});
+    return copy;
+  }
+
+  // executemany() of model objects: one prepared INSERT for all of them.
+  template <class Rows>
+  detail::many_execution many(const dialect& d, const Rows& rows) const {
+    if constexpr (std::is_same_v<std::ranges::range_value_t<Rows>, M>) {
+      const table_info& table = table_info_of<M>();
+      std::vector<bool> included(table.columns.size(), true);
+      auto data = std::make_shared<detail::statement_data>(*this->data_);
+      data->assignments.clear();
+      bool first = true;
+      for (const M& object : rows) {
+        auto given = detail::object_values(object);
+        if (first) {
+          for (std::size_t i = 0; i < table.columns.size(); ++i) {
+            bool present = false;
+            for (auto& g : given) present = present || g.column == table.columns[i].name;
+            included[i] = present;
+          }
+          first = false;
+        } else if (given.size() != static_cast<std::size_t>(std::count(included.begin(), included.end(), true))) {
+          throw ArgumentError("quarry: executemany() of '" + table.name +
+                              "' objects needs every object to set its key, or none to");
+        }
+      }
+      for (std::size_t i = 0; i < table.columns.size(); ++i)
+        if (included[i])
+          data->assignments.push_back(
+              {table.columns[i].name, detail::make_node(detail::node_kind::bind, detail::precedence::atom, table.columns[i].name)});
+      auto compiled = std::make_shared<const compiled_statement>(detail::compiler(d).compile(*data));
+      return {compiled,
+              std::make_unique<detail::slot_batch>(compiled,
+                                                   std::make_unique<detail::object_batch<M, Rows>>(rows, std::move(included))),
+              std::move(data)};
+    } else {
+      return base::many(d, rows);
+    }
+  }
+};
+
+template <class M, class Row = void>
+class update_statement : public dml_base<update_statement, M, Row> {
+  using base = dml_base<update_statement, M, Row>;
+
+ public:
+  using base::base;
+
+  template <class C>
+  update_statement where(const C& condition) const {
+    static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
+    update_statement copy(*this);
+    auto& d = copy.edit();
+    d.where = detail::and_node(d.where, detail::operand<bool>(condition));
+    return copy;
+  }
+
+  template <class... A>
+  update_statement values(const A&... a) const {
+    static_assert(detail::same_model<M, A...>(),
+                  "quarry: update().values() takes `column = value` assignments of the updated table's columns");
+    update_statement copy(*this);
+    detail::add_assignments(copy.edit().assignments, std::vector<assignment<M>>{a...});
+    return copy;
+  }
+};
+
+template <class M, class Row = void>
+class delete_statement : public dml_base<delete_statement, M, Row> {
+  using base = dml_base<delete_statement, M, Row>;
+
+ public:
+  using base::base;
+
+  template <class C>
+  delete_statement where(const C& condition) const {
+    static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
+    delete_statement copy(*this);
+    auto& d = copy.edit();
+    d.where = detail::and_node(d.where, detail::operand<bool>(condition));
+    return copy;
+  }
+};
+
+namespace detail {
+template <class T>
+std::shared_ptr<statement_data> dml_data(statement_kind kind, const T& target) {
+  auto data = std::make_shared<statement_data>();
+  data->kind = kind;
+  data->target = from_of(target);
+  if (data->target->kind != from_item::kind_t::table)
+    throw ArgumentError("quarry: insert, update and delete need a table, not a subquery");
+  return data;
+}
+}  // namespace detail
+
+// INSERT INTO the table of `target` (quarry::table<User> or a quarry::Table).
+template <detail::from_like T>
+insert_statement<typename detail::model_of_target<T>::type> insert(const T& target) {
+  return insert_statement<typename detail::model_of_target<T>::type>(
+      detail::dml_data(detail::statement_kind::insert, target));
+}
+
+template <detail::from_like T>
+update_statement<typename detail::model_of_target<T>::type> update(const T& target) {
+  return update_statement<typename detail::model_of_target<T>::type>(
+      detail::dml_data(detail::statement_kind::update, target));
+}
+
+template <detail::from_like T>
+delete_statement<typename detail::model_of_target<T>::type> delete_(const T& target) {
+  return delete_statement<typename detail::model_of_target<T>::type>(
+      detail::dml_data(detail::statement_kind::delete_, target));
+}
+
+}  // namespace quarry

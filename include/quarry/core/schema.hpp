@@ -1,0 +1,127 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "quarry/errors.hpp"
+#include "quarry/types/sql_type.hpp"
+#include "quarry/types/value.hpp"
+
+// The runtime description of tables (SQLAlchemy's Table, Column and
+// constraints). Models declared with QUARRY_MODEL are turned into these once;
+// quarry::Table builds one by hand; DDL and the SQL compiler read only these.
+namespace quarry {
+
+// What a foreign key does when the row it points at is deleted or updated.
+enum class fk_action : std::uint8_t { no_action, restrict, cascade, set_null, set_default };
+
+constexpr std::string_view to_sql(fk_action action) noexcept {
+  switch (action) {
+    case fk_action::no_action: return "NO ACTION";
+    case fk_action::restrict: return "RESTRICT";
+    case fk_action::cascade: return "CASCADE";
+    case fk_action::set_null: return "SET NULL";
+    case fk_action::set_default: return "SET DEFAULT";
+  }
+  return "NO ACTION";
+}
+
+struct column_info {
+  std::string name;
+  sql_type type;
+  // Owns what `type` views when the type was built at run time (enum labels, names).
+  std::shared_ptr<const void> type_storage;
+  bool nullable = false;
+  bool primary_key = false;
+  bool autoincrement = false;
+  bool unique = false;
+  bool index = false;
+  std::optional<value> default_value;  // sent by INSERTs that leave the column out
+  std::string server_default;          // SQL, part of the DDL
+  std::string check;                   // SQL, part of the DDL
+};
+
+struct foreign_key_info {
+  std::vector<std::string> columns;
+  std::string target_table;
+  std::vector<std::string> target_columns;
+  fk_action on_delete = fk_action::no_action;
+  fk_action on_update = fk_action::no_action;
+};
+
+struct index_info {
+  std::string name;
+  std::vector<std::string> columns;
+  bool unique = false;
+  std::string where;  // SQL predicate of a partial index
+};
+
+struct table_info {
+  std::string name;
+  std::vector<column_info> columns;
+  std::vector<std::string> primary_key;  // column names, in key order
+  std::vector<foreign_key_info> foreign_keys;
+  std::vector<std::vector<std::string>> unique_constraints;
+  std::vector<index_info> indexes;
+  std::vector<std::string> checks;  // table-level CHECK constraints, SQL
+
+  // The position of a column, or an ArgumentError that names the known ones.
+  std::size_t column_index(std::string_view column) const {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      if (columns[i].name == column) return i;
+    std::string known;
+    for (auto& c : columns) known += (known.empty() ? "" : ", ") + c.name;
+    throw ArgumentError("quarry: table '" + name + "' has no column '" + std::string(column) + "' (columns: " + known +
+                        ")");
+  }
+
+  // The single integer primary-key column that the database numbers itself, if any.
+  const column_info* autoincrement_column() const noexcept {
+    for (auto& c : columns)
+      if (c.autoincrement) return &c;
+    return nullptr;
+  }
+};
+
+namespace detail {
+
+inline bool is_integer_kind(sql_type_kind kind) noexcept {
+  return kind == sql_type_kind::small_integer || kind == sql_type_kind::integer || kind == sql_type_kind::big_integer;
+}
+
+// Settles what the column options leave open, as SQLAlchemy does: a primary
+// key gathered from the columns, autoincrement on a lone integer primary key
+// without a foreign key, and a check that the options agree.
+inline void finish_table(table_info& table, std::vector<bool> autoincrement_given) {
+  if (table.primary_key.empty())
+    for (auto& c : table.columns)
+      if (c.primary_key) table.primary_key.push_back(c.name);
+  for (auto& key_column : table.primary_key) {
+    auto& c = table.columns[table.column_index(key_column)];
+    c.primary_key = true;
+    c.nullable = false;
+  }
+  autoincrement_given.resize(table.columns.size(), false);
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    auto& c = table.columns[i];
+    if (c.autoincrement && (!c.primary_key || table.primary_key.size() != 1 || !is_integer_kind(c.type.kind)))
+      throw ArgumentError("quarry: column '" + table.name + "." + c.name +
+                          "' is autoincrement, which needs it to be the table's only primary-key column and an "
+                          "integer");
+    if (autoincrement_given[i]) continue;
+    bool referencing = false;
+    for (auto& fk : table.foreign_keys)
+      for (auto& name : fk.columns) referencing = referencing || name == c.name;
+    c.autoincrement = c.primary_key && table.primary_key.size() == 1 && is_integer_kind(c.type.kind) &&
+                      !referencing && !c.default_value && c.server_default.empty();
+  }
+}
+
+}  // namespace detail
+}  // namespace quarry
