@@ -119,7 +119,7 @@ class dynamic_column : public expression_methods<dynamic_column, value> {
 // that reflection fills in. Its columns are dynamic_column and its rows Row.
 class Table : public detail::table_base {
  public:
-  explicit Table(table_info info) : table_base(make_from(std::make_shared<table_info>(std::move(info)), {})) {}
+  explicit Table(table_info info) : table_base(make_from(finished(std::move(info)), {})) {}
   Table(const Table& other) : table_base(other.quarry_from()) {}
 
   const std::string& name() const { return quarry_table().name; }
@@ -133,6 +133,12 @@ class Table : public detail::table_base {
 
  private:
   explicit Table(detail::from_ptr from) : table_base(std::move(from)) {}
+  static std::shared_ptr<table_info> finished(table_info info) {
+    std::vector<bool> given;
+    for (auto& c : info.columns) given.push_back(c.autoincrement);
+    detail::finish_table(info, std::move(given));
+    return std::make_shared<table_info>(std::move(info));
+  }
   static detail::from_ptr make_from(std::shared_ptr<const table_info> info, std::string alias) {
     return detail::alias_of(std::move(info), std::move(alias));
   }

@@ -89,7 +89,7 @@ struct index_option {
   template <class... Members>
   index_definition<Members...> operator()(std::string index_name, Members... members) const {
     static_assert(sizeof...(Members) > 0, "quarry: index(\"name\", ...) names the indexed columns: &T::a, &T::b");
-    return {std::move(index_name), {members...}};
+    return {std::move(index_name), {members...}, false, {}};
   }
 };
 inline constexpr index_option index{};

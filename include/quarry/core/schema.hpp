@@ -45,6 +45,15 @@ struct column_info {
   std::optional<value> default_value;  // sent by INSERTs that leave the column out
   std::string server_default;          // SQL, part of the DDL
   std::string check;                   // SQL, part of the DDL
+
+  // A column of a runtime Table; nullable unless it is (or becomes) part of the primary key.
+  static column_info named(std::string column_name, sql_type column_type, bool is_nullable = true) {
+    column_info c;
+    c.name = std::move(column_name);
+    c.type = column_type;
+    c.nullable = is_nullable;
+    return c;
+  }
 };
 
 struct foreign_key_info {
