@@ -187,7 +187,7 @@ TEST_CASE("CTEs, recursive CTEs and set operations", "[compile]") {
   auto both = union_all(select(u.name).where(u.id < 3), select(a.email)).order_by(u.name).limit(5);
   CHECK(pg_sql(both) ==
         "SELECT user_account.name FROM user_account WHERE user_account.id < $1 UNION ALL SELECT address.email FROM "
-        "address ORDER BY user_account.name LIMIT $2");
+        "address ORDER BY name LIMIT $2");
   CHECK(sqlite_sql(select(u.id).intersect(select(a.user_id))) ==
         "SELECT user_account.id FROM user_account INTERSECT SELECT address.user_id FROM address");
   CHECK(sqlite_sql(except_(select(u.id), select(a.user_id))) ==

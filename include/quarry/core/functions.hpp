@@ -67,6 +67,13 @@ expr<T> literal_column(std::string_view sql) {
   return expr<T>(detail::make_node(detail::node_kind::raw, detail::precedence::atom, std::string(sql)));
 }
 
+// The same expression read as std::optional: for columns an outer join may fill with NULL.
+template <expression E>
+auto nullable(const E& e) {
+  using T = typename E::value_type;
+  return expr<std::conditional_t<detail::is_optional<T>, T, std::optional<T>>>(e.node());
+}
+
 // DISTINCT inside an aggregate: func::count(distinct(u.name)).
 template <expression E>
 expr<typename E::value_type> distinct(const E& e) {

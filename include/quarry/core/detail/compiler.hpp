@@ -128,7 +128,11 @@ class compiler {
                             "offset; put them on the compound statement or wrap the part in a subquery");
       statement(part, nested);
     }
+    // The ORDER BY of a compound names result columns, which have no table.
+    bool qualified = qualify_;
+    qualify_ = false;
     tail(s);
+    qualify_ = qualified;
   }
 
   void select(const statement_data& s, bool nested) {

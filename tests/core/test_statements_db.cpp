@@ -1,0 +1,263 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// Core statements against the real databases: schema from the models, typed
+// rows back, and every construct checked by the rows it returns.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "backend.hpp"
+#include "models.hpp"
+
+using namespace quarry;
+using namespace core_models;
+
+namespace {
+const auto& u = table<User>;
+const auto& a = table<Address>;
+const auto& o = table<Order>;
+const auto& line = table<OrderLine>;
+const auto& p = table<Product>;
+
+// A fresh schema with three users, their addresses, products and orders.
+struct fixture {
+  Engine engine = quarry_test::make_engine({}, "core");
+  Connection conn = engine.connect();
+
+  fixture() {
+    auto metadata = core_models::metadata();
+    metadata.drop_all(engine);
+    metadata.create_all(engine);
+    conn.execute(insert(u).values(User{0, "spongebob", "Spongebob Squarepants", Status::active, std::nullopt}));
+    conn.execute(insert(u).values(User{0, "sandy", "Sandy Cheeks", Status::active, 1}));
+    conn.execute(insert(u).values(u.name = "patrick", u.manager_id = 1));
+    std::vector<Address> addresses{{0, 1, "spongebob@sqlalchemy.org"},
+                                   {0, 2, "sandy@sqlalchemy.org"},
+                                   {0, 2, "sandy@squirrelpower.org"}};
+    conn.execute(insert(a), addresses);
+    std::vector<Product> products{{"K1", "kelp", 2.5, 10, ""}, {"P9", "patty", 4.0, 3, ""}};
+    conn.execute(insert(p), products);
+    conn.execute(insert(o).values(o.user_id = 1, o.total = 12.5));
+    conn.execute(insert(o).values(o.user_id = 2, o.total = 4.0, o.approved_by = 1));
+    conn.execute(insert(o).values(o.user_id = 2, o.total = 30.0));
+    std::vector<OrderLine> lines{{1, 1, "K1", 5}, {1, 2, "P9", 1}, {2, 1, "P9", 1}, {3, 1, "K1", 12}};
+    conn.execute(insert(line), lines);
+    conn.commit();
+  }
+};
+}  // namespace
+
+TEST_CASE("create_all builds the schema in foreign-key order; checkfirst makes it idempotent", "[core][ddl]") {
+  auto engine = quarry_test::make_engine({}, "core_ddl");
+  auto metadata = core_models::metadata();
+  metadata.drop_all(engine);
+  metadata.create_all(engine);
+  metadata.create_all(engine);  // checkfirst: nothing to do, no error
+  auto conn = engine.connect();
+  for (auto& t : metadata.tables()) CHECK(MetaData::has_table(conn, t->name));
+  CHECK_THROWS_AS(metadata.create_all(conn, false), DBAPIError);
+  conn.rollback();
+  metadata.drop_all(engine);
+  for (auto& t : metadata.tables()) CHECK_FALSE(MetaData::has_table(conn, t->name));
+  metadata.drop_all(engine);  // checkfirst again
+}
+
+TEST_CASE("rows come back typed: tuples and models", "[core]") {
+  fixture f;
+  std::vector<std::tuple<std::int64_t, std::string>> rows;
+  for (auto [id, name] : f.conn.execute(select(u.id, u.name).order_by(u.id))) rows.emplace_back(id, name);
+  CHECK(rows == std::vector<std::tuple<std::int64_t, std::string>>{{1, "spongebob"}, {2, "sandy"}, {3, "patrick"}});
+
+  auto users = f.conn.execute(select<User>().where(u.name != "sandy").order_by(u.id)).all();
+  REQUIRE(users.size() == 2);
+  CHECK(users[1].name == "patrick");
+  CHECK(users[1].fullname == std::nullopt);
+  CHECK(users[1].status == Status::active);  // the default_() the INSERT sent
+  CHECK(users[1].manager_id == 1);
+
+  auto product = f.conn.execute(select<Product>().where(p.sku == "P9")).one();
+  CHECK(product.title == "patty");
+  CHECK(product.stock == 3);
+  CHECK(product.note.empty());
+  CHECK(f.conn.execute(select(func::count()).select_from(u)).scalar() == 3);
+}
+
+TEST_CASE("filters: comparisons, IN, LIKE, BETWEEN, NULL tests, boolean logic", "[core]") {
+  fixture f;
+  auto names = [&](auto condition) { return f.conn.execute(select(u.name).where(condition).order_by(u.id)).scalars(); };
+  using names_t = std::vector<std::string>;
+  CHECK(names(u.id.in_({1, 3})) == names_t{"spongebob", "patrick"});
+  CHECK(names(u.id.in_(std::vector<std::int64_t>{})).empty());
+  CHECK(names(u.id.not_in(std::vector<std::int64_t>{})).size() == 3);
+  CHECK(names(u.name.like("s%")) == names_t{"spongebob", "sandy"});
+  CHECK(names(u.name.ilike("S%")) == names_t{"spongebob", "sandy"});
+  CHECK(names(u.name.startswith("pat")) == names_t{"patrick"});
+  CHECK(names(u.name.contains("_")).empty());  // '_' is matched literally, not as a wildcard
+  CHECK(names(u.id.between(2, 3)) == names_t{"sandy", "patrick"});
+  CHECK(names(u.fullname.is_null()) == names_t{"patrick"});
+  CHECK(names(u.manager_id == nullptr) == names_t{"spongebob"});
+  CHECK(names((u.id == 1 || u.id == 3) && !(u.name == "spongebob")) == names_t{"patrick"});
+  CHECK(names(u.status == Status::active).size() == 3);
+  // SQL in a value is only ever data.
+  CHECK(names(u.name == "x' OR '1'='1").empty());
+}
+
+TEST_CASE("joins, aggregates, group by and having", "[core]") {
+  fixture f;
+  auto counts = f.conn.execute(select(u.name, func::count(a.id).label("n"))
+                                   .outerjoin(a)
+                                   .group_by(u.name)
+                                   .order_by(func::count(a.id).desc(), u.name))
+                    .all();
+  CHECK(counts == std::vector<std::tuple<std::string, std::int64_t>>{{"sandy", 2}, {"spongebob", 1}, {"patrick", 0}});
+
+  auto busy = f.conn.execute(select(u.name).join(a).group_by(u.name).having(func::count(a.id) > 1)).scalars();
+  CHECK(busy == std::vector<std::string>{"sandy"});
+
+  auto [total, biggest, average] = f.conn.execute(select(func::sum(o.total), func::max(o.total), func::avg(o.total))).one();
+  CHECK(total == Approx(46.5));
+  CHECK(biggest == Approx(30.0));
+  CHECK(*average == Approx(15.5));
+
+  // Three-way join along the foreign keys, and a self-join through an alias.
+  auto sold = f.conn.execute(select(p.title, func::sum(line.quantity)).select_from(line).join(p).group_by(p.title).order_by(p.title)).all();
+  CHECK(sold == std::vector<std::tuple<std::string, std::optional<std::int32_t>>>{{"kelp", 17}, {"patty", 2}});
+  auto boss = aliased<User>("boss");
+  auto managed = f.conn.execute(select(u.name, boss.name).join(boss, u.manager_id == boss.id).order_by(u.name)).all();
+  CHECK(managed == std::vector<std::tuple<std::string, std::string>>{{"patrick", "spongebob"}, {"sandy", "spongebob"}});
+  // An outer join's missing side is NULL: a plain std::string refuses it, nullable() accepts it.
+  auto approvals = select(o.id, boss.name).outerjoin(boss, o.approved_by == boss.id).order_by(o.id);
+  CHECK_THROWS_AS(f.conn.execute(approvals).all(), DataError);
+  auto approved = f.conn.execute(select(o.id, nullable(boss.name)).outerjoin(boss, o.approved_by == boss.id).order_by(o.id)).all();
+  CHECK(approved == std::vector<std::tuple<std::int64_t, std::optional<std::string>>>{
+                        {1, std::nullopt}, {2, "spongebob"}, {3, std::nullopt}});
+}
+
+TEST_CASE("subqueries: correlated scalar, EXISTS, IN, derived tables", "[core]") {
+  fixture f;
+  auto address_count = select(func::count(a.id)).where(a.user_id == u.id).scalar_subquery();
+  auto counted = f.conn.execute(select(u.name, address_count).order_by(u.id)).all();
+  CHECK(counted == std::vector<std::tuple<std::string, std::optional<std::int64_t>>>{
+                       {"spongebob", 1}, {"sandy", 2}, {"patrick", 0}});
+  auto with_address = f.conn.execute(select(u.name).where(exists(select(a.id).where(a.user_id == u.id))).order_by(u.id)).scalars();
+  CHECK(with_address == std::vector<std::string>{"spongebob", "sandy"});
+  auto without = f.conn.execute(select(u.name).where(not_exists(select(a.id).where(a.user_id == u.id)))).scalars();
+  CHECK(without == std::vector<std::string>{"patrick"});
+  auto buyers = f.conn.execute(select(u.name).where(u.id.in_(select(o.user_id).where(o.total > 10))).order_by(u.name)).scalars();
+  CHECK(buyers == std::vector<std::string>{"sandy", "spongebob"});
+
+  auto spent = select(o.user_id, func::sum(o.total).label("spent")).group_by(o.user_id).subquery("spent");
+  auto big = f.conn.execute(select(u.name, spent.c<1>()).join(spent, spent.c<0>() == u.id).where(spent.c<1>() > 20)).all();
+  REQUIRE(big.size() == 1);
+  CHECK(std::get<0>(big[0]) == "sandy");
+  CHECK(std::get<1>(big[0]) == Approx(34.0));
+}
+
+TEST_CASE("CTEs, WITH RECURSIVE, set operations and window functions", "[core]") {
+  fixture f;
+  auto active = select(u.id, u.name).where(u.manager_id.is_not_null()).cte("managed");
+  CHECK(f.conn.execute(select(active.c<1>()).order_by(active.c<1>())).scalars() ==
+        std::vector<std::string>{"patrick", "sandy"});
+
+  // The management chain upwards from patrick.
+  auto chain = select(u.id, u.manager_id).where(u.name == "patrick").cte_recursive("chain");
+  chain = chain.union_all(select(u.id, u.manager_id).join(chain, u.id == chain.c<1>()));
+  CHECK(f.conn.execute(select(chain.c<0>()).order_by(chain.c<0>())).scalars() == std::vector<std::int64_t>{1, 3});
+
+  auto names = f.conn.execute(union_(select(u.name).where(u.id == 1), select(u.name).where(u.id < 3)).order_by(u.name)).scalars();
+  CHECK(names == std::vector<std::string>{"sandy", "spongebob"});
+  auto all_names = f.conn.execute(union_all(select(u.name).where(u.id == 1), select(u.name).where(u.id < 3))).scalars();
+  CHECK(all_names.size() == 3);
+  CHECK(f.conn.execute(select(u.id).except_(select(a.user_id))).scalars() == std::vector<std::int64_t>{3});
+  CHECK(f.conn.execute(select(u.id).intersect(select(o.user_id)).order_by(u.id)).scalars() == std::vector<std::int64_t>{1, 2});
+
+  auto ranked = f.conn.execute(select(o.id, func::row_number().over(window().partition_by(o.user_id).order_by(o.total.desc())),
+                                      func::sum(o.total).over(window().order_by(o.id)))
+                                   .order_by(o.id))
+                    .all();
+  REQUIRE(ranked.size() == 3);
+  CHECK(std::get<1>(ranked[0]) == 1);
+  CHECK(std::get<1>(ranked[1]) == 2);  // sandy's smaller order
+  CHECK(std::get<1>(ranked[2]) == 1);
+  CHECK(*std::get<2>(ranked[2]) == Approx(46.5));  // running total
+}
+
+TEST_CASE("insert, update and delete with RETURNING; rowcount", "[core]") {
+  fixture f;
+  auto [id, status] = f.conn.execute(insert(u).values(u.name = "gary").returning(u.id, u.status)).one();
+  CHECK(id == 4);
+  CHECK(status == Status::active);
+  auto renamed = f.conn.execute(update(u).where(u.id == id).values(u.name = u.name + " the snail").returning(u.name)).scalar_one();
+  CHECK(renamed == "gary the snail");
+  auto updated = f.conn.execute(update(p).values(p.stock = p.stock + 1));
+  CHECK(updated.rowcount() == 2);
+  auto gone = f.conn.execute(delete_(a).where(a.email.endswith("@squirrelpower.org")).returning(a.email)).scalars();
+  CHECK(gone == std::vector<std::string>{"sandy@squirrelpower.org"});
+  CHECK(f.conn.execute(delete_(u).where(u.id == 999)).rowcount() == 0);
+  // ON DELETE CASCADE removes spongebob's address; SET NULL frees those he managed.
+  if (quarry_test::is_sqlite()) f.conn.exec_driver_sql("PRAGMA foreign_keys = ON");
+  f.conn.execute(delete_(o).where(o.user_id == 1));
+  f.conn.execute(update(o).where(o.approved_by == 1).values(o.approved_by = nullptr));
+  f.conn.execute(delete_(u).where(u.id == 1));
+  CHECK(f.conn.execute(select(func::count()).select_from(a).where(a.user_id == 1)).scalar() == 0);
+  CHECK(f.conn.execute(select(u.manager_id).where(u.name == "sandy")).scalar() == std::nullopt);
+  f.conn.commit();
+}
+
+TEST_CASE("upserts: ON CONFLICT DO NOTHING and DO UPDATE", "[core]") {
+  fixture f;
+  auto fresh = insert(p).values(p.sku = "K1", p.title = "kelp", p.price = 3.0);
+  CHECK(f.conn.execute(fresh.on_conflict_do_nothing(p.sku)).rowcount() == 0);
+  f.conn.execute(fresh.on_conflict_do_update(index_elements(p.sku), p.price = excluded(p.price), p.stock = p.stock + 5));
+  auto [price, stock] = f.conn.execute(select(p.price, p.stock).where(p.sku == "K1")).one();
+  CHECK(price == 3.0);
+  CHECK(stock == 15);
+  auto added = f.conn.execute(insert(p).values(p.sku = "Z0", p.title = "new", p.price = 1.0).on_conflict_do_nothing().returning(p.sku)).scalars();
+  CHECK(added == std::vector<std::string>{"Z0"});
+}
+
+TEST_CASE("bindparam(): one statement, many executions; executemany of bind values", "[core]") {
+  fixture f;
+  auto by_id = select(u.name).where(u.id == bindparam<std::int64_t>("id"));
+  CHECK(f.conn.execute(by_id, {{"id", 2}}).scalar() == "sandy");
+  CHECK(f.conn.execute(by_id, {3}).scalar() == "patrick");
+  CHECK(by_id.compiled(f.conn.dialect()) == by_id.compiled(f.conn.dialect()));
+  CHECK_THROWS_AS(f.conn.execute(by_id), ArgumentError);
+  CHECK_THROWS_AS(f.conn.execute(select(u.name), {{"id", 1}}), ArgumentError);
+
+  auto add = insert(a).values(a.user_id = bindparam<std::int64_t>("user"), a.email = bindparam<std::string>("email"));
+  std::vector<std::tuple<std::int64_t, std::string>> rows{{3, "patrick@rock.org"}, {3, "patrick@bikini.org"}};
+  CHECK(f.conn.execute(add, rows).rowcount() == 2);
+  CHECK(f.conn.execute(select(func::count(a.id)).where(a.user_id == 3)).scalar() == 2);
+}
+
+TEST_CASE("constraint violations raise IntegrityError and leave the data as it was", "[core][errors]") {
+  fixture f;
+  CHECK_THROWS_AS(f.conn.execute(insert(u).values(u.name = "sandy")), IntegrityError);  // unique
+  f.conn.rollback();
+  CHECK_THROWS_AS(f.conn.execute(insert(p).values(p.sku = "X", p.title = "neg", p.price = -1.0)), IntegrityError);  // check
+  f.conn.rollback();
+  CHECK_THROWS_AS(f.conn.execute(insert(line).values(line.order_id = 1, line.line_no = 1, line.sku = "K1", line.quantity = 2)),
+                  IntegrityError);  // composite primary key
+  f.conn.rollback();
+  CHECK(f.conn.execute(select(func::count()).select_from(u)).scalar() == 3);
+}
+
+TEST_CASE("a runtime Table reads and writes like a model's table", "[core]") {
+  fixture f;
+  table_info info;
+  info.name = "user_account";
+  info.columns.push_back(column_info::named("id", sql_type::of(sql_type_kind::big_integer)));
+  info.columns.push_back(column_info::named("name", sql_type::of(sql_type_kind::text)));
+  info.columns.push_back(column_info::named("status", sql_type::of(sql_type_kind::text)));
+  info.primary_key = {"id"};
+  Table users(info);
+  f.conn.execute(insert(users).values(users["name"] = "plankton", users["status"] = "active"));
+  auto rows = f.conn.execute(select(users).where(users["name"].startswith("p")).order_by(users["id"])).all();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].get<std::string>("name") == "plankton");
+  CHECK(rows[1].get<std::int64_t>(0) == 4);
+}
