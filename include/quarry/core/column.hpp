@@ -72,6 +72,7 @@ class column : public expression_methods<column<Model, T>, T> {
   using model_type = Model;
 
   constexpr column(const detail::table_base* owner, std::size_t index) noexcept : owner_(owner), index_(index) {}
+  constexpr column(const column&) = default;
 
   detail::node_ptr node() const { return detail::column_node(owner_->quarry_from(), info().name); }
   const column_info& info() const { return owner_->quarry_table().columns[index_]; }
@@ -102,6 +103,7 @@ class dynamic_column : public expression_methods<dynamic_column, value> {
  public:
   using value_type = value;
   dynamic_column(detail::from_ptr from, std::string name) : from_(std::move(from)), name_(std::move(name)) {}
+  dynamic_column(const dynamic_column&) = default;
   detail::node_ptr node() const { return detail::column_node(from_, name_); }
   const std::string& name() const noexcept { return name_; }
   template <class V>
