@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <quarry/dialect/postgresql/dialect.hpp>
+#include <quarry/types/json.hpp>
 
 #include "models.hpp"
 
@@ -228,6 +229,17 @@ TEST_CASE("insert, update, delete, returning and upserts", "[compile]") {
   CHECK(sqlite_sql(insert(table<Order>)) == R"(INSERT INTO "order" DEFAULT VALUES)");
   CHECK_THROWS_AS(sqlite_sql(update(u)), ArgumentError);
   CHECK_THROWS_AS(insert(u).values(u.name = "a", u.name = "b"), ArgumentError);
+}
+
+TEST_CASE("JSON elements: -> and ->>, keys bound, paths on SQLite", "[compile][json]") {
+  auto doc = literal_column<nlohmann::json>("doc");
+  auto s = select(doc["user"]["name"], doc["tags"][0].as_string());
+  CHECK(pg_sql(s) == "SELECT doc -> $1 -> $2, doc -> $3 ->> $4");
+  auto c = compile(s, sqlite_dialect);
+  CHECK(c.sql == "SELECT doc -> ? -> ?, CAST(doc -> ? ->> ? AS TEXT)");
+  CHECK(std::get<std::string>(c.params[0].data()) == "$.\"user\"");
+  CHECK(std::get<std::string>(c.params[3].data()) == "$[0]");
+  CHECK_THROWS_AS(doc.as_string(), ArgumentError);
 }
 
 TEST_CASE("bindparam() leaves a value to the execution", "[compile]") {

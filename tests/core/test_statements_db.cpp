@@ -9,8 +9,25 @@
 #include <tuple>
 #include <vector>
 
+#include <quarry/types/json.hpp>
+
 #include "backend.hpp"
 #include "models.hpp"
+
+namespace core_models {
+// Value types beyond numbers and text, in a model: a uuid key, a timestamp, a date, JSON.
+struct Event {
+  quarry::uuid id;
+  std::chrono::sys_time<std::chrono::microseconds> at;
+  std::optional<std::chrono::year_month_day> due;
+  nlohmann::json payload;
+};
+QUARRY_MODEL(Event, "event",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(at, quarry::index),
+             QUARRY_COLUMN(due),
+             QUARRY_COLUMN(payload));
+}  // namespace core_models
 
 using namespace quarry;
 using namespace core_models;
@@ -260,4 +277,40 @@ TEST_CASE("a runtime Table reads and writes like a model's table", "[core]") {
   REQUIRE(rows.size() == 2);
   CHECK(rows[1].get<std::string>("name") == "plankton");
   CHECK(rows[1].get<std::int64_t>(0) == 4);
+}
+
+TEST_CASE("uuid keys, timestamps, dates and JSON elements in queries", "[core][json]") {
+  using namespace std::chrono;
+  auto engine = quarry_test::make_engine({}, "core_json");
+  MetaData metadata;
+  metadata.add<Event>();
+  metadata.drop_all(engine);
+  metadata.create_all(engine);
+  auto conn = engine.connect();
+  const auto& e = table<Event>;
+  auto noon = sys_days(2026y / 11 / 26) + 12h;
+  std::vector<Event> events{
+      {uuid::parse("1b4e28ba-2fa1-11d2-883f-0016d3cca427"), noon, 2026y / 12 / 1,
+       {{"kind", "login"}, {"user", {{"name", "sandy"}, {"tags", {"admin", "ops"}}}}, {"$odd", 1}}},
+      {uuid::parse("6ba7b810-9dad-11d1-80b4-00c04fd430c8"), noon + 90min, std::nullopt,
+       {{"kind", "logout"}, {"user", {{"name", "o'brien \"bob\""}}}}}};
+  conn.execute(insert(e), events);
+
+  auto later = conn.execute(select(e.id).where(e.at > noon + 1h)).scalars();
+  CHECK(later == std::vector<uuid>{events[1].id});
+  auto first = conn.execute(select<Event>().where(e.id == events[0].id)).one();
+  CHECK(first.at == noon);
+  CHECK(first.due == 2026y / 12 / 1);
+  CHECK(first.payload["user"]["tags"][1] == "ops");
+
+  // Elements: -> gives JSON, ->> text; keys are bound, so quotes and '$' are only data.
+  auto kinds = conn.execute(select(e.payload["kind"].as_string()).order_by(e.at)).scalars();
+  CHECK(kinds == std::vector<std::optional<std::string>>{"login", "logout"});
+  auto names = conn.execute(select(e.payload["user"]["name"]).order_by(e.at)).scalars();
+  CHECK(names == std::vector<std::optional<nlohmann::json>>{nlohmann::json("sandy"), nlohmann::json("o'brien \"bob\"")});
+  CHECK(conn.execute(select(e.payload["user"]["tags"][0].as_string())).scalars().front() == "admin");
+  CHECK(conn.execute(select(e.payload["$odd"].as_string()).order_by(e.at)).scalars().front() == "1");
+  auto logins = conn.execute(select(func::count()).select_from(e).where(e.payload["kind"].as_string() == "login")).scalar();
+  CHECK(logins == 1);
+  CHECK(conn.execute(select(e.id).where(e.payload["missing"].is_null()).order_by(e.at)).scalars().size() == 2);
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "quarry/core/detail/node.hpp"
+#include "quarry/errors.hpp"
 #include "quarry/types/param.hpp"
 #include "quarry/types/type_traits.hpp"
 #include "quarry/types/uuid.hpp"
@@ -104,6 +105,12 @@ inline constexpr bool is_numeric = family<T> == type_family::numeric || family<T
 
 template <class T>
 inline constexpr bool is_text = family<T> == type_family::text || family<T> == type_family::any;
+
+template <class T>
+constexpr bool is_json_type() {
+  if constexpr (has_column_type<plain_t<T>>) return type_traits<plain_t<T>>::column_type().kind == sql_type_kind::json;
+  else return false;
+}
 
 }  // namespace detail
 
@@ -274,6 +281,45 @@ class expression_methods : public detail::expression_tag {
                   "quarry: between() bounds must have the column's type");
     return condition(detail::make_node(detail::node_kind::between, detail::precedence::comparison, " BETWEEN ", self(),
                                         detail::operand<T>(low), detail::operand<T>(high)));
+  }
+
+  // An element of a JSON document: doc["key"] or doc[0], itself JSON (`->`);
+  // chain them for nested elements. Keys are bound parameters.
+  template <class K>
+  auto operator[](const K& key) const {
+    static_assert(detail::is_json_type<T>(), "quarry: [] reads an element of a JSON column");
+    static_assert(std::is_integral_v<K> || std::is_convertible_v<const K&, std::string_view>,
+                  "quarry: a JSON element is named by text or an array index");
+    auto n = std::make_shared<detail::node>();
+    n->kind = detail::node_kind::json_get;
+    n->children.push_back(self());
+    std::string path;  // the same element as a JSON path, for databases that take paths
+    if constexpr (std::is_integral_v<K>) {
+      n->children.push_back(detail::literal_node(value(static_cast<std::int64_t>(key))));
+      path = "$[" + std::to_string(key) + "]";
+    } else {
+      std::string_view name = key;
+      n->children.push_back(detail::literal_node(value(std::string(name))));
+      path = "$.\"";
+      for (char c : name) {
+        if (c == '"' || c == '\\') path += '\\';
+        path += c;
+      }
+      path += '"';
+    }
+    n->children.push_back(detail::literal_node(value(std::move(path))));
+    return expr<std::optional<detail::plain_t<T>>>(std::move(n));
+  }
+
+  // A JSON element as text (`->>`): strings without their quotes, numbers as digits.
+  auto as_string() const {
+    static_assert(detail::is_json_type<T>(), "quarry: as_string() reads an element of a JSON column as text");
+    auto element = self();
+    if (element->kind != detail::node_kind::json_get)
+      throw ArgumentError("quarry: as_string() applies to an element of a JSON document: doc[\"key\"].as_string()");
+    auto n = std::make_shared<detail::node>(*element);
+    n->count = 1;
+    return expr<std::optional<typename detail::deferred<std::string, Derived>::type>>(std::move(n));
   }
 
   // An aggregate or ranking function over a window.

@@ -143,6 +143,11 @@ class dialect {
   // name, that returns a row when the type exists.
   virtual std::string has_enum_sql() const { return {}; }
 
+  // Whether JSON's -> and ->> take a JSON path ('$."key"') rather than a key or index.
+  virtual bool json_element_as_path() const { return false; }
+  // Whether ->> gives numbers as numbers rather than text.
+  virtual bool json_text_keeps_type() const { return false; }
+
   // Whether a lower-case word is reserved in this dialect's SQL.
   virtual bool is_reserved_word(std::string_view lowercase) const = 0;
 

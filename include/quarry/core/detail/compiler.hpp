@@ -576,11 +576,16 @@ class compiler {
         break;
       case node_kind::star: write("*"); break;
       case node_kind::raw: write(n.text); break;
-      case node_kind::json_get:
+      case node_kind::json_get: {
+        // as_string() is text on every database, also where ->> keeps numbers numeric.
+        bool cast = n.count && dialect_.json_text_keeps_type();
+        if (cast) write("CAST(");
         child(*n.children[0], precedence::unary);
         write(n.count ? " ->> " : " -> ");
-        expression(*n.children[1], precedence::lowest);
+        expression(*n.children[dialect_.json_element_as_path() ? 2 : 1], precedence::lowest);
+        if (cast) write(" AS TEXT)");
         break;
+      }
       case node_kind::empty_set: write(n.count ? "1 = 1" : "1 != 1"); break;
     }
   }

@@ -46,6 +46,9 @@ class dialect final : public quarry::dialect {
 
   std::string_view limit_for_offset_only() const override { return "-1"; }
   bool supports_ilike() const override { return false; }
+  // A path, so that a key that starts with '$' is still a key.
+  bool json_element_as_path() const override { return true; }
+  bool json_text_keeps_type() const override { return true; }
   // Only a column declared exactly INTEGER PRIMARY KEY is the rowid, which SQLite numbers.
   std::string autoincrement_type(const sql_type&) const override { return "INTEGER"; }
   std::string has_table_sql() const override {
