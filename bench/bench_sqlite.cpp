@@ -187,6 +187,91 @@ void quarry_lookup(benchmark::State& state, bool prove_unique) {
   state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
 }
 
+// --- the same work through the Core's typed statements --------------------------------
+
+const auto& tracks_table = quarry::table<track>;
+
+// The everyday API: a statement built per row from the object, or one executemany().
+void core_insert(benchmark::State& state, bool many) {
+  auto data = tracks();
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table();
+    state.ResumeTiming();
+    auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+    auto conn = engine.connect();
+    if (many) {
+      conn.execute(quarry::insert(tracks_table), data);
+    } else {
+      for (const auto& t : data) conn.execute(quarry::insert(tracks_table).values(t));
+    }
+    conn.commit();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
+}
+
+// select(columns...) into tuples, or select<track>() into the model.
+void core_select(benchmark::State& state, bool models) {
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  auto conn = engine.connect();
+  const auto& t = tracks_table;
+  for (auto _ : state) {
+    std::size_t count = 0;
+    if (models) {
+      auto out = conn.execute(quarry::select<track>()).all();
+      benchmark::DoNotOptimize(out.data());
+      count = out.size();
+    } else {
+      auto out = conn.execute(quarry::select(t.id, t.name, t.price, t.seconds)).all();
+      benchmark::DoNotOptimize(out.data());
+      count = out.size();
+    }
+    if (static_cast<std::int64_t>(count) != quarry_bench::rows()) state.SkipWithError("wrong row count");
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+// A lookup statement built for each lookup (the everyday API), or built once with bindparam().
+void core_lookup(benchmark::State& state, bool built_once) {
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  auto conn = engine.connect();
+  const auto& t = tracks_table;
+  auto by_id = quarry::select<track>().where(t.id == quarry::bindparam<std::int64_t>("id"));
+  for (auto _ : state) {
+    for (std::int64_t i = 1; i <= quarry_bench::lookups(); ++i) {
+      std::int64_t id = i * 7 % quarry_bench::rows() + 1;
+      auto found = built_once ? conn.execute(by_id, {{"id", id}}).first()
+                              : conn.execute(quarry::select<track>().where(t.id == id)).first();
+      benchmark::DoNotOptimize(found);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
+}
+
+// SQL compilation alone: a join with a filter, grouping and ordering, built and
+// compiled fresh each time (cold), or compiled once and looked up (cached).
+void core_compile(benchmark::State& state, bool cached) {
+  const quarry::sqlite::dialect dialect;
+  const auto& t = tracks_table;
+  auto other = quarry::aliased<track>("other");
+  auto build = [&] {
+    return quarry::select(t.name, quarry::func::count(other.id))
+        .join(other, other.seconds == t.seconds)
+        .where(t.price > 1.5 && t.name.like("track%"))
+        .group_by(t.name)
+        .order_by(t.name)
+        .limit(10);
+  };
+  auto statement = build();
+  for (auto _ : state) {
+    if (cached) benchmark::DoNotOptimize(statement.compiled(dialect));
+    else benchmark::DoNotOptimize(build().compiled(dialect));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 }  // namespace
 
 BENCHMARK(raw_insert)->Unit(benchmark::kMillisecond);
@@ -197,3 +282,11 @@ BENCHMARK(quarry_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(raw_lookup)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(quarry_lookup, first, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(quarry_lookup, one, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(core_insert, each, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(core_insert, many, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(core_select, tuples, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(core_select, models, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(core_lookup, built_each_time, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(core_lookup, bindparam, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(core_compile, cold, false);
+BENCHMARK_CAPTURE(core_compile, cached, true);

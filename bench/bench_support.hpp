@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <quarry/quarry.hpp>
+
 namespace quarry_bench {
 
 // QUARRY_BENCH_ROWS scales every benchmark (default 100,000); the test suite
@@ -30,6 +32,13 @@ struct track {
   double price;
   std::int64_t seconds;
 };
+
+// The same row as a model, for the Core benchmarks.
+QUARRY_MODEL(track, "track",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(name),
+             QUARRY_COLUMN(price),
+             QUARRY_COLUMN(seconds));
 
 inline track make_track(std::int64_t i) {
   return {i, "track number " + std::to_string(i), static_cast<double>(i % 100) / 4, i % 600};

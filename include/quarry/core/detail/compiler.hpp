@@ -93,7 +93,12 @@ class compiler {
         out.sql.append(p.text, at, offset - at);
         at = offset;
         out.binds.push_back(slot);
-        out.sql += numeric ? "$" + std::to_string(out.binds.size()) : std::string("?");
+        if (numeric) {
+          out.sql += '$';
+          out.sql += std::to_string(out.binds.size());
+        } else {
+          out.sql += '?';
+        }
         if (!slot.literal && std::find(out.names.begin(), out.names.end(), slot.name) == out.names.end())
           out.names.push_back(slot.name);
       }
