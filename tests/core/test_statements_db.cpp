@@ -251,6 +251,23 @@ TEST_CASE("bindparam(): one statement, many executions; executemany of bind valu
   CHECK(f.conn.execute(select(func::count(a.id)).where(a.user_id == 3)).scalar() == 2);
 }
 
+TEST_CASE("statements rebuilt with other values reuse the compiled SQL and bind their own values", "[core][cache]") {
+  fixture f;
+  std::vector<std::string> names;
+  for (std::int64_t id = 1; id <= 3; ++id) names.push_back(f.conn.execute(select(u.name).where(u.id == id)).scalar());
+  CHECK(names == std::vector<std::string>{"spongebob", "sandy", "patrick"});
+  // Same shape, different values everywhere: IN lists, LIMIT, subqueries, inserts with defaults.
+  for (std::int64_t limit = 1; limit <= 3; ++limit) {
+    auto rows = f.conn.execute(select(u.id).where(u.id.in_({limit, limit + 1}) || exists(select(a.id).where(a.user_id == u.id && a.email == "none")))
+                                   .order_by(u.id).limit(limit)).scalars();
+    CHECK(rows.size() == static_cast<std::size_t>(std::min<std::int64_t>(limit, 4 - limit)));
+    CHECK(rows.front() == limit);
+  }
+  for (const char* name : {"larry", "karen"}) f.conn.execute(insert(u).values(u.name = name));
+  auto added = f.conn.execute(select(u.name, u.status).where(u.id > 3).order_by(u.id)).all();
+  CHECK(added == std::vector<std::tuple<std::string, Status>>{{"larry", Status::active}, {"karen", Status::active}});
+}
+
 TEST_CASE("constraint violations raise IntegrityError and leave the data as it was", "[core][errors]") {
   fixture f;
   CHECK_THROWS_AS(f.conn.execute(insert(u).values(u.name = "sandy")), IntegrityError);  // unique

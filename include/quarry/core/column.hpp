@@ -22,18 +22,23 @@ namespace detail {
 class table_base {
  public:
   using from_function = const from_ptr& (*)();
+  using nodes_function = const std::vector<node_ptr>& (*)();
 
-  constexpr explicit table_base(from_function base) noexcept : quarry_base_(base) {}
-  explicit table_base(from_ptr from) noexcept : quarry_base_(nullptr), quarry_from_(std::move(from)) {}
+  constexpr table_base(from_function base, nodes_function columns) noexcept
+      : quarry_base_(base), quarry_columns_(columns) {}
+  explicit table_base(from_ptr from) noexcept : quarry_from_(std::move(from)) {}
   table_base(const table_base&) = delete;
   table_base& operator=(const table_base&) = delete;
 
   // The FROM item: the table itself, or this alias of it.
   const from_ptr& quarry_from() const { return quarry_base_ ? quarry_base_() : quarry_from_; }
   const table_info& quarry_table() const { return *quarry_from()->table; }
+  // The node of column `index`: a model's own table shares one node per column.
+  node_ptr quarry_column(std::size_t index) const;
 
  private:
-  from_function quarry_base_;
+  from_function quarry_base_ = nullptr;
+  nodes_function quarry_columns_ = nullptr;
   from_ptr quarry_from_;
 };
 
@@ -51,6 +56,11 @@ inline node_ptr column_node(from_ptr from, std::string name) {
   n->from = std::move(from);
   n->text = std::move(name);
   return n;
+}
+
+inline node_ptr table_base::quarry_column(std::size_t index) const {
+  if (quarry_columns_) return quarry_columns_()[index];
+  return column_node(quarry_from_, quarry_from_->table->columns[index].name);
 }
 
 }  // namespace detail
@@ -74,7 +84,7 @@ class column : public expression_methods<column<Model, T>, T> {
   constexpr column(const detail::table_base* owner, std::size_t index) noexcept : owner_(owner), index_(index) {}
   constexpr column(const column&) = default;
 
-  detail::node_ptr node() const { return detail::column_node(owner_->quarry_from(), info().name); }
+  detail::node_ptr node() const { return owner_->quarry_column(index_); }
   const column_info& info() const { return owner_->quarry_table().columns[index_]; }
   std::size_t index() const noexcept { return index_; }
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <atomic>
 #include <concepts>
 #include <mutex>
 #include <string>
@@ -44,7 +45,8 @@ struct compiled_sql {
 namespace detail {
 
 // Compiled forms of one statement, one per dialect type: a statement built
-// once and executed many times is compiled once.
+// once and executed many times is compiled once. The first form is read
+// without a lock.
 class compile_cache {
  public:
   compile_cache() = default;
@@ -52,23 +54,39 @@ class compile_cache {
   compile_cache(const compile_cache&) {}
   compile_cache& operator=(const compile_cache&) {
     std::lock_guard lock(mutex_);
+    first_.store(nullptr, std::memory_order_release);
     entries_.clear();
     return *this;
   }
 
+  // The compiled form for this dialect, if there is one yet.
+  std::shared_ptr<const compiled_statement> find(const std::type_info& dialect) {
+    if (const entry* e = first_.load(std::memory_order_acquire); e && *e->dialect == dialect) return e->compiled;
+    std::lock_guard lock(mutex_);
+    for (auto& e : entries_)
+      if (*e->dialect == dialect) return e->compiled;
+    return nullptr;
+  }
+
   template <class Compile>
   std::shared_ptr<const compiled_statement> get(const std::type_info& dialect, Compile&& compile) {
+    if (const entry* e = first_.load(std::memory_order_acquire); e && *e->dialect == dialect) return e->compiled;
     std::lock_guard lock(mutex_);
-    for (auto& [type, compiled] : entries_)
-      if (*type == dialect) return compiled;
-    auto compiled = std::make_shared<const compiled_statement>(compile());
-    entries_.emplace_back(&dialect, compiled);
-    return compiled;
+    for (auto& e : entries_)
+      if (*e->dialect == dialect) return e->compiled;
+    entries_.push_back(std::make_unique<entry>(entry{&dialect, std::make_shared<const compiled_statement>(compile())}));
+    if (!first_.load(std::memory_order_relaxed)) first_.store(entries_.front().get(), std::memory_order_release);
+    return entries_.back()->compiled;
   }
 
  private:
+  struct entry {
+    const std::type_info* dialect;
+    std::shared_ptr<const compiled_statement> compiled;
+  };
+  std::atomic<const entry*> first_{nullptr};
   std::mutex mutex_;
-  std::vector<std::pair<const std::type_info*, std::shared_ptr<const compiled_statement>>> entries_;
+  std::vector<std::unique_ptr<entry>> entries_;
 };
 
 }  // namespace detail

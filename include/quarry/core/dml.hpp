@@ -15,6 +15,7 @@
 #include "quarry/core/column.hpp"
 #include "quarry/core/detail/compiler.hpp"
 #include "quarry/core/detail/node.hpp"
+#include "quarry/core/detail/shape_cache.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/core/select.hpp"
 #include "quarry/engine/detail/batch.hpp"
@@ -87,12 +88,14 @@ class slot_batch final : public parameter_batch {
       std::size_t at = 0;
       if (!slot.literal)
         while (compiled_->names[at] != slot.name) ++at;
+      direct_ = direct_ && !slot.literal && at == position_.size();
       position_.push_back(at);
     }
   }
   std::size_t size() const override { return rows_->size(); }
   std::span<const value_ref> parameters(std::size_t index) override {
     auto row = rows_->parameters(index);
+    if (direct_) return row;  // each placeholder takes the row's next value
     for (std::size_t i = 0; i < refs_.size(); ++i) {
       auto& slot = compiled_->binds[i];
       refs_[i] = slot.literal ? slot.literal->ref() : row[position_[i]];
@@ -105,36 +108,46 @@ class slot_batch final : public parameter_batch {
   std::unique_ptr<parameter_batch> rows_;
   std::vector<value_ref> refs_;
   std::vector<std::size_t> position_;
+  bool direct_ = true;
 };
 
-// The rows of an executemany() of model objects: the given columns of each object, in order.
+// The rows of an executemany() of model objects: the given columns of each
+// object, in order, converted straight to the values the driver binds.
 template <class M, class Rows>
 class object_batch final : public parameter_batch {
  public:
   object_batch(const Rows& rows, std::vector<bool> included) : rows_(rows), included_(std::move(included)) {
     size_ = static_cast<std::size_t>(std::ranges::distance(rows_));
+    owned_.resize(included_.size());
+    refs_.resize(static_cast<std::size_t>(std::count(included_.begin(), included_.end(), true)));
   }
   std::size_t size() const override { return size_; }
   std::span<const value_ref> parameters(std::size_t index) override {
     const M& object = std::ranges::begin(rows_)[static_cast<std::ptrdiff_t>(index)];
-    params_.clear();
     constexpr auto& members = model_of<M>::columns;
+    std::size_t at = 0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (
           [&] {
-            if (included_[I]) params_.emplace_back(object.*std::get<I>(members));
+            if (!included_[I]) return;
+            const auto& field = object.*std::get<I>(members);
+            using traits = type_traits<std::remove_cvref_t<decltype(field)>>;
+            if constexpr (std::is_same_v<decltype(traits::to_db(field)), value>) {
+              owned_[I] = traits::to_db(field);
+              refs_[at++] = owned_[I].ref();
+            } else {
+              refs_[at++] = traits::to_db(field);
+            }
           }(),
           ...);
     }(std::make_index_sequence<model_column_count<M>()>{});
-    refs_.resize(params_.size());
-    for (std::size_t i = 0; i < params_.size(); ++i) refs_[i] = params_[i].ref();
     return refs_;
   }
 
  private:
   const Rows& rows_;
   std::vector<bool> included_;
-  std::vector<param> params_;
+  std::vector<value> owned_;  // values that had to be built (formatted timestamps, ...)
   std::vector<value_ref> refs_;
   std::size_t size_ = 0;
 };
@@ -161,6 +174,8 @@ class dml_base {
   std::shared_ptr<const compiled_statement> compiled(const dialect& d) const {
     return data_->compiled.get(typeid(d), [&] { return detail::compiler(d).compile(*data_); });
   }
+  // What the Connection runs: this statement's compilation, or one of a statement of the same shape.
+  void plan(const dialect& d, detail::execution_plan& out) const { detail::plan_execution(data_, d, out); }
 
   // RETURNING columns: the statement's rows become std::tuple<T...> of their types.
   template <class... E>

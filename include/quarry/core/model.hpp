@@ -54,7 +54,9 @@
   };                                                                                                                \
   struct quarry_table_##Type : ::quarry::detail::table_base {                                                       \
     using quarry_model_type = Type;                                                                                 \
-    constexpr quarry_table_##Type() noexcept : table_base(&::quarry::detail::model_from<quarry_model_##Type>) {}    \
+    constexpr quarry_table_##Type() noexcept                                                                        \
+        : table_base(&::quarry::detail::model_from<quarry_model_##Type>,                                            \
+                     &::quarry::detail::model_column_nodes<quarry_model_##Type>) {}                                 \
     explicit quarry_table_##Type(std::string alias)                                                                 \
         : table_base(::quarry::detail::model_alias<quarry_model_##Type>(std::move(alias))) {}                       \
     QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_MEMBER, Type, __VA_ARGS__)                                               \
@@ -297,6 +299,18 @@ const from_ptr& model_from() {
     return from_ptr(std::move(item));
   }();
   return from;
+}
+
+// One node per column of the model's table, shared by every statement that names it.
+template <class Model>
+const std::vector<node_ptr>& model_column_nodes() {
+  static const std::vector<node_ptr> nodes = [] {
+    std::vector<node_ptr> out;
+    const auto& from = model_from<Model>();
+    for (auto& c : from->table->columns) out.push_back(column_node(from, c.name));
+    return out;
+  }();
+  return nodes;
 }
 
 template <class Model>

@@ -15,6 +15,7 @@
 #include "quarry/core/column.hpp"
 #include "quarry/core/detail/compiler.hpp"
 #include "quarry/core/detail/node.hpp"
+#include "quarry/core/detail/shape_cache.hpp"
 #include "quarry/core/expression.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/engine/row.hpp"
@@ -98,8 +99,8 @@ struct select_row<quarry::Table> {
 template <class T>
 void add_select_columns(statement_data& data, const T& item) {
   if constexpr (std::derived_from<T, table_base>) {
-    auto from = item.quarry_from();
-    for (auto& c : from->table->columns) data.columns.push_back(column_node(from, c.name));
+    std::size_t count = item.quarry_table().columns.size();
+    for (std::size_t i = 0; i < count; ++i) data.columns.push_back(item.quarry_column(i));
   } else {
     static_assert(expression<T>, "quarry: select() takes columns, expressions, or one table");
     data.columns.push_back(item.node());
@@ -127,6 +128,8 @@ class select_base : public detail::statement_tag {
   std::shared_ptr<const compiled_statement> compiled(const dialect& d) const {
     return data_->compiled.get(typeid(d), [&] { return detail::compiler(d).compile(*data_); });
   }
+  // What the Connection runs: this statement's compilation, or one of a statement of the same shape.
+  void plan(const dialect& d, detail::execution_plan& out) const { detail::plan_execution(data_, d, out); }
 
   template <class... Terms>
   Derived order_by(const Terms&... terms) const& {

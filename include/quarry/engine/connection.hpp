@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "quarry/core/compiled.hpp"
+#include "quarry/core/detail/shape_cache.hpp"
 #include "quarry/engine/detail/batch.hpp"
 #include "quarry/engine/detail/engine_state.hpp"
 #include "quarry/engine/detail/render_params.hpp"
@@ -114,8 +115,10 @@ class Connection {
   // Result (rowcount, lastrowid). bindparam() values come from `parameters`.
   template <executable Statement>
   auto execute(const Statement& statement, const params& parameters = {}) {
-    auto compiled = statement.compiled(dialect());
-    const auto& binds = compiled->binds;
+    detail::execution_plan plan;
+    statement.plan(dialect(), plan);
+    const compiled_statement& compiled = *plan.compiled;
+    const auto& binds = compiled.binds;
     constexpr std::size_t small_size = 16;
     alignas(value_ref) std::byte small[small_size * sizeof(value_ref)];
     std::vector<value_ref> large;
@@ -124,13 +127,15 @@ class Connection {
       large.resize(binds.size());
       refs = large;
     }
-    if (compiled->names.empty() && !parameters.empty())
+    if (compiled.names.empty() && !parameters.empty())
       throw ArgumentError("quarry: parameters were given to a statement without bindparam()");
-    for (std::size_t i = 0; i < binds.size(); ++i)
-      refs[i] = binds[i].literal ? binds[i].literal->ref() : bound_value(*compiled, binds[i].name, parameters);
-    Result result = run(detail::sql_key{compiled->sql, compiled->hash}, refs);
+    for (std::size_t i = 0; i < binds.size(); ++i) {
+      const value* literal = plan.literal(i);
+      refs[i] = literal ? literal->ref() : bound_value(compiled, binds[i].name, parameters);
+    }
+    Result result = run(detail::sql_key{compiled.sql, compiled.hash}, refs);
     if constexpr (std::is_void_v<typename Statement::row_type>) return result;
-    else return Result::typed_rows<typename Statement::row_type>(std::move(result));
+    else return typed_rows<typename Statement::row_type>(std::move(result));
   }
 
   // executemany(): the statement prepared once and run for each element of

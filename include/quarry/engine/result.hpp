@@ -17,6 +17,8 @@
 namespace quarry {
 
 class Result;
+template <class T>
+class typed_rows;
 
 // The row a Result's cursor is on. Text and blob views read from it are valid
 // until the cursor moves; use Row (or as<T>()) to keep values.
@@ -54,49 +56,6 @@ class Result {
     bool operator==(sentinel) const { return !result_->on_row_; }
 
    private:
-    Result* result_;
-  };
-
-  // A range of rows converted to T (a tuple, an aggregate or a readable type).
-  template <class T>
-  class typed_rows {
-   public:
-    class iterator {
-     public:
-      using value_type = T;
-      using difference_type = std::ptrdiff_t;
-      explicit iterator(Result* result) : result_(result) {}
-      T operator*() const { return RowView(result_).as<T>(); }
-      iterator& operator++() {
-        result_->advance();
-        return *this;
-      }
-      void operator++(int) { result_->advance(); }
-      bool operator==(sentinel) const { return !result_->on_row_; }
-
-     private:
-      Result* result_;
-    };
-    explicit typed_rows(Result& result) : result_(&result) {}
-    // Owns a Result that was a temporary, so `for (auto t : conn.execute(...).as<T>())` is safe.
-    explicit typed_rows(Result&& result)
-        : owned_(std::make_unique<Result>(std::move(result))), result_(owned_.get()) {}
-    iterator begin() { return iterator(result_->start()); }
-    sentinel end() { return {}; }
-    std::vector<T> all() { return result_->all<T>(); }
-    std::optional<T> first() { return result_->first<T>(); }
-    T one() { return result_->one<T>(); }
-    std::optional<T> one_or_none() { return result_->one_or_none<T>(); }
-    // The first column of rows of one column: scalar() of the first row, scalars() of all.
-    auto scalar() { return result_->scalar<std::tuple_element_t<0, T>>(); }
-    auto scalar_one() { return result_->scalar_one<std::tuple_element_t<0, T>>(); }
-    auto scalar_one_or_none() { return result_->scalar_one_or_none<std::tuple_element_t<0, T>>(); }
-    auto scalars() { return result_->scalars<std::tuple_element_t<0, T>>(); }
-    std::int64_t rowcount() const noexcept { return result_->rowcount(); }
-    const std::vector<std::string>& keys() const { return result_->keys(); }
-
-   private:
-    std::unique_ptr<Result> owned_;
     Result* result_;
   };
 
@@ -263,6 +222,8 @@ class Result {
 
  private:
   friend class RowView;
+  template <class T>
+  friend class typed_rows;
 
   Result* start() {
     if (started_) return this;  // a second loop continues where the first stopped
@@ -290,6 +251,52 @@ class Result {
   std::optional<std::int64_t> lastrowid_;
   bool on_row_ = false;
   bool started_ = false;
+};
+
+// A range of rows converted to T (a tuple, an aggregate, a model or a readable
+// type): what Result::as<T>() and the execution of a Core statement return.
+template <class T>
+class typed_rows {
+ public:
+  class iterator {
+   public:
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    explicit iterator(Result* result) : result_(result) {}
+    T operator*() const { return RowView(result_).as<T>(); }
+    iterator& operator++() {
+      result_->advance();
+      return *this;
+    }
+    void operator++(int) { result_->advance(); }
+    bool operator==(Result::sentinel) const { return !result_->on_row_; }
+
+   private:
+    Result* result_;
+  };
+  explicit typed_rows(Result& result) : borrowed_(&result) {}
+  // Owns a Result that was a temporary, so `for (auto t : conn.execute(...).as<T>())` is safe.
+  explicit typed_rows(Result&& result) : owned_(std::move(result)) {}
+
+  iterator begin() { return iterator(result().start()); }
+  Result::sentinel end() { return {}; }
+  std::vector<T> all() { return result().template all<T>(); }
+  std::optional<T> first() { return result().template first<T>(); }
+  T one() { return result().template one<T>(); }
+  std::optional<T> one_or_none() { return result().template one_or_none<T>(); }
+  // The first column of rows of one column: scalar() of the first row, scalars() of all.
+  auto scalar() { return result().template scalar<std::tuple_element_t<0, T>>(); }
+  auto scalar_one() { return result().template scalar_one<std::tuple_element_t<0, T>>(); }
+  auto scalar_one_or_none() { return result().template scalar_one_or_none<std::tuple_element_t<0, T>>(); }
+  auto scalars() { return result().template scalars<std::tuple_element_t<0, T>>(); }
+  std::int64_t rowcount() { return result().rowcount(); }
+  const std::vector<std::string>& keys() { return result().keys(); }
+
+ private:
+  Result& result() { return borrowed_ ? *borrowed_ : *owned_; }
+
+  std::optional<Result> owned_;
+  Result* borrowed_ = nullptr;
 };
 
 inline std::size_t RowView::column_count() const { return result_->columns_; }
