@@ -64,6 +64,15 @@ struct fixture {
     conn.execute(insert(line), lines);
     conn.commit();
   }
+  // The PostgreSQL database is shared with other suites and the examples: leave it as found.
+  ~fixture() {
+    conn.close();
+    try {
+      core_models::metadata().drop_all(engine);
+    } catch (const quarry::Error&) {
+      // The next fixture drops what is left.
+    }
+  }
 };
 }  // namespace
 
