@@ -295,6 +295,66 @@ void pg_quarry_lookup(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
 }
 
+// --- the same work through the Core's typed statements --------------------------------
+
+const auto& tracks_table = quarry::table<track>;
+
+// executemany() of model objects.
+void pg_core_insert(benchmark::State& state) {
+  if (skip_without_server(state)) return;
+  auto data = tracks();
+  raw_connection raw;
+  auto engine = quarry::create_engine(quarry_bench::postgresql_url());
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table(raw);
+    state.ResumeTiming();
+    auto conn = engine.connect();
+    conn.execute(quarry::insert(tracks_table), data);
+    conn.commit();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
+}
+
+void pg_core_select(benchmark::State& state, bool models) {
+  if (skip_without_server(state)) return;
+  filled_table();
+  auto engine = quarry::create_engine(quarry_bench::postgresql_url());
+  auto conn = engine.connect();
+  const auto& t = tracks_table;
+  for (auto _ : state) {
+    std::size_t count = 0;
+    if (models) {
+      auto out = conn.execute(quarry::select<track>()).all();
+      count = out.size();
+      benchmark::DoNotOptimize(out.data());
+    } else {
+      auto out = conn.execute(quarry::select(t.id, t.name, t.price, t.seconds)).all();
+      count = out.size();
+      benchmark::DoNotOptimize(out.data());
+    }
+    if (static_cast<std::int64_t>(count) != quarry_bench::rows()) state.SkipWithError("wrong row count");
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+// A lookup statement built for each lookup: the everyday API.
+void pg_core_lookup(benchmark::State& state) {
+  if (skip_without_server(state)) return;
+  filled_table();
+  auto engine = quarry::create_engine(quarry_bench::postgresql_url());
+  auto conn = engine.connect();
+  conn.set_isolation_level(quarry::isolation_level::autocommit);
+  const auto& t = tracks_table;
+  for (auto _ : state) {
+    for (std::int64_t i = 1; i <= quarry_bench::lookups(); ++i) {
+      auto found = conn.execute(quarry::select<track>().where(t.id == i * 7 % quarry_bench::rows() + 1)).one();
+      benchmark::DoNotOptimize(found);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
+}
+
 }  // namespace
 
 BENCHMARK(pg_raw_insert_each)->Unit(benchmark::kMillisecond);
@@ -306,3 +366,7 @@ BENCHMARK(pg_raw_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_quarry_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_raw_lookup)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_quarry_lookup)->Unit(benchmark::kMillisecond);
+BENCHMARK(pg_core_insert)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(pg_core_select, tuples, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(pg_core_select, models, true)->Unit(benchmark::kMillisecond);
+BENCHMARK(pg_core_lookup)->Unit(benchmark::kMillisecond);

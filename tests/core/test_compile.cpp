@@ -227,6 +227,8 @@ TEST_CASE("insert, update, delete, returning and upserts", "[compile]") {
   CHECK(pg_sql(insert(a).from_select(select(u.id, u.name + "@example.com"), a.user_id, a.email)) ==
         "INSERT INTO address (user_id, email) SELECT user_account.id, user_account.name || $1 FROM user_account");
   CHECK(sqlite_sql(insert(table<Order>)) == R"(INSERT INTO "order" DEFAULT VALUES)");
+  std::vector<Address> two{{0, 1, "a@x"}, {0, 2, "b@x"}};
+  CHECK(pg_sql(insert(a).values(two)) == "INSERT INTO address (user_id, email) VALUES ($1, $2), ($3, $4)");
   CHECK_THROWS_AS(sqlite_sql(update(u)), ArgumentError);
   CHECK_THROWS_AS(insert(u).values(u.name = "a", u.name = "b"), ArgumentError);
 }

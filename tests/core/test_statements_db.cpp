@@ -277,6 +277,26 @@ TEST_CASE("statements rebuilt with other values reuse the compiled SQL and bind 
   CHECK(added == std::vector<std::tuple<std::string, Status>>{{"larry", Status::active}, {"karen", Status::active}});
 }
 
+TEST_CASE("executemany() of many objects: multi-row INSERTs where the dialect has them, same rows either way", "[core][bulk]") {
+  fixture f;
+  std::vector<Product> products;
+  for (int i = 0; i < 2500; ++i)
+    products.push_back({"B" + std::to_string(i), "bulk " + std::to_string(i), i * 0.5, i % 7, ""});
+  auto inserted = f.conn.execute(insert(p), products);
+  CHECK(inserted.rowcount() == 2500);
+  auto [count, stock, last] = f.conn.execute(select(func::count(), func::sum(p.stock), func::max(p.title)).where(p.sku.startswith("B"))).one();
+  CHECK(count == 2500);
+  CHECK(stock == 7497);
+  CHECK(last == "bulk 999");
+  CHECK(f.conn.execute(select(p.price).where(p.sku == "B2499")).scalar() == 1249.5);
+
+  // values(objects): one multi-row INSERT with every value bound.
+  std::vector<User> users{{0, "larry", std::nullopt, Status::suspended, 1}, {0, "karen", "Karen", Status::active, std::nullopt}};
+  auto ids = f.conn.execute(insert(u).values(users).returning(u.id)).scalars();
+  CHECK(ids.size() == 2);
+  CHECK(f.conn.execute(select(u.status).where(u.name == "larry")).scalar() == Status::suspended);
+}
+
 TEST_CASE("constraint violations raise IntegrityError and leave the data as it was", "[core][errors]") {
   fixture f;
   CHECK_THROWS_AS(f.conn.execute(insert(u).values(u.name = "sandy")), IntegrityError);  // unique

@@ -111,45 +111,51 @@ class slot_batch final : public parameter_batch {
   bool direct_ = true;
 };
 
-// The rows of an executemany() of model objects: the given columns of each
-// object, in order, converted straight to the values the driver binds.
+// The parameter sets of an executemany() of model objects: each set is
+// `per_set` consecutive objects (one per row of a multi-row INSERT), their
+// included columns in order, converted straight to the values the driver binds.
 template <class M, class Rows>
 class object_batch final : public parameter_batch {
  public:
-  object_batch(const Rows& rows, std::vector<bool> included) : rows_(rows), included_(std::move(included)) {
-    size_ = static_cast<std::size_t>(std::ranges::distance(rows_));
-    owned_.resize(included_.size());
-    refs_.resize(static_cast<std::size_t>(std::count(included_.begin(), included_.end(), true)));
+  object_batch(const Rows& rows, std::vector<bool> included, std::size_t first, std::size_t per_set, std::size_t sets)
+      : rows_(rows), included_(std::move(included)), first_(first), per_set_(per_set), sets_(sets) {
+    columns_ = static_cast<std::size_t>(std::count(included_.begin(), included_.end(), true));
+    owned_.resize(per_set_ * included_.size());
+    refs_.resize(per_set_ * columns_);
   }
-  std::size_t size() const override { return size_; }
+  std::size_t size() const override { return sets_; }
   std::span<const value_ref> parameters(std::size_t index) override {
-    const M& object = std::ranges::begin(rows_)[static_cast<std::ptrdiff_t>(index)];
-    constexpr auto& members = model_of<M>::columns;
+    auto objects = std::ranges::begin(rows_);
     std::size_t at = 0;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (
-          [&] {
-            if (!included_[I]) return;
-            const auto& field = object.*std::get<I>(members);
-            using traits = type_traits<std::remove_cvref_t<decltype(field)>>;
-            if constexpr (std::is_same_v<decltype(traits::to_db(field)), value>) {
-              owned_[I] = traits::to_db(field);
-              refs_[at++] = owned_[I].ref();
-            } else {
-              refs_[at++] = traits::to_db(field);
-            }
-          }(),
-          ...);
-    }(std::make_index_sequence<model_column_count<M>()>{});
+    for (std::size_t k = 0; k < per_set_; ++k) {
+      const M& object = objects[static_cast<std::ptrdiff_t>(first_ + index * per_set_ + k)];
+      value* owned = owned_.data() + k * included_.size();
+      constexpr auto& members = model_of<M>::columns;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+              if (!included_[I]) return;
+              const auto& field = object.*std::get<I>(members);
+              using traits = type_traits<std::remove_cvref_t<decltype(field)>>;
+              if constexpr (std::is_same_v<decltype(traits::to_db(field)), value>) {
+                owned[I] = traits::to_db(field);
+                refs_[at++] = owned[I].ref();
+              } else {
+                refs_[at++] = traits::to_db(field);
+              }
+            }(),
+            ...);
+      }(std::make_index_sequence<model_column_count<M>()>{});
+    }
     return refs_;
   }
 
  private:
   const Rows& rows_;
   std::vector<bool> included_;
+  std::size_t first_, per_set_, sets_, columns_ = 0;
   std::vector<value> owned_;  // values that had to be built (formatted timestamps, ...)
   std::vector<value_ref> refs_;
-  std::size_t size_ = 0;
 };
 
 // What executemany() runs: one compiled statement and its parameter sets.
@@ -189,11 +195,13 @@ class dml_base {
   // Parameter sets for executemany(): rows of bindparam() values by name
   // (maps), or positionally (tuples, aggregates) in the order the names first appear.
   template <class Rows>
-  detail::many_execution many(const dialect& d, const Rows& rows) const {
+  std::vector<detail::many_execution> many(const dialect& d, const Rows& rows) const {
     auto c = compiled(d);
     // The slot batch keeps `c`, and with it the names the range batch refers to.
     auto rows_batch = std::make_unique<detail::range_batch<Rows>>(rows, c->names);
-    return {c, std::make_unique<detail::slot_batch>(c, std::move(rows_batch)), data_};
+    std::vector<detail::many_execution> out;
+    out.push_back({c, std::make_unique<detail::slot_batch>(c, std::move(rows_batch)), data_});
+    return out;
   }
 
  protected:
@@ -282,38 +290,85 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
     return copy;
   }
 
-  // executemany() of model objects: one prepared INSERT for all of them.
+  // Several objects in one multi-row INSERT ... VALUES (...), (...).
+  template <std::ranges::input_range Objects>
+    requires std::is_same_v<std::ranges::range_value_t<Objects>, M>
+  insert_statement values(const Objects& objects) const {
+    insert_statement copy(*this);
+    auto& d = copy.edit();
+    bool first = true;
+    for (const M& object : objects) {
+      auto given = detail::object_values(object);
+      if (first) {
+        d.assignments.insert(d.assignments.end(), given.begin(), given.end());
+        first = false;
+        continue;
+      }
+      if (given.size() != d.assignments.size())
+        throw ArgumentError("quarry: a multi-row insert needs every object to set its key, or none to");
+      std::vector<detail::node_ptr> row;
+      for (auto& g : given) row.push_back(g.value);
+      d.more_rows.push_back(std::move(row));
+    }
+    return copy;
+  }
+
+  // executemany() of model objects: one prepared INSERT for all of them, each
+  // carrying as many rows as the dialect likes (multi-row VALUES on PostgreSQL).
   template <class Rows>
-  detail::many_execution many(const dialect& d, const Rows& rows) const {
+  std::vector<detail::many_execution> many(const dialect& d, const Rows& rows) const {
     if constexpr (std::is_same_v<std::ranges::range_value_t<Rows>, M>) {
       const table_info& table = table_info_of<M>();
       std::vector<bool> included(table.columns.size(), true);
-      auto data = std::make_shared<detail::statement_data>(*this->data_);
-      data->assignments.clear();
-      bool first = true;
+      std::size_t total = 0;
+      std::size_t expected = 0;
       for (const M& object : rows) {
         auto given = detail::object_values(object);
-        if (first) {
+        if (total == 0) {
           for (std::size_t i = 0; i < table.columns.size(); ++i) {
             bool present = false;
             for (auto& g : given) present = present || g.column == table.columns[i].name;
             included[i] = present;
           }
-          first = false;
-        } else if (given.size() != static_cast<std::size_t>(std::count(included.begin(), included.end(), true))) {
+          expected = given.size();
+        } else if (given.size() != expected) {
           throw ArgumentError("quarry: executemany() of '" + table.name +
                               "' objects needs every object to set its key, or none to");
         }
+        ++total;
       }
-      for (std::size_t i = 0; i < table.columns.size(); ++i)
-        if (included[i])
-          data->assignments.push_back(
-              {table.columns[i].name, detail::make_node(detail::node_kind::bind, detail::precedence::atom, table.columns[i].name)});
-      auto compiled = std::make_shared<const compiled_statement>(detail::compiler(d).compile(*data));
-      return {compiled,
-              std::make_unique<detail::slot_batch>(compiled,
-                                                   std::make_unique<detail::object_batch<M, Rows>>(rows, std::move(included))),
-              std::move(data)};
+      std::vector<detail::many_execution> out;
+      if (total == 0) return out;
+      std::size_t per = std::min(std::max<std::size_t>(d.insert_rows_per_statement(expected), 1), total);
+      auto statement_of = [&](std::size_t row_count) {
+        auto data = std::make_shared<detail::statement_data>(*this->data_);
+        data->assignments.clear();
+        data->more_rows.clear();
+        for (std::size_t r = 0; r < row_count; ++r) {
+          std::vector<detail::node_ptr> row;
+          for (std::size_t i = 0; i < table.columns.size(); ++i)
+            if (included[i])
+              row.push_back(detail::make_node(detail::node_kind::bind, detail::precedence::atom,
+                                              std::to_string(r) + ":" + table.columns[i].name));
+          if (r == 0) {
+            std::size_t k = 0;
+            for (std::size_t i = 0; i < table.columns.size(); ++i)
+              if (included[i]) data->assignments.push_back({table.columns[i].name, row[k++]});
+          } else {
+            data->more_rows.push_back(std::move(row));
+          }
+        }
+        return data;
+      };
+      auto add = [&](std::size_t row_count, std::size_t first, std::size_t sets) {
+        auto data = statement_of(row_count);
+        auto compiled = std::make_shared<const compiled_statement>(detail::compiler(d).compile(*data));
+        auto batch = std::make_unique<detail::object_batch<M, Rows>>(rows, included, first, row_count, sets);
+        out.push_back({compiled, std::make_unique<detail::slot_batch>(compiled, std::move(batch)), std::move(data)});
+      };
+      if (total / per) add(per, 0, total / per);
+      if (total % per) add(total % per, total - total % per, 1);
+      return out;
     } else {
       return base::many(d, rows);
     }

@@ -143,8 +143,15 @@ class Connection {
   template <executable Statement, std::ranges::input_range Rows>
     requires requires(const Statement& s, const quarry::dialect& d, const Rows& r) { s.many(d, r); }
   Result execute(const Statement& statement, const Rows& rows) {
-    auto many = statement.many(dialect(), rows);
-    return run_many(detail::sql_key{many.compiled->sql, many.compiled->hash}, *many.batch);
+    auto runs = statement.many(dialect(), rows);
+    Result result;
+    std::int64_t total = 0;
+    for (auto& run : runs) {
+      result = run_many(detail::sql_key{run.compiled->sql, run.compiled->hash}, *run.batch);
+      total += result.rowcount() > 0 ? result.rowcount() : 0;
+    }
+    result.rowcount_ = runs.empty() ? 0 : total;
+    return result;
   }
 
   // Runs SQL in the dialect's own syntax, unparsed: `?` or `$1` placeholders, PRAGMA, SET, ...

@@ -148,6 +148,13 @@ class dialect {
   // Whether ->> gives numbers as numbers rather than text.
   virtual bool json_text_keeps_type() const { return false; }
 
+  // How many rows one INSERT of an executemany() of objects carries (multi-row
+  // VALUES), within the dialect's parameter limit; 1 for one row per execution.
+  virtual std::size_t insert_rows_per_statement(std::size_t columns) const {
+    (void)columns;
+    return 1;
+  }
+
   // Whether a lower-case word is reserved in this dialect's SQL.
   virtual bool is_reserved_word(std::string_view lowercase) const = 0;
 

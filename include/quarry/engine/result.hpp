@@ -222,6 +222,7 @@ class Result {
 
  private:
   friend class RowView;
+  friend class Connection;  // sums rowcount over the statements of one executemany()
   template <class T>
   friend class typed_rows;
 

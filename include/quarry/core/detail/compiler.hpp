@@ -396,8 +396,22 @@ class compiler {
           if (i || !s.assignments.empty()) write(", ");
           placeholder({&*defaults[i]->default_value, {}});
         }
-        qualify_ = true;
         write(")");
+        for (auto& row : s.more_rows) {
+          if (row.size() != s.assignments.size())
+            throw ArgumentError("quarry: every row of a multi-row INSERT needs a value for each column");
+          write(", (");
+          for (std::size_t i = 0; i < row.size(); ++i) {
+            if (i) write(", ");
+            expression(*row[i], precedence::lowest);
+          }
+          for (std::size_t i = 0; i < defaults.size(); ++i) {
+            if (i || !row.empty()) write(", ");
+            placeholder({&*defaults[i]->default_value, {}});
+          }
+          write(")");
+        }
+        qualify_ = true;
       }
     }
     if (s.on_conflict) {

@@ -144,6 +144,7 @@ struct statement_data {
   // insert / update / delete
   from_ptr target;
   std::vector<assignment_node> assignments;       // insert values, update SET
+  std::vector<std::vector<node_ptr>> more_rows;   // insert: further VALUES rows, in the assignments' columns
   std::vector<std::string> insert_columns;        // insert from select
   std::shared_ptr<const statement_data> source;   // insert from select
   std::vector<node_ptr> returning;

@@ -78,6 +78,8 @@ class shape_walk {
     for (auto& op : s.operators) text(op);
     if (s.target) from(*s.target);
     assignments(s.assignments);
+    mix(s.more_rows.size());
+    for (auto& row : s.more_rows) nodes(row);
     for (auto& c : s.insert_columns) text(c);
     mix(s.source != nullptr);
     if (s.source) statement(*s.source);
@@ -144,6 +146,7 @@ class same_shape {
         !nodes(a.having.get(), b.having.get()) || !lists(a.order_by, b.order_by) || !nodes(a.limit.get(), b.limit.get()) ||
         !nodes(a.offset.get(), b.offset.get()) || a.parts.size() != b.parts.size() || a.operators != b.operators ||
         !optional_froms(a.target.get(), b.target.get()) || !assignments(a.assignments, b.assignments) ||
+        !rows(a.more_rows, b.more_rows) ||
         a.insert_columns != b.insert_columns || (a.source == nullptr) != (b.source == nullptr) ||
         !lists(a.returning, b.returning) || a.conflict_columns != b.conflict_columns ||
         !assignments(a.conflict_set, b.conflict_set) || !nodes(a.conflict_where.get(), b.conflict_where.get()))
@@ -163,6 +166,13 @@ class same_shape {
   }
 
  private:
+  static bool rows(const std::vector<std::vector<node_ptr>>& a, const std::vector<std::vector<node_ptr>>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!lists(a[i], b[i])) return false;
+    return true;
+  }
+
   static bool lists(const std::vector<node_ptr>& a, const std::vector<node_ptr>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)

@@ -38,6 +38,12 @@ class dialect final : public quarry::dialect {
   }
 
   bool native_enums() const override { return true; }
+  // Rows per multi-row INSERT: each row costs the server a statement less, and
+  // the protocol allows 65,535 parameters.
+  std::size_t insert_rows_per_statement(std::size_t columns) const override {
+    std::size_t rows = columns ? 65535 / columns : 1;
+    return rows < 1000 ? (rows ? rows : 1) : 1000;
+  }
   std::string has_enum_sql() const override {
     return "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
            "WHERE t.typname = $1 AND n.nspname = current_schema()";
