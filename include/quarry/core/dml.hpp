@@ -9,6 +9,7 @@
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -84,10 +85,10 @@ class slot_batch final : public parameter_batch {
  public:
   slot_batch(std::shared_ptr<const compiled_statement> compiled, std::unique_ptr<parameter_batch> rows)
       : compiled_(std::move(compiled)), rows_(std::move(rows)), refs_(compiled_->binds.size()) {
+    std::unordered_map<std::string_view, std::size_t> index_of;
+    for (std::size_t i = 0; i < compiled_->names.size(); ++i) index_of.emplace(compiled_->names[i], i);
     for (auto& slot : compiled_->binds) {
-      std::size_t at = 0;
-      if (!slot.literal)
-        while (compiled_->names[at] != slot.name) ++at;
+      std::size_t at = slot.literal ? 0 : index_of.at(slot.name);
       direct_ = direct_ && !slot.literal && at == position_.size();
       position_.push_back(at);
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,7 @@ class compiler {
 
   compiled_statement assemble(const std::vector<piece>& pieces) const {
     compiled_statement out;
+    std::unordered_set<std::string_view> seen;  // bindparam names, listed once each
     bool numeric = dialect_.paramstyle() == paramstyle::numeric_dollar;
     for (auto& p : pieces) {
       std::size_t at = 0;
@@ -99,8 +101,7 @@ class compiler {
         } else {
           out.sql += '?';
         }
-        if (!slot.literal && std::find(out.names.begin(), out.names.end(), slot.name) == out.names.end())
-          out.names.push_back(slot.name);
+        if (!slot.literal && seen.insert(slot.name).second) out.names.push_back(slot.name);
       }
       out.sql.append(p.text, at);
     }
