@@ -42,7 +42,7 @@ class table_base {
   from_ptr quarry_from_;
 };
 
-inline from_ptr alias_of(std::shared_ptr<const table_info> table, std::string alias) {
+[[gnu::noinline]] inline from_ptr alias_of(std::shared_ptr<const table_info> table, std::string alias) {
   auto item = std::make_shared<from_item>();
   item->kind = from_item::kind_t::table;
   item->table = std::move(table);
@@ -50,7 +50,7 @@ inline from_ptr alias_of(std::shared_ptr<const table_info> table, std::string al
   return item;
 }
 
-inline node_ptr column_node(from_ptr from, std::string name) {
+[[gnu::noinline]] inline node_ptr column_node(from_ptr from, std::string name) {
   auto n = std::make_shared<node>();
   n->kind = node_kind::column;
   n->from = std::move(from);

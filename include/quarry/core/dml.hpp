@@ -179,7 +179,7 @@ class dml_base {
   std::shared_ptr<const detail::statement_data> data() const { return data_; }
 
   std::shared_ptr<const compiled_statement> compiled(const dialect& d) const {
-    return data_->compiled.get(typeid(d), [&] { return detail::compiler(d).compile(*data_); });
+    return detail::compile_once(*data_, d);
   }
   // What the Connection runs: this statement's compilation, or one of a statement of the same shape.
   void plan(const dialect& d, detail::execution_plan& out) const { detail::plan_execution(data_, d, out); }

@@ -41,7 +41,7 @@ from_ptr from_of(const T& t) {
   return t.quarry_from();
 }
 
-inline node_ptr and_node(node_ptr a, node_ptr b) {
+[[gnu::noinline]] inline node_ptr and_node(node_ptr a, node_ptr b) {
   if (!a) return b;
   return make_node(node_kind::binary, precedence::and_, " AND ", std::move(a), std::move(b));
 }
@@ -126,7 +126,7 @@ class select_base : public detail::statement_tag {
   std::shared_ptr<const detail::statement_data> data() const { return data_; }
 
   std::shared_ptr<const compiled_statement> compiled(const dialect& d) const {
-    return data_->compiled.get(typeid(d), [&] { return detail::compiler(d).compile(*data_); });
+    return detail::compile_once(*data_, d);
   }
   // What the Connection runs: this statement's compilation, or one of a statement of the same shape.
   void plan(const dialect& d, detail::execution_plan& out) const { detail::plan_execution(data_, d, out); }

@@ -1,8 +1,9 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
-#include <fmt/format.h>
+#include <fmt/core.h>
 
+#include <charconv>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -71,10 +72,14 @@ namespace detail {
 inline void install_echo(engine_state& state) {
   auto* owner = &state;
   state.events->listen(events::after_execute, [owner](const execute_event& e) {
+    // Built by hand: fmt::format here would be compiled into every program that includes Quarry.
     double ms = std::chrono::duration<double, std::milli>(e.elapsed).count();
-    std::string params = e.batch_size > 1 ? fmt::format("[{} parameter sets]", e.batch_size)
+    char elapsed[32];
+    auto end = std::to_chars(elapsed, elapsed + sizeof elapsed, ms, std::chars_format::fixed, 3).ptr;
+    std::string params = e.batch_size > 1 ? "[" + std::to_string(e.batch_size) + " parameter sets]"
                                           : render_params(e.parameters);
-    owner->log(fmt::format("{}\n[{:.3f} ms] {} rowcount={}", e.sql, ms, params, e.rowcount));
+    owner->log(std::string(e.sql) + "\n[" + std::string(elapsed, end) + " ms] " + params +
+               " rowcount=" + std::to_string(e.rowcount));
   });
 }
 }  // namespace detail

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -63,17 +64,23 @@ struct node {
   std::shared_ptr<const statement_data> select;  // subquery
 };
 
-template <class... Children>
-node_ptr make_node(node_kind kind, std::uint8_t prec, std::string text, Children... children) {
+// Statement building is not hot enough to be worth inlining into every
+// expression of every query, which costs compile time: these stay calls.
+[[gnu::noinline]] inline node_ptr make_node(node_kind kind, std::uint8_t prec, std::string text,
+                                            std::initializer_list<node_ptr> children = {}) {
   auto n = std::make_shared<node>();
   n->kind = kind;
   n->precedence = prec;
   n->text = std::move(text);
-  (n->children.push_back(std::move(children)), ...);
+  n->children.assign(children.begin(), children.end());
   return n;
 }
+template <class... Children>
+node_ptr make_node(node_kind kind, std::uint8_t prec, std::string text, Children... children) {
+  return make_node(kind, prec, std::move(text), {node_ptr(std::move(children))...});
+}
 
-inline node_ptr literal_node(value v) {
+[[gnu::noinline]] inline node_ptr literal_node(value v) {
   auto n = std::make_shared<node>();
   n->kind = node_kind::literal;
   n->literal = std::move(v);

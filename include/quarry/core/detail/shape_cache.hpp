@@ -279,6 +279,12 @@ struct execution_plan {
   }
 };
 
+// The statement compiled for the dialect, once (a non-template, so that each
+// statement type does not compile its own copy of it).
+inline std::shared_ptr<const compiled_statement> compile_once(const statement_data& data, const dialect& d) {
+  return data.compiled.get(typeid(d), [&] { return compiler(d).compile(data); });
+}
+
 // The statement's own compilation when it has one; else a compilation of the
 // same shape; else a new compilation, kept for both.
 template <class Data>
@@ -296,7 +302,7 @@ void plan_execution(const Data& data, const dialect& d, execution_plan& plan) {
     plan.shape = std::move(shaped);
     return;
   }
-  plan.compiled = data->compiled.get(type, [&] { return compiler(d).compile(*data); });
+  plan.compiled = compile_once(*data, d);
   // Map each placeholder to the literal it binds; a pointer the walk did not
   // see must be a column default (which the statement's table keeps), or the
   // shape is not cached at all.
