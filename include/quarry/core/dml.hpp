@@ -79,6 +79,18 @@ std::vector<assignment_node> object_values(const M& object) {
   return out;
 }
 
+// Which columns of an object an INSERT sends: all but an autoincrement key it has not set.
+template <class M>
+std::vector<bool> included_columns(const M& object) {
+  const table_info& table = table_info_of<M>();
+  std::vector<bool> out(table.columns.size(), true);
+  constexpr auto& members = model_of<M>::columns;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((out[I] = !(table.columns[I].autoincrement && is_unset_key(object.*std::get<I>(members)))), ...);
+  }(std::make_index_sequence<model_column_count<M>()>{});
+  return out;
+}
+
 // Parameter sets for a compiled statement: each placeholder takes a value the
 // statement holds, or the named value from the current row of `rows`.
 class slot_batch final : public parameter_batch {
@@ -324,15 +336,11 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
       std::size_t total = 0;
       std::size_t expected = 0;
       for (const M& object : rows) {
-        auto given = detail::object_values(object);
+        auto given = detail::included_columns(object);
         if (total == 0) {
-          for (std::size_t i = 0; i < table.columns.size(); ++i) {
-            bool present = false;
-            for (auto& g : given) present = present || g.column == table.columns[i].name;
-            included[i] = present;
-          }
-          expected = given.size();
-        } else if (given.size() != expected) {
+          included = std::move(given);
+          expected = static_cast<std::size_t>(std::count(included.begin(), included.end(), true));
+        } else if (given != included) {
           throw ArgumentError("quarry: executemany() of '" + table.name +
                               "' objects needs every object to set its key, or none to");
         }
