@@ -81,9 +81,30 @@ QUARRY_MODEL(OrderLine, "order_line",
                                    .where("quantity > 0"),
                                quarry::check("quantity <> 0")));
 
+// A composite foreign key (to order_line's composite key), a multi-column
+// unique constraint and a unique index.
+struct Shipment {
+  std::int64_t id{};
+  std::int64_t order_id{};
+  std::int32_t line_no{};
+  std::string carrier;
+  std::string tracking;
+};
+QUARRY_MODEL(Shipment, "shipment",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(order_id),
+             QUARRY_COLUMN(line_no),
+             QUARRY_COLUMN(carrier),
+             QUARRY_COLUMN(tracking),
+             QUARRY_TABLE_ARGS(quarry::foreign_key(quarry::columns(&Shipment::order_id, &Shipment::line_no),
+                                                   quarry::references(&OrderLine::order_id, &OrderLine::line_no),
+                                                   quarry::fk_action::cascade),
+                               quarry::unique(&Shipment::carrier, &Shipment::tracking),
+                               quarry::index("ix_shipment_line", &Shipment::order_id, &Shipment::line_no).unique()));
+
 inline quarry::MetaData metadata() {
   quarry::MetaData m;
-  m.add<OrderLine, Order, Address, Product, User>();
+  m.add<Shipment, OrderLine, Order, Address, Product, User>();
   return m;
 }
 

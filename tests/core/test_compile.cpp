@@ -148,6 +148,11 @@ TEST_CASE("joins: explicit, inferred from the foreign key, outer, self-joins", "
         R"(SELECT user_account.name, order_line.sku FROM user_account JOIN "order" ON "order".user_id = )"
         R"(user_account.id JOIN order_line ON order_line.order_id = "order".id JOIN product ON order_line.sku = )"
         R"(product.sku)");
+  // A composite foreign key joins on all its columns.
+  const auto& ship = table<Shipment>;
+  CHECK(pg_sql(select(ship.tracking, line.sku).join(line)) ==
+        "SELECT shipment.tracking, order_line.sku FROM shipment JOIN order_line ON shipment.order_id = "
+        "order_line.order_id AND shipment.line_no = order_line.line_no");
   // No foreign key, or two: the ON clause must be given.
   CHECK_THROWS_WITH(select(u.name).join(p), Catch::Contains("no foreign key"));
   CHECK_THROWS_WITH(select(o.id).join(u), Catch::Contains("several foreign keys"));
@@ -283,6 +288,11 @@ TEST_CASE("DDL: keys, constraints, indexes and enum types per dialect", "[compil
       "quantity INTEGER NOT NULL, PRIMARY KEY (order_id, line_no), FOREIGN KEY(order_id) REFERENCES \"order\" (id) "
       "ON DELETE CASCADE, FOREIGN KEY(sku) REFERENCES product (sku), CHECK (quantity <> 0))",
       "CREATE INDEX ix_order_line_sku_quantity ON order_line (sku, quantity) WHERE quantity > 0"};
+  expected_sqlite.push_back(
+      "CREATE TABLE shipment (id INTEGER NOT NULL, order_id BIGINT NOT NULL, line_no INTEGER NOT NULL, carrier TEXT "
+      "NOT NULL, tracking TEXT NOT NULL, PRIMARY KEY (id), UNIQUE (carrier, tracking), FOREIGN KEY(order_id, "
+      "line_no) REFERENCES order_line (order_id, line_no) ON DELETE CASCADE)");
+  expected_sqlite.push_back("CREATE UNIQUE INDEX ix_shipment_line ON shipment (order_id, line_no)");
   CHECK(sqlite_ddl == expected_sqlite);
   auto pg_ddl = core_models::metadata().create_ddl(pg_dialect);
   REQUIRE(pg_ddl.size() == expected_sqlite.size() + 1);

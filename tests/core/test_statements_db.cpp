@@ -224,7 +224,6 @@ TEST_CASE("insert, update and delete with RETURNING; rowcount", "[core]") {
   CHECK(gone == std::vector<std::string>{"sandy@squirrelpower.org"});
   CHECK(f.conn.execute(delete_(u).where(u.id == 999)).rowcount() == 0);
   // ON DELETE CASCADE removes spongebob's address; SET NULL frees those he managed.
-  if (quarry_test::is_sqlite()) f.conn.exec_driver_sql("PRAGMA foreign_keys = ON");
   f.conn.execute(delete_(o).where(o.user_id == 1));
   f.conn.execute(update(o).where(o.approved_by == 1).values(o.approved_by = nullptr));
   f.conn.execute(delete_(u).where(u.id == 1));
@@ -295,6 +294,28 @@ TEST_CASE("executemany() of many objects: multi-row INSERTs where the dialect ha
   auto ids = f.conn.execute(insert(u).values(users).returning(u.id)).scalars();
   CHECK(ids.size() == 2);
   CHECK(f.conn.execute(select(u.status).where(u.name == "larry")).scalar() == Status::suspended);
+}
+
+TEST_CASE("composite keys: a composite foreign key joins and cascades; multi-column unique constraints hold", "[core]") {
+  fixture f;  // SQLite connections enforce foreign keys (engine option sqlite_foreign_keys)
+  const auto& ship = table<Shipment>;
+  f.conn.execute(insert(ship).values(ship.order_id = 1, ship.line_no = 2, ship.carrier = "ups", ship.tracking = "1Z"));
+  auto joined = f.conn.execute(select(ship.tracking, line.sku, line.quantity).join(line)).one();
+  CHECK(joined == std::tuple<std::string, std::string, std::int32_t>{"1Z", "P9", 1});
+  CHECK_THROWS_AS(f.conn.execute(insert(ship).values(ship.order_id = 3, ship.line_no = 1, ship.carrier = "ups", ship.tracking = "1Z")),
+                  IntegrityError);  // UNIQUE (carrier, tracking)
+  f.conn.rollback();
+  CHECK_THROWS_AS(f.conn.execute(insert(ship).values(ship.order_id = 9, ship.line_no = 9, ship.carrier = "dhl", ship.tracking = "x")),
+                  IntegrityError);  // no such order line
+  f.conn.rollback();
+  f.conn.execute(insert(ship).values(ship.order_id = 1, ship.line_no = 2, ship.carrier = "ups", ship.tracking = "1Z"));
+  f.conn.execute(delete_(line).where(line.order_id == 1 && line.line_no == 2));
+  CHECK(f.conn.execute(select(func::count()).select_from(ship)).scalar() == 0);  // ON DELETE CASCADE
+  // INSERT ... SELECT copies rows through a query.
+  auto copied = select(line.order_id, line.line_no, line.sku, line.sku + "-" + cast<std::string>(line.order_id));
+  f.conn.execute(insert(ship).from_select(copied.where(line.quantity > 4), ship.order_id, ship.line_no, ship.carrier,
+                                          ship.tracking));
+  CHECK(f.conn.execute(select(ship.tracking).order_by(ship.tracking)).scalars() == std::vector<std::string>{"K1-1", "K1-3"});
 }
 
 TEST_CASE("constraint violations raise IntegrityError and leave the data as it was", "[core][errors]") {

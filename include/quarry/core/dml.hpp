@@ -17,6 +17,7 @@
 #include "quarry/core/detail/compiler.hpp"
 #include "quarry/core/detail/node.hpp"
 #include "quarry/core/detail/shape_cache.hpp"
+#include "quarry/core/detail/statement.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/core/select.hpp"
 #include "quarry/engine/detail/batch.hpp"
@@ -182,19 +183,11 @@ struct many_execution {
 
 // What INSERT, UPDATE and DELETE share: the target, RETURNING, compiling.
 template <template <class, class> class Statement, class M, class Row>
-class dml_base {
+class dml_base : public detail::statement_holder {
  public:
   using row_type = Row;
   using model_type = M;
-
-  explicit dml_base(std::shared_ptr<detail::statement_data> data) : data_(std::move(data)) {}
-  std::shared_ptr<const detail::statement_data> data() const { return data_; }
-
-  std::shared_ptr<const compiled_statement> compiled(const dialect& d) const {
-    return detail::compile_once(*data_, d);
-  }
-  // What the Connection runs: this statement's compilation, or one of a statement of the same shape.
-  void plan(const dialect& d, detail::execution_plan& out) const { detail::plan_execution(data_, d, out); }
+  using statement_holder::statement_holder;
 
   // RETURNING columns: the statement's rows become std::tuple<T...> of their types.
   template <class... E>
@@ -216,15 +209,6 @@ class dml_base {
     out.push_back({c, std::make_unique<detail::slot_batch>(c, std::move(rows_batch)), data_});
     return out;
   }
-
- protected:
-  detail::statement_data& edit() {
-    if (data_.use_count() > 1) data_ = std::make_shared<detail::statement_data>(*data_);
-    else data_->compiled = detail::compile_cache();
-    return *data_;
-  }
-
-  std::shared_ptr<detail::statement_data> data_;
 };
 
 // The conflict target of an upsert: the columns of a unique constraint or index.

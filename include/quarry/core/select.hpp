@@ -16,6 +16,7 @@
 #include "quarry/core/detail/compiler.hpp"
 #include "quarry/core/detail/node.hpp"
 #include "quarry/core/detail/shape_cache.hpp"
+#include "quarry/core/detail/statement.hpp"
 #include "quarry/core/expression.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/engine/row.hpp"
@@ -117,19 +118,10 @@ struct row_width<std::tuple<T...>> : std::integral_constant<std::size_t, sizeof.
 // What SELECT and compound SELECT statements share: ORDER BY, LIMIT, OFFSET,
 // turning into a subquery or CTE, and compiling.
 template <class Derived, class Row>
-class select_base : public detail::statement_tag {
+class select_base : public detail::statement_tag, public detail::statement_holder {
  public:
   using row_type = Row;
-
-  explicit select_base(std::shared_ptr<detail::statement_data> data) : data_(std::move(data)) {}
-
-  std::shared_ptr<const detail::statement_data> data() const { return data_; }
-
-  std::shared_ptr<const compiled_statement> compiled(const dialect& d) const {
-    return detail::compile_once(*data_, d);
-  }
-  // What the Connection runs: this statement's compilation, or one of a statement of the same shape.
-  void plan(const dialect& d, detail::execution_plan& out) const { detail::plan_execution(data_, d, out); }
+  using statement_holder::statement_holder;
 
   template <class... Terms>
   Derived order_by(const Terms&... terms) const& {
@@ -172,11 +164,6 @@ class select_base : public detail::statement_tag {
   }
 
  protected:
-  detail::statement_data& edit() {
-    if (data_.use_count() > 1) data_ = std::make_shared<detail::statement_data>(*data_);
-    else data_->compiled = detail::compile_cache();
-    return *data_;
-  }
   Derived& self() { return static_cast<Derived&>(*this); }
   const Derived& self() const { return static_cast<const Derived&>(*this); }
 
@@ -189,8 +176,6 @@ class select_base : public detail::statement_tag {
     item->recursive = recursive;
     return item;
   }
-
-  std::shared_ptr<detail::statement_data> data_;
 };
 
 // A compound SELECT: UNION, UNION ALL, INTERSECT, EXCEPT.

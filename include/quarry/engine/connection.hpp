@@ -96,18 +96,9 @@ class Connection {
 
   // Runs a text() statement with named or positional parameters.
   Result execute(const text_clause& statement, const params& parameters = {}) {
-    const auto& names = statement.parameter_names();
-    // Statements with few parameters bind from the stack; resolve() fills every slot.
-    constexpr std::size_t small_size = 16;
-    alignas(value_ref) std::byte small[small_size * sizeof(value_ref)];
-    std::vector<value_ref> large;
-    std::span<value_ref> refs(reinterpret_cast<value_ref*>(small), names.size());
-    if (names.size() > small_size) {
-      large.resize(names.size());
-      refs = large;
-    }
-    resolve(statement, parameters, refs);
-    return run(statement.key(dialect().paramstyle()), refs);
+    parameter_buffer buffer(statement.parameter_names().size());
+    resolve(statement, parameters, buffer.refs());  // fills every slot
+    return run(statement.key(dialect().paramstyle()), buffer.refs());
   }
 
   // Runs a Core statement (select, insert, update, delete). Rows come back
@@ -119,14 +110,8 @@ class Connection {
     statement.plan(dialect(), plan);
     const compiled_statement& compiled = *plan.compiled;
     const auto& binds = compiled.binds;
-    constexpr std::size_t small_size = 16;
-    alignas(value_ref) std::byte small[small_size * sizeof(value_ref)];
-    std::vector<value_ref> large;
-    std::span<value_ref> refs(reinterpret_cast<value_ref*>(small), binds.size());
-    if (binds.size() > small_size) {
-      large.resize(binds.size());
-      refs = large;
-    }
+    parameter_buffer buffer(binds.size());
+    auto refs = buffer.refs();
     if (compiled.names.empty() && !parameters.empty())
       throw ArgumentError("quarry: parameters were given to a statement without bindparam()");
     for (std::size_t i = 0; i < binds.size(); ++i) {
@@ -284,6 +269,29 @@ class Connection {
 
  private:
   friend class Transaction;
+
+  // The values of one execution: on the stack for statements with few
+  // parameters (left uninitialized: every slot is filled before use), on the heap for more.
+  class parameter_buffer {
+   public:
+    explicit parameter_buffer(std::size_t size) {
+      if (size > small_size) {
+        large_.resize(size);
+        refs_ = large_;
+      } else {
+        refs_ = {reinterpret_cast<value_ref*>(small_), size};
+      }
+    }
+    parameter_buffer(const parameter_buffer&) = delete;
+    parameter_buffer& operator=(const parameter_buffer&) = delete;
+    std::span<value_ref> refs() const noexcept { return refs_; }
+
+   private:
+    static constexpr std::size_t small_size = 16;
+    alignas(value_ref) std::byte small_[small_size * sizeof(value_ref)];
+    std::vector<value_ref> large_;
+    std::span<value_ref> refs_;
+  };
 
   static std::string savepoint_name(std::uint64_t id) { return "sa_savepoint_" + std::to_string(id); }
 

@@ -157,17 +157,11 @@ class compiler {
     for (std::size_t i = 0; i < s.columns.size(); ++i) {
       if (i) write(", ");
       const node& column = *s.columns[i];
-      if (column.kind == node_kind::label) {
-        expression(*column.children[0], precedence::lowest);
+      // A subquery's columns need names its users can refer to.
+      if (!result_column(column) && nested && column.kind != node_kind::star &&
+          !(column.kind == node_kind::column && column.text == names[i])) {
         write(" AS ");
-        identifier(column.text);
-      } else {
-        expression(column, precedence::lowest);
-        // A subquery's columns need names its users can refer to.
-        if (nested && column.kind != node_kind::star && !(column.kind == node_kind::column && column.text == names[i])) {
-          write(" AS ");
-          identifier(names[i]);
-        }
+        identifier(names[i]);
       }
     }
     if (!froms.empty()) {
@@ -199,6 +193,18 @@ class compiler {
     }
     tail(s);
     scopes_.pop_back();
+  }
+
+  // A column of a SELECT list or RETURNING clause; true when it was a label (`expr AS name`).
+  bool result_column(const node& column) {
+    if (column.kind != node_kind::label) {
+      expression(column, precedence::lowest);
+      return false;
+    }
+    expression(*column.children[0], precedence::lowest);
+    write(" AS ");
+    identifier(column.text);
+    return true;
   }
 
   // ORDER BY, LIMIT and OFFSET of a select or a compound.
@@ -334,14 +340,7 @@ class compiler {
     qualify_ = false;
     for (std::size_t i = 0; i < s.returning.size(); ++i) {
       if (i) write(", ");
-      const node& column = *s.returning[i];
-      if (column.kind == node_kind::label) {
-        expression(*column.children[0], precedence::lowest);
-        write(" AS ");
-        identifier(column.text);
-      } else {
-        expression(column, precedence::lowest);
-      }
+      result_column(*s.returning[i]);
     }
     qualify_ = true;
   }
