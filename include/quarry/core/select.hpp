@@ -101,6 +101,7 @@ template <class T>
 void add_select_columns(statement_data& data, const T& item) {
   if constexpr (std::derived_from<T, table_base>) {
     std::size_t count = item.quarry_table().columns.size();
+    data.columns.reserve(data.columns.size() + count);
     for (std::size_t i = 0; i < count; ++i) data.columns.push_back(item.quarry_column(i));
   } else {
     static_assert(expression<T>, "quarry: select() takes columns, expressions, or one table");

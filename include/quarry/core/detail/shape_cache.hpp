@@ -91,7 +91,13 @@ class shape_walk {
 
  private:
   void mix(std::size_t x) noexcept { hash_ = (hash_ ^ x) * 0x100000001b3ull; }
-  void text(std::string_view t) { mix(std::hash<std::string_view>{}(t)); }
+  // A few characters stand for the whole text: cheap, and same_shape compares it in full.
+  void text(std::string_view t) {
+    mix(t.size());
+    if (!t.empty())
+      mix(static_cast<unsigned char>(t.front()) | static_cast<std::size_t>(static_cast<unsigned char>(t[t.size() / 2])) << 8 |
+          static_cast<std::size_t>(static_cast<unsigned char>(t.back())) << 16);
+  }
 
   void nodes(const std::vector<node_ptr>& list) {
     mix(list.size());
