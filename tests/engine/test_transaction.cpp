@@ -1,6 +1,7 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -56,6 +57,36 @@ TEST_CASE("begin() is RAII: rolled back unless committed", "[transaction]") {
     CHECK_THROWS_AS(tx.commit(), quarry::InvalidRequestError);
   }
   CHECK(accounts(engine) == 1);
+}
+
+TEST_CASE("a transaction follows its Connection when the Connection is moved", "[transaction]") {
+  auto engine = quarry_test::make_engine();
+  make_accounts(engine);
+  auto first = engine.connect();
+  std::optional<quarry::Connection> moved;
+  {
+    auto tx = first.begin();
+    first.execute(insert, {{"id", 1}, {"balance", 10}});
+    moved.emplace(std::move(first));
+    CHECK(tx.is_active());
+    CHECK(moved->in_transaction());
+  }  // the transaction rolls back on the Connection it moved to
+  CHECK_FALSE(moved->in_transaction());
+  CHECK(accounts(engine) == 0);
+  {
+    auto tx = moved->begin();
+    moved->execute(insert, {{"id", 2}, {"balance", 20}});
+    quarry::Connection last = std::move(*moved);
+    tx.commit();
+  }
+  CHECK(accounts(engine) == 1);
+  // A transaction that outlives its Connection is inactive, not dangling.
+  std::optional<quarry::Transaction> orphan;
+  {
+    auto conn = engine.connect();
+    orphan.emplace(conn.begin());
+  }
+  CHECK_FALSE(orphan->is_active());
 }
 
 TEST_CASE("engine.begin(fn) commits on return and rolls back on throw", "[transaction]") {

@@ -33,8 +33,7 @@ class Connection;
 class Transaction {
  public:
   Transaction(Transaction&& other) noexcept
-      : connection_(std::exchange(other.connection_, nullptr)), generation_(other.generation_),
-        savepoint_(other.savepoint_) {}
+      : connection_(std::move(other.connection_)), generation_(other.generation_), savepoint_(other.savepoint_) {}
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();
 
@@ -46,10 +45,13 @@ class Transaction {
 
  private:
   friend class Connection;
-  Transaction(Connection* connection, std::uint64_t generation, std::uint64_t savepoint)
-      : connection_(connection), generation_(generation), savepoint_(savepoint) {}
+  Transaction(std::shared_ptr<Connection*> connection, std::uint64_t generation, std::uint64_t savepoint)
+      : connection_(std::move(connection)), generation_(generation), savepoint_(savepoint) {}
 
-  Connection* connection_;
+  Connection* connection() const noexcept { return connection_ ? *connection_ : nullptr; }
+
+  // Where the Connection is now: a moved Connection updates it, a destroyed one clears it.
+  std::shared_ptr<Connection*> connection_;
   std::uint64_t generation_;  // which root transaction of the connection this belongs to
   std::uint64_t savepoint_;   // 0 for the root transaction
 };
@@ -74,10 +76,13 @@ class Connection {
                      ? std::string()
                      : engine_->sql_dialect->begin_statement(engine_->options.isolation_level, engine_->options);
   }
-  Connection(Connection&&) noexcept = default;
+  Connection(Connection&& other) noexcept : handle_(nullptr) { *this = std::move(other); }
   Connection& operator=(Connection&& other) noexcept {
     if (this != &other) {
       close();
+      if (handle_) *handle_ = nullptr;
+      handle_ = std::move(other.handle_);
+      if (handle_) *handle_ = this;  // its transactions follow it
       engine_ = std::move(other.engine_);
       lease_ = std::move(other.lease_);
       begin_sql_ = std::move(other.begin_sql_);
@@ -92,7 +97,10 @@ class Connection {
     }
     return *this;
   }
-  ~Connection() { close(); }
+  ~Connection() {
+    close();
+    if (handle_) *handle_ = nullptr;
+  }
 
   // Runs a text() statement with named or positional parameters.
   Result execute(const text_clause& statement, const params& parameters = {}) {
@@ -165,7 +173,7 @@ class Connection {
       throw InvalidRequestError("quarry: a transaction is already begun on this connection; commit() or "
                                 "rollback() it first, or use begin_nested() for a savepoint");
     begin_transaction(false);
-    return Transaction(this, generation_, 0);
+    return Transaction(handle_, generation_, 0);
   }
 
   // A SAVEPOINT inside the current transaction (which begins if needed).
@@ -175,7 +183,7 @@ class Connection {
     std::uint64_t id = ++next_savepoint_;
     simple("SAVEPOINT " + savepoint_name(id));
     savepoints_.push_back(id);
-    return Transaction(this, generation_, id);
+    return Transaction(handle_, generation_, id);
   }
 
   void commit() {
@@ -521,6 +529,7 @@ class Connection {
   }
 
   std::shared_ptr<detail::engine_state> engine_;
+  std::shared_ptr<Connection*> handle_ = std::make_shared<Connection*>(this);
   std::shared_ptr<detail::connection_lease> lease_;
   std::string begin_sql_;  // empty in AUTOCOMMIT
   std::optional<quarry::isolation_level> isolation_;
@@ -534,23 +543,23 @@ class Connection {
 };
 
 inline bool Transaction::is_active() const noexcept {
-  if (!connection_ || connection_->closed_ || !connection_->in_transaction_ ||
-      connection_->generation_ != generation_)
-    return false;
-  return savepoint_ == 0 || connection_->savepoint_active(savepoint_);
+  Connection* c = connection();
+  if (!c || c->closed_ || !c->in_transaction_ || c->generation_ != generation_) return false;
+  return savepoint_ == 0 || c->savepoint_active(savepoint_);
 }
 
 inline void Transaction::commit() {
   if (!is_active()) throw InvalidRequestError("quarry: this transaction is inactive; it was already committed or rolled back");
-  if (savepoint_ == 0) connection_->commit();
-  else connection_->end_savepoint(savepoint_, true);
+  if (savepoint_ == 0) connection()->commit();
+  else connection()->end_savepoint(savepoint_, true);
 }
 
 inline void Transaction::rollback() {
   if (!is_active()) return;
-  if (savepoint_ == 0) connection_->rollback();
-  else if (connection_->invalidated_) connection_->rollback();
-  else connection_->end_savepoint(savepoint_, false);
+  Connection* c = connection();
+  if (savepoint_ == 0) c->rollback();
+  else if (c->invalidated_) c->rollback();
+  else c->end_savepoint(savepoint_, false);
 }
 
 inline Transaction::~Transaction() {
