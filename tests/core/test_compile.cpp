@@ -117,6 +117,8 @@ TEST_CASE("group by, having, order by, limit and offset", "[compile]") {
   CHECK(sqlite_sql(select(u.id).offset(5)) == "SELECT user_account.id FROM user_account LIMIT -1 OFFSET ?");
   CHECK(pg_sql(select(u.id).offset(5)) == "SELECT user_account.id FROM user_account OFFSET $1");
   CHECK(sqlite_sql(select(u.id).distinct()) == "SELECT DISTINCT user_account.id FROM user_account");
+  CHECK(sqlite_sql(select(u.id).order_by(desc(u.name), asc(u.id).nulls_first())) ==
+        "SELECT user_account.id FROM user_account ORDER BY user_account.name DESC, user_account.id ASC NULLS FIRST");
 }
 
 TEST_CASE("joins: explicit, inferred from the foreign key, outer, self-joins", "[compile]") {

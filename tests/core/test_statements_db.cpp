@@ -321,6 +321,22 @@ TEST_CASE("composite keys: a composite foreign key joins and cascades; multi-col
   CHECK(f.conn.execute(select(ship.tracking).order_by(ship.tracking)).scalars() == std::vector<std::string>{"K1-1", "K1-3"});
 }
 
+TEST_CASE("engine events see each Core statement with its bound values", "[core][events]") {
+  fixture f;
+  std::vector<std::string> statements;
+  std::vector<std::int64_t> first_values;
+  auto listener = f.engine.listen(events::before_execute, [&](const execute_event& e) {
+    statements.emplace_back(e.sql);
+    first_values.push_back(e.parameters.empty() ? -1 : e.parameters[0].as_int64());
+  });
+  for (std::int64_t id : {2, 3}) f.conn.execute(select(u.name).where(u.id == id)).scalar();
+  f.engine.remove_listener(listener);
+  REQUIRE(statements.size() == 2);
+  CHECK(statements[0] == statements[1]);  // one compiled SQL, two executions
+  CHECK(statements[0] == compile(select(u.name).where(u.id == 1), f.conn.dialect()).sql);
+  CHECK(first_values == std::vector<std::int64_t>{2, 3});
+}
+
 TEST_CASE("constraint violations raise IntegrityError and leave the data as it was", "[core][errors]") {
   fixture f;
   CHECK_THROWS_AS(f.conn.execute(insert(u).values(u.name = "sandy")), IntegrityError);  // unique

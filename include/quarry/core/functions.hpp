@@ -74,6 +74,16 @@ auto nullable(const E& e) {
   return expr<std::conditional_t<detail::is_optional<T>, T, std::optional<T>>>(e.node());
 }
 
+// ORDER BY terms as free functions, as SQLAlchemy's asc() and desc().
+template <expression E>
+ordering asc(const E& e) {
+  return e.asc();
+}
+template <expression E>
+ordering desc(const E& e) {
+  return e.desc();
+}
+
 // DISTINCT inside an aggregate: func::count(distinct(u.name)).
 template <expression E>
 expr<typename E::value_type> distinct(const E& e) {
