@@ -49,6 +49,18 @@ class PendingRollbackError : public InvalidRequestError {
 };
 
 // No pooled connection became available within `pool_timeout`.
+// The ORM: an UPDATE or DELETE of an object matched no row (SQLAlchemy's StaleDataError).
+class StaleDataError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The ORM: an object's row was deleted (SQLAlchemy's ObjectDeletedError).
+class ObjectDeletedError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
 class TimeoutError : public Error {
  public:
   using Error::Error;

@@ -4,6 +4,7 @@
 #include "quarry/core.hpp"
 #include "quarry/dialect/sqlite.hpp"
 #include "quarry/engine.hpp"
+#include "quarry/orm.hpp"
 #include "quarry/types.hpp"
 #include "quarry/version.hpp"
 

@@ -304,6 +304,12 @@ class select_statement : public select_base<select_statement<Row>, Row> {
     return std::move(*this).add_join(detail::join_kind::full, target, on...);
   }
 
+  // The same statement with its rows read as R (quarry::Row for rows by column name).
+  template <class R>
+  select_statement<R> with_row() const {
+    return select_statement<R>(this->data_);
+  }
+
   template <class... Parts>
   compound_statement<Row> union_(const Parts&... parts) const {
     return detail::compound<Row>("UNION", *this, parts...);

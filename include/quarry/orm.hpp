@@ -1,0 +1,5 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+// The ORM: the Session (unit of work, identity map) over models declared with QUARRY_MODEL.
+#include "quarry/orm/session.hpp"

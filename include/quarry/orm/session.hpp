@@ -1,0 +1,413 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "quarry/core/ddl.hpp"
+#include "quarry/core/dml.hpp"
+#include "quarry/core/select.hpp"
+#include "quarry/engine/engine.hpp"
+#include "quarry/errors.hpp"
+#include "quarry/orm/detail/mapper.hpp"
+
+namespace quarry {
+
+struct session_options {
+  bool autoflush = true;         // flush pending changes before a query runs
+  bool expire_on_commit = true;  // objects are read again the next time the session hands them out
+};
+
+// SQLAlchemy's Session for models declared with QUARRY_MODEL: a unit of work
+// over one connection, with an identity map (one object per primary key).
+// Objects are std::shared_ptr<M> handles; the session holds them strongly
+// until it is closed, expunges them, or rolls back their INSERT. Plain structs
+// cannot report changes, so a flush compares each object with the values last
+// read or written and updates only the columns that differ.
+class Session {
+ public:
+  explicit Session(Engine engine, session_options options = {}) : engine_(std::move(engine)), options_(options) {}
+  Session(Session&&) noexcept = default;
+  Session& operator=(Session&&) noexcept = default;
+  ~Session() { close(); }
+
+  // Runs a Core statement on the session's connection, after an autoflush.
+  template <executable S>
+  auto execute(const S& statement, const params& parameters = {}) {
+    check_usable();
+    if (options_.autoflush && !flushing_) flush();
+    return connection().execute(statement, parameters);
+  }
+
+  // Makes an object pending: it is INSERTed at the next flush.
+  template <class M>
+  std::shared_ptr<M> add(std::shared_ptr<M> object) {
+    check_usable();
+    if (!object) throw ArgumentError("quarry: Session::add() of a null object");
+    if (by_object_.contains(object.get())) return object;
+    auto e = std::make_shared<entry>();
+    e->mapper = &detail::mapper_of<M>();
+    e->object = object;
+    e->state = object_state::pending;
+    by_object_.emplace(object.get(), e);
+    pending_.push_back(e);
+    return object;
+  }
+  template <class M>
+    requires detail::mapped_model<M>
+  std::shared_ptr<M> add(M object) {
+    return add(std::make_shared<M>(std::move(object)));
+  }
+  template <class M>
+  void add_all(const std::vector<std::shared_ptr<M>>& objects) {
+    for (auto& o : objects) add(o);
+  }
+
+  // Marks a persistent object for DELETE at the next flush; a pending one is just expunged.
+  template <class M>
+  void delete_(const std::shared_ptr<M>& object) {
+    check_usable();
+    auto it = by_object_.find(object.get());
+    if (it == by_object_.end())
+      throw InvalidRequestError("quarry: delete_() of an object that is not in this session; add() or get() it first");
+    auto e = it->second;
+    if (e->state == object_state::pending) {
+      forget(e);
+      return;
+    }
+    e->state = object_state::deleted;
+  }
+
+  // The object with this primary key: from the identity map without SQL when
+  // it is there, else one SELECT; nullptr when there is no such row.
+  template <class M, class... Key>
+  std::shared_ptr<M> get(const Key&... key) {
+    check_usable();
+    const auto& m = detail::mapper_of<M>();
+    if (sizeof...(Key) != m.key_columns.size())
+      throw ArgumentError("quarry: get() of '" + m.table->name + "' needs " + std::to_string(m.key_columns.size()) +
+                          " key values");
+    std::vector<value> values{detail::owned_value(key)...};
+    auto it = identity_map_.find({m.table, values});
+    if (it != identity_map_.end()) {
+      auto e = it->second;
+      if (e->state == object_state::deleted) return nullptr;
+      if (e->expired && !reload(*e)) return nullptr;
+      return std::static_pointer_cast<M>(e->object);
+    }
+    auto rows = execute(detail::built_statement<Row>(m.select_by_key(values))).all();
+    if (rows.empty()) return nullptr;
+    return std::static_pointer_cast<M>(loaded(m, rows.front())->object);
+  }
+
+  // The objects a select<M>() returns, through the identity map: a row whose
+  // object is already in the session gives that object (not overwritten, unless expired).
+  template <class M>
+  std::vector<std::shared_ptr<M>> scalars(const select_statement<M>& statement, const params& parameters = {}) {
+    const auto& m = detail::mapper_of<M>();
+    std::vector<std::shared_ptr<M>> out;
+    for (auto& row : execute(statement.template with_row<Row>(), parameters).all())
+      out.push_back(std::static_pointer_cast<M>(loaded(m, row)->object));
+    return out;
+  }
+
+  // Reads the object's row again.
+  template <class M>
+  void refresh(const std::shared_ptr<M>& object) {
+    auto e = entry_of(object.get(), "refresh()");
+    if (e->state == object_state::pending) throw InvalidRequestError("quarry: refresh() of a pending object: flush() it first");
+    if (!reload(*e)) throw ObjectDeletedError("quarry: the row of this object no longer exists");
+  }
+
+  // Whether flush() would UPDATE the object.
+  template <class M>
+  bool is_modified(const std::shared_ptr<M>& object) {
+    auto e = entry_of(object.get(), "is_modified()");
+    return e->state == object_state::persistent && e->mapper->values(e->object.get()) != e->loaded;
+  }
+
+  template <class M>
+  void expunge(const std::shared_ptr<M>& object) {
+    forget(entry_of(object.get(), "expunge()"));
+  }
+  void expunge_all() {
+    pending_.clear();
+    identity_map_.clear();
+    by_object_.clear();
+  }
+
+  // Sends pending INSERTs, UPDATEs of changed objects and DELETEs, in
+  // foreign-key order, in the session's transaction. On failure the
+  // transaction rolls back and the session refuses work until rollback().
+  void flush() {
+    check_usable();
+    if (flushing_) return;
+    flushing_ = true;
+    try {
+      flush_now();
+    } catch (...) {
+      flushing_ = false;
+      needs_rollback_ = true;
+      try {
+        if (connection_) connection_->rollback();
+      } catch (...) {
+        // The connection is returned (and reset) by rollback() or close().
+      }
+      throw;
+    }
+    flushing_ = false;
+  }
+
+  void commit() {
+    flush();
+    if (connection_) connection_->commit();
+    inserted_.clear();
+    if (options_.expire_on_commit)
+      for (auto& [id, e] : identity_map_) e->expired = true;
+  }
+
+  // Rolls back the transaction: objects INSERTed in it, and pending ones, leave
+  // the session; the others are read again before the session hands them out.
+  void rollback() {
+    if (connection_) connection_->rollback();
+    needs_rollback_ = false;
+    for (auto& e : inserted_) forget(e);
+    inserted_.clear();
+    for (auto& e : std::vector<std::shared_ptr<entry>>(pending_)) forget(e);
+    for (auto& [id, e] : identity_map_) {
+      e->expired = true;
+      if (e->state == object_state::deleted) e->state = object_state::persistent;
+    }
+  }
+
+  // Rolls back what is uncommitted, returns the connection to the pool, empties the session.
+  void close() noexcept {
+    if (connection_) connection_->close();
+    connection_.reset();
+    needs_rollback_ = false;
+    inserted_.clear();
+    expunge_all();
+  }
+
+  // The session's connection; its transaction begins with the first statement.
+  Connection& connection() {
+    if (!connection_) connection_.emplace(engine_.connect());
+    return *connection_;
+  }
+
+  // How many objects are pending INSERT, modified, and marked for DELETE.
+  std::size_t new_count() const noexcept { return pending_.size(); }
+  std::size_t deleted_count() const noexcept {
+    std::size_t n = 0;
+    for (auto& [id, e] : identity_map_) n += e->state == object_state::deleted;
+    return n;
+  }
+  std::size_t dirty_count() const {
+    std::size_t n = 0;
+    for (auto& [id, e] : identity_map_) n += e->state == object_state::persistent && e->mapper->values(e->object.get()) != e->loaded;
+    return n;
+  }
+  bool contains(const void* object) const { return by_object_.contains(object); }
+
+ private:
+  enum class object_state : std::uint8_t { pending, persistent, deleted };
+
+  struct entry {
+    const detail::mapper* mapper = nullptr;
+    std::shared_ptr<void> object;
+    std::vector<value> loaded;  // column values last read or written
+    object_state state = object_state::pending;
+    bool expired = false;
+  };
+
+  void check_usable() const {
+    if (needs_rollback_)
+      throw PendingRollbackError(
+          "quarry: this Session's transaction was rolled back after a failed flush; call rollback() to go on");
+  }
+
+  std::shared_ptr<entry> entry_of(const void* object, const char* what) {
+    auto it = by_object_.find(object);
+    if (it == by_object_.end())
+      throw InvalidRequestError(std::string("quarry: ") + what + " of an object that is not in this session");
+    return it->second;
+  }
+
+  void forget(const std::shared_ptr<entry>& e) {
+    by_object_.erase(e->object.get());
+    std::erase(pending_, e);
+    if (e->state != object_state::pending) identity_map_.erase({e->mapper->table, e->mapper->key_of(e->loaded)});
+  }
+
+  // The session's object for a row just read: the one in the identity map, or a new one.
+  std::shared_ptr<entry> loaded(const detail::mapper& m, const Row& row) {
+    std::vector<value> values;
+    for (std::size_t i = 0; i < row.size(); ++i) values.push_back(row[i]);
+    detail::identity id{m.table, m.key_of(values)};
+    auto it = identity_map_.find(id);
+    if (it != identity_map_.end()) {
+      auto e = it->second;
+      if (e->expired) {
+        m.assign(e->object.get(), row);
+        e->loaded = std::move(values);
+        e->expired = false;
+      }
+      return e;
+    }
+    auto e = std::make_shared<entry>();
+    e->mapper = &m;
+    e->object = m.make();
+    m.assign(e->object.get(), row);
+    e->loaded = std::move(values);
+    e->state = object_state::persistent;
+    identity_map_.emplace(std::move(id), e);
+    by_object_.emplace(e->object.get(), e);
+    return e;
+  }
+
+  // Reads an entry's row again; false when it is gone (the entry leaves the session).
+  bool reload(entry& e) {
+    auto key = e.mapper->key_of(e.loaded);
+    auto rows = execute(detail::built_statement<Row>(e.mapper->select_by_key(key))).all();
+    if (rows.empty()) {
+      forget(by_object_.at(e.object.get()));
+      return false;
+    }
+    e.mapper->assign(e.object.get(), rows.front());
+    e.loaded.clear();
+    for (std::size_t i = 0; i < rows.front().size(); ++i) e.loaded.push_back(rows.front()[i]);
+    e.expired = false;
+    return true;
+  }
+
+  // Tables in foreign-key order, for the tables this flush touches.
+  std::vector<const table_info*> table_order() const {
+    std::vector<std::shared_ptr<const table_info>> tables;
+    auto add_table = [&](const detail::mapper* m) {
+      for (auto& t : tables)
+        if (t.get() == m->table) return;
+      tables.push_back(m->from()->table);
+    };
+    for (auto& e : pending_) add_table(e->mapper);
+    for (auto& [id, e] : identity_map_) add_table(e->mapper);
+    std::vector<const table_info*> out;
+    for (auto& t : detail::sort_by_dependency(tables)) out.push_back(t.get());
+    return out;
+  }
+
+  void flush_now() {
+    auto order = table_order();
+    Connection& conn = connection();
+    // INSERT parents before children; within a table, in the order objects were added.
+    for (auto* table : order) {
+      for (auto& e : std::vector<std::shared_ptr<entry>>(pending_)) {
+        if (e->mapper->table != table) continue;
+        insert(conn, e);
+      }
+    }
+    // UPDATE what changed since it was last read or written (expired objects too:
+    // what they were compared with is still what this session last knew).
+    for (auto* table : order)
+      for (auto& [id, e] : std::vector<std::pair<detail::identity, std::shared_ptr<entry>>>(identity_map_.begin(), identity_map_.end()))
+        if (e->mapper->table == table && e->state == object_state::persistent) update(conn, e);
+    // DELETE children before parents.
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+      for (auto& [id, e] : std::vector<std::pair<detail::identity, std::shared_ptr<entry>>>(identity_map_.begin(), identity_map_.end()))
+        if (e->mapper->table == *it && e->state == object_state::deleted) remove(conn, e);
+  }
+
+  void insert(Connection& conn, const std::shared_ptr<entry>& e) {
+    const auto& m = *e->mapper;
+    auto values = m.values(e->object.get());
+    auto data = std::make_shared<detail::statement_data>();
+    data->kind = detail::statement_kind::insert;
+    data->target = m.from();
+    std::optional<std::size_t> generated;
+    for (std::size_t i = 0; i < m.table->columns.size(); ++i) {
+      const auto& c = m.table->columns[i];
+      // An unset autoincrement key (0 or NULL) is left to the database and read back.
+      bool unset = c.autoincrement && (values[i].is_null() || values[i] == value(std::int64_t{0}));
+      if (unset) {
+        generated = i;
+        continue;
+      }
+      data->assignments.push_back({c.name, detail::literal_node(values[i])});
+    }
+    if (generated) {
+      data->returning.push_back(m.column(*generated));
+      auto rows = conn.execute(detail::built_statement<Row>(data)).all();
+      m.assign_column(e->object.get(), *generated, rows.at(0)[0].ref());
+    } else {
+      conn.execute(detail::built_statement<void>(data));
+    }
+    e->loaded = m.values(e->object.get());
+    e->state = object_state::persistent;
+    std::erase(pending_, e);
+    identity_map_.insert_or_assign({m.table, m.key_of(e->loaded)}, e);
+    inserted_.push_back(e);
+  }
+
+  void update(Connection& conn, const std::shared_ptr<entry>& e) {
+    const auto& m = *e->mapper;
+    auto values = m.values(e->object.get());
+    if (values == e->loaded) return;
+    auto data = std::make_shared<detail::statement_data>();
+    data->kind = detail::statement_kind::update;
+    data->target = m.from();
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!(values[i] == e->loaded[i])) data->assignments.push_back({m.table->columns[i].name, detail::literal_node(values[i])});
+    auto old_key = m.key_of(e->loaded);
+    data->where = m.key_condition(old_key);
+    auto result = conn.execute(detail::built_statement<void>(data));
+    if (result.rowcount() == 0)
+      throw StaleDataError("quarry: UPDATE of '" + m.table->name + "' matched no row; it was deleted by someone else");
+    auto new_key = m.key_of(values);
+    if (!(new_key == old_key)) {
+      identity_map_.erase({m.table, old_key});
+      identity_map_.insert_or_assign({m.table, new_key}, e);
+    }
+    e->loaded = std::move(values);
+  }
+
+  void remove(Connection& conn, const std::shared_ptr<entry>& e) {
+    const auto& m = *e->mapper;
+    auto data = std::make_shared<detail::statement_data>();
+    data->kind = detail::statement_kind::delete_;
+    data->target = m.from();
+    data->where = m.key_condition(m.key_of(e->loaded));
+    auto result = conn.execute(detail::built_statement<void>(data));
+    if (result.rowcount() == 0)
+      throw StaleDataError("quarry: DELETE of '" + m.table->name + "' matched no row; it was deleted by someone else");
+    forget(e);
+  }
+
+  Engine engine_;
+  session_options options_;
+  std::optional<Connection> connection_;
+  std::vector<std::shared_ptr<entry>> pending_;  // in the order they were added
+  std::unordered_map<detail::identity, std::shared_ptr<entry>, detail::identity_hash> identity_map_;
+  std::unordered_map<const void*, std::shared_ptr<entry>> by_object_;
+  std::vector<std::shared_ptr<entry>> inserted_;  // INSERTed in the current transaction
+  bool needs_rollback_ = false;
+  bool flushing_ = false;
+};
+
+// SQLAlchemy's sessionmaker: a factory of Sessions with the same engine and options.
+class sessionmaker {
+ public:
+  explicit sessionmaker(Engine engine, session_options options = {}) : engine_(std::move(engine)), options_(options) {}
+  Session operator()() const { return Session(engine_, options_); }
+
+ private:
+  Engine engine_;
+  session_options options_;
+};
+
+}  // namespace quarry

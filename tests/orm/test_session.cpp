@@ -1,0 +1,214 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// The Session against the real databases: identity map, unit of work in
+// foreign-key order, change detection, failed flushes and rollback.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+
+using namespace quarry;
+
+namespace orm_models {
+struct Author {
+  std::int64_t id{};
+  std::string name;
+  std::optional<std::string> bio;
+};
+QUARRY_MODEL(Author, "orm_author",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(name, quarry::unique),
+             QUARRY_COLUMN(bio));
+
+struct Book {
+  std::int64_t id{};
+  std::int64_t author_id{};
+  std::string title;
+  std::int32_t pages{};
+};
+QUARRY_MODEL(Book, "orm_book",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(author_id, quarry::foreign_key(&Author::id)),
+             QUARRY_COLUMN(title),
+             QUARRY_COLUMN(pages));
+
+// A natural composite key: no autoincrement.
+struct Edition {
+  std::int64_t book_id{};
+  std::int32_t number{};
+  std::int32_t year{};
+};
+QUARRY_MODEL(Edition, "orm_edition",
+             QUARRY_COLUMN(book_id, quarry::foreign_key(&Book::id)),
+             QUARRY_COLUMN(number),
+             QUARRY_COLUMN(year),
+             QUARRY_TABLE_ARGS(quarry::primary_key(&Edition::book_id, &Edition::number)));
+}  // namespace orm_models
+
+using namespace orm_models;
+
+namespace {
+struct fixture {
+  Engine engine = quarry_test::make_engine({}, "orm");
+  MetaData metadata;
+  std::vector<std::string> statements;
+
+  fixture() {
+    metadata.add<Edition, Book, Author>();
+    metadata.drop_all(engine);
+    metadata.create_all(engine);
+    engine.listen(events::before_execute, [this](const execute_event& e) { statements.emplace_back(e.sql); });
+  }
+  ~fixture() {
+    try {
+      metadata.drop_all(engine);
+    } catch (const Error&) {
+      // The next fixture drops what is left.
+    }
+  }
+  // Rows in a table, read on a connection of its own that is closed at once
+  // (an open SQLite read transaction would keep the session from committing).
+  template <class T>
+  std::int64_t rows(const T& table) {
+    return engine.connect().execute(select(func::count()).select_from(table)).scalar();
+  }
+  std::size_t count_sql(std::string_view start) const {
+    std::size_t n = 0;
+    for (auto& s : statements) n += s.starts_with(start);
+    return n;
+  }
+};
+const auto& authors = table<Author>;
+const auto& books = table<Book>;
+}  // namespace
+
+TEST_CASE("add and commit: INSERTs in foreign-key order, generated keys read back", "[orm]") {
+  fixture f;
+  sessionmaker make_session(f.engine);
+  auto session = make_session();
+  // Added child first: the flush still inserts the author before the book that points at it.
+  auto dune = session.add(Book{0, 7, "Dune", 412});
+  auto herbert = session.add(Author{7, "Frank Herbert", std::nullopt});
+  auto le_guin = session.add(Author{0, "Ursula K. Le Guin", "Earthsea"});
+  CHECK(session.new_count() == 3);
+  session.commit();
+  CHECK(session.new_count() == 0);
+  CHECK(dune->id == 1);  // generated, read back through RETURNING
+  // SQLite numbers after the largest key (the explicit 7); PostgreSQL's identity starts at 1.
+  CHECK(le_guin->id == (quarry_test::is_postgresql() ? 1 : 8));
+  CHECK(f.engine.connect().execute(select(books.title, books.author_id)).one() ==
+        std::tuple<std::string, std::int64_t>{"Dune", 7});
+  CHECK(f.rows(authors) == 2);
+  CHECK(herbert->name == "Frank Herbert");
+}
+
+TEST_CASE("the identity map: one object per key, get() without SQL, queries return the same objects", "[orm]") {
+  fixture f;
+  {
+    auto conn = f.engine.connect();
+    conn.execute(insert(authors).values(authors.id = 1, authors.name = "Herbert"));
+    conn.execute(insert(authors).values(authors.id = 2, authors.name = "Le Guin"));
+    conn.commit();
+  }
+  Session session(f.engine);
+  f.statements.clear();
+  auto a = session.get<Author>(std::int64_t{1});
+  auto again = session.get<Author>(std::int64_t{1});
+  CHECK(a == again);
+  CHECK(f.count_sql("SELECT") == 1);
+  CHECK(session.get<Author>(std::int64_t{99}) == nullptr);
+  auto all = session.scalars(select<Author>().order_by(authors.id));
+  REQUIRE(all.size() == 2);
+  CHECK(all[0] == a);
+  // A query does not overwrite an object the session holds, changed or not.
+  a->name = "Frank Herbert";
+  CHECK(session.is_modified(a));
+  auto queried = session.scalars(select<Author>().where(authors.id == 1), {});
+  CHECK(queried.front()->name == "Frank Herbert");
+  CHECK(f.count_sql("UPDATE") == 1);  // the query's autoflush sent the change first
+}
+
+TEST_CASE("flush writes only what changed; delete removes children before parents", "[orm]") {
+  fixture f;
+  Session session(f.engine, {.autoflush = false});
+  auto author = session.add(Author{0, "Herbert", std::nullopt});
+  session.flush();
+  auto book = session.add(Book{0, author->id, "Dune", 412});
+  session.commit();
+  f.statements.clear();
+  book->pages = 896;
+  CHECK(session.dirty_count() == 1);
+  session.flush();
+  REQUIRE(f.count_sql("UPDATE") == 1);
+  CHECK(f.statements.back().find("SET pages = ") != std::string::npos);
+  CHECK(f.statements.back().find("title") == std::string::npos);
+  session.flush();  // nothing changed since
+  CHECK(f.count_sql("UPDATE") == 1);
+
+  session.delete_(author);
+  session.delete_(book);
+  CHECK(session.deleted_count() == 2);
+  session.commit();
+  CHECK(f.statements[f.statements.size() - 2].find("orm_book") != std::string::npos);
+  CHECK(f.statements.back().find("orm_author") != std::string::npos);
+  CHECK(session.get<Author>(author->id) == nullptr);
+  CHECK_FALSE(session.contains(book.get()));
+}
+
+TEST_CASE("a failed flush rolls back; the session refuses work until rollback()", "[orm][errors]") {
+  fixture f;
+  Session session(f.engine);
+  session.add(Author{0, "Herbert", std::nullopt});
+  session.commit();
+  auto fresh = session.add(Author{0, "Le Guin", std::nullopt});
+  auto duplicate = session.add(Author{0, "Herbert", std::nullopt});
+  CHECK_THROWS_AS(session.flush(), IntegrityError);
+  CHECK_THROWS_AS(session.get<Author>(std::int64_t{1}), PendingRollbackError);
+  session.rollback();
+  CHECK_FALSE(session.contains(fresh.get()));
+  CHECK_FALSE(session.contains(duplicate.get()));
+  CHECK(f.rows(authors) == 1);  // nothing of the failed flush
+  // The session works again.
+  session.add(Author{0, "Le Guin", std::nullopt});
+  session.commit();
+  CHECK(f.rows(authors) == 2);
+}
+
+TEST_CASE("composite keys; expire on commit reads changes made elsewhere; stale objects raise", "[orm]") {
+  fixture f;
+  Session session(f.engine);
+  auto author = session.add(Author{0, "Herbert", std::nullopt});
+  session.flush();
+  auto book = session.add(Book{0, author->id, "Dune", 412});
+  session.flush();
+  session.add(Edition{book->id, 1, 1965});
+  session.add(Edition{book->id, 2, 1984});
+  session.commit();
+  auto second = session.get<Edition>(book->id, std::int32_t{2});
+  REQUIRE(second);
+  CHECK(second->year == 1984);
+  session.commit();  // ends the session's read transaction, so that others may write (SQLite)
+
+  {
+    auto conn = f.engine.connect();
+    conn.execute(update(books).values(books.pages = 999));
+    conn.commit();
+  }
+  // Committed objects are expired: handed out again, they are read again.
+  CHECK(session.get<Book>(book->id)->pages == 999);
+  CHECK(book->pages == 999);
+  session.commit();
+
+  {
+    auto conn = f.engine.connect();
+    conn.execute(delete_(table<Edition>).where(table<Edition>.number == 2));
+    conn.commit();
+  }
+  second->year = 2000;
+  CHECK_THROWS_AS(session.flush(), StaleDataError);
+  session.rollback();
+}
