@@ -3,10 +3,12 @@
 // foreign-key order, change detection, failed flushes and rollback.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend.hpp"
@@ -211,4 +213,69 @@ TEST_CASE("composite keys; expire on commit reads changes made elsewhere; stale 
   second->year = 2000;
   CHECK_THROWS_AS(session.flush(), StaleDataError);
   session.rollback();
+}
+
+TEST_CASE("merge, expire and no_autoflush", "[orm]") {
+  fixture f;
+  Session session(f.engine);
+  auto herbert = session.add(Author{0, "Herbert", std::nullopt});
+  session.commit();
+  // merge(): a detached copy's values land on the session's object for its key.
+  Author detached{herbert->id, "Frank Herbert", "Dune"};
+  auto merged = session.merge(detached);
+  CHECK(merged == herbert);
+  CHECK(herbert->bio == "Dune");
+  auto fresh = session.merge(Author{0, "Le Guin", std::nullopt});
+  CHECK(session.new_count() == 1);
+  session.commit();
+  CHECK(fresh->id > 0);
+  CHECK(f.rows(authors) == 2);
+
+  f.statements.clear();
+  {
+    auto guard = session.no_autoflush();
+    herbert->name = "changed, not flushed";
+    session.scalars(select<Author>());
+    CHECK(f.count_sql("UPDATE") == 0);  // no autoflush inside the guard
+    // Expired at the commit, changed since: the query does not overwrite the change.
+    CHECK(herbert->name == "changed, not flushed");
+    CHECK(session.is_modified(herbert));
+  }
+  // expire() drops the unflushed change: the next get() reads the row again.
+  session.expire(herbert);
+  CHECK_FALSE(session.is_modified(herbert));
+  CHECK(session.get<Author>(herbert->id)->name == "Frank Herbert");
+  CHECK(f.count_sql("UPDATE") == 0);
+  fresh->name = "Ursula";
+  session.refresh(fresh);  // refresh() drops it too
+  CHECK(fresh->name == "Le Guin");
+}
+
+TEST_CASE("scoped_session: one session per thread, 16 threads", "[orm][threads]") {
+  engine_options options;
+  options.pool_size = 4;
+  options.max_overflow = 12;
+  options.sqlite_begin = sqlite_begin_mode::immediate;  // writers queue at BEGIN instead of deadlocking
+  fixture f;
+  auto engine = quarry::create_engine(quarry_test::is_postgresql() ? quarry_test::postgresql_url() : "sqlite:///quarry_orm.db", options);
+  scoped_session registry{sessionmaker(engine)};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        Session& mine = registry();
+        if (&mine != &registry()) ++wrong;  // the same session on every call in a thread
+        for (int i = 0; i < 5; ++i) {
+          registry().add(Author{0, "author " + std::to_string(t) + "." + std::to_string(i), std::nullopt});
+          registry().commit();
+        }
+        registry.remove();
+      } catch (const std::exception&) {
+        ++wrong;  // counted here, checked after the join: Catch is not thread-safe
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  CHECK(wrong == 0);
+  CHECK(f.rows(authors) == 80);
 }

@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -123,15 +125,74 @@ class Session {
   void refresh(const std::shared_ptr<M>& object) {
     auto e = entry_of(object.get(), "refresh()");
     if (e->state == object_state::pending) throw InvalidRequestError("quarry: refresh() of a pending object: flush() it first");
-    if (!reload(*e)) throw ObjectDeletedError("quarry: the row of this object no longer exists");
+    if (!reload(*e, true)) throw ObjectDeletedError("quarry: the row of this object no longer exists");
   }
 
   // Whether flush() would UPDATE the object.
   template <class M>
   bool is_modified(const std::shared_ptr<M>& object) {
     auto e = entry_of(object.get(), "is_modified()");
-    return e->state == object_state::persistent && e->mapper->values(e->object.get()) != e->loaded;
+    return e->state == object_state::persistent && !e->discard && e->mapper->values(e->object.get()) != e->loaded;
   }
+
+  // Marks an object (or all of them) to be read again before the session next
+  // hands it out; changes made to it in memory and not flushed are dropped.
+  template <class M>
+  void expire(const std::shared_ptr<M>& object) {
+    auto e = entry_of(object.get(), "expire()");
+    if (e->state != object_state::pending) e->expired = e->discard = true;
+  }
+  void expire_all() {
+    for (auto& [id, e] : identity_map_) e->expired = e->discard = true;
+  }
+
+  // The session's object for `object`'s primary key, with `object`'s values
+  // copied onto it (read from the database first when the session does not
+  // have it); a new pending object when there is no such row.
+  template <class M>
+    requires detail::mapped_model<M>
+  std::shared_ptr<M> merge(const M& object) {
+    check_usable();
+    const auto& m = detail::mapper_of<M>();
+    auto values = m.values(&object);
+    bool has_key = true;
+    for (auto i : m.key_columns) {
+      const auto& c = m.table->columns[i];
+      has_key = has_key && !(c.autoincrement && (values[i].is_null() || values[i] == value(std::int64_t{0})));
+    }
+    if (has_key) {
+      auto key = m.key_of(values);
+      std::shared_ptr<M> existing;
+      auto it = identity_map_.find({m.table, key});
+      if (it != identity_map_.end() && it->second->state != object_state::deleted) {
+        existing = std::static_pointer_cast<M>(it->second->object);
+      } else {
+        auto rows = execute(detail::built_statement<Row>(m.select_by_key(key))).all();
+        if (!rows.empty()) existing = std::static_pointer_cast<M>(loaded(m, rows.front())->object);
+      }
+      if (existing) {
+        *existing = object;
+        return existing;
+      }
+    }
+    return add(std::make_shared<M>(object));
+  }
+
+  // While the returned guard lives, queries do not flush first (SQLAlchemy's no_autoflush).
+  class autoflush_guard {
+   public:
+    explicit autoflush_guard(Session& session) : session_(&session), saved_(session.options_.autoflush) {
+      session.options_.autoflush = false;
+    }
+    autoflush_guard(const autoflush_guard&) = delete;
+    autoflush_guard& operator=(const autoflush_guard&) = delete;
+    ~autoflush_guard() { session_->options_.autoflush = saved_; }
+
+   private:
+    Session* session_;
+    bool saved_;
+  };
+  [[nodiscard]] autoflush_guard no_autoflush() { return autoflush_guard(*this); }
 
   template <class M>
   void expunge(const std::shared_ptr<M>& object) {
@@ -182,7 +243,7 @@ class Session {
     inserted_.clear();
     for (auto& e : std::vector<std::shared_ptr<entry>>(pending_)) forget(e);
     for (auto& [id, e] : identity_map_) {
-      e->expired = true;
+      e->expired = e->discard = true;
       if (e->state == object_state::deleted) e->state = object_state::persistent;
     }
   }
@@ -211,7 +272,8 @@ class Session {
   }
   std::size_t dirty_count() const {
     std::size_t n = 0;
-    for (auto& [id, e] : identity_map_) n += e->state == object_state::persistent && e->mapper->values(e->object.get()) != e->loaded;
+    for (auto& [id, e] : identity_map_)
+      n += e->state == object_state::persistent && !e->discard && e->mapper->values(e->object.get()) != e->loaded;
     return n;
   }
   bool contains(const void* object) const { return by_object_.contains(object); }
@@ -224,7 +286,8 @@ class Session {
     std::shared_ptr<void> object;
     std::vector<value> loaded;  // column values last read or written
     object_state state = object_state::pending;
-    bool expired = false;
+    bool expired = false;  // read again before the session hands it out
+    bool discard = false;  // expired by expire() or rollback(): changes made in memory are dropped
   };
 
   void check_usable() const {
@@ -254,11 +317,7 @@ class Session {
     auto it = identity_map_.find(id);
     if (it != identity_map_.end()) {
       auto e = it->second;
-      if (e->expired) {
-        m.assign(e->object.get(), row);
-        e->loaded = std::move(values);
-        e->expired = false;
-      }
+      if (e->expired) refreshed(*e, row, std::move(values));
       return e;
     }
     auto e = std::make_shared<entry>();
@@ -272,18 +331,29 @@ class Session {
     return e;
   }
 
+  // An expired entry meets its row: the object takes the row's values, unless
+  // it was changed in memory since it expired at a commit; those changes stay
+  // and the next flush writes what differs from the row.
+  static void refreshed(entry& e, const Row& row, std::vector<value> values) {
+    bool changed = !e.discard && e.mapper->values(e.object.get()) != e.loaded;
+    if (!changed) e.mapper->assign(e.object.get(), row);
+    e.loaded = std::move(values);
+    e.expired = e.discard = false;
+  }
+
   // Reads an entry's row again; false when it is gone (the entry leaves the session).
-  bool reload(entry& e) {
+  // refresh() drops changes made in memory; being handed out again keeps them.
+  bool reload(entry& e, bool drop_changes = false) {
+    if (drop_changes) e.discard = true;
     auto key = e.mapper->key_of(e.loaded);
     auto rows = execute(detail::built_statement<Row>(e.mapper->select_by_key(key))).all();
     if (rows.empty()) {
       forget(by_object_.at(e.object.get()));
       return false;
     }
-    e.mapper->assign(e.object.get(), rows.front());
-    e.loaded.clear();
-    for (std::size_t i = 0; i < rows.front().size(); ++i) e.loaded.push_back(rows.front()[i]);
-    e.expired = false;
+    std::vector<value> values;
+    for (std::size_t i = 0; i < rows.front().size(); ++i) values.push_back(rows.front()[i]);
+    refreshed(e, rows.front(), std::move(values));
     return true;
   }
 
@@ -316,7 +386,7 @@ class Session {
     // what they were compared with is still what this session last knew).
     for (auto* table : order)
       for (auto& [id, e] : std::vector<std::pair<detail::identity, std::shared_ptr<entry>>>(identity_map_.begin(), identity_map_.end()))
-        if (e->mapper->table == table && e->state == object_state::persistent) update(conn, e);
+        if (e->mapper->table == table && e->state == object_state::persistent && !e->discard) update(conn, e);
     // DELETE children before parents.
     for (auto it = order.rbegin(); it != order.rend(); ++it)
       for (auto& [id, e] : std::vector<std::pair<detail::identity, std::shared_ptr<entry>>>(identity_map_.begin(), identity_map_.end()))
@@ -408,6 +478,39 @@ class sessionmaker {
  private:
   Engine engine_;
   session_options options_;
+};
+
+// SQLAlchemy's scoped_session: one Session per thread, made by a sessionmaker
+// on the thread's first call and closed by remove().
+class scoped_session {
+ public:
+  explicit scoped_session(sessionmaker factory) : factory_(std::move(factory)) {}
+
+  // The calling thread's session.
+  Session& operator()() {
+    std::lock_guard lock(mutex_);
+    auto& session = sessions_[std::this_thread::get_id()];
+    if (!session) session = std::make_unique<Session>(factory_());
+    return *session;
+  }
+
+  // Closes the calling thread's session; its next call gets a new one.
+  void remove() {
+    std::unique_ptr<Session> session;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = sessions_.find(std::this_thread::get_id());
+      if (it == sessions_.end()) return;
+      session = std::move(it->second);
+      sessions_.erase(it);
+    }
+    session->close();
+  }
+
+ private:
+  sessionmaker factory_;
+  std::mutex mutex_;
+  std::unordered_map<std::thread::id, std::unique_ptr<Session>> sessions_;
 };
 
 }  // namespace quarry
