@@ -279,3 +279,36 @@ TEST_CASE("scoped_session: one session per thread, 16 threads", "[orm][threads]"
   CHECK(wrong == 0);
   CHECK(f.rows(authors) == 80);
 }
+
+TEST_CASE("begin_nested: a rolled-back savepoint undoes only what it touched", "[orm]") {
+  fixture f;
+  Session session(f.engine);
+  auto herbert = session.add(Author{0, "Herbert", std::nullopt});
+  auto le_guin = session.add(Author{0, "Le Guin", std::nullopt});
+  session.commit();
+  herbert->bio = "outside the savepoint";
+  {
+    auto savepoint = session.begin_nested();  // flushes herbert's change first
+    le_guin->bio = "inside";
+    auto banks = session.add(Author{0, "Banks", std::nullopt});
+    session.delete_(herbert);
+    session.flush();
+    CHECK_FALSE(session.contains(herbert.get()));
+    savepoint.rollback();
+    CHECK_FALSE(session.contains(banks.get()));  // inserted inside: gone
+    CHECK(session.contains(herbert.get()));      // deleted inside: back
+  }
+  CHECK(session.get<Author>(le_guin->id)->bio == std::nullopt);  // updated inside: read again
+  CHECK(session.get<Author>(herbert->id)->bio == "outside the savepoint");
+  session.commit();  // the enclosing transaction still commits
+  CHECK(f.rows(authors) == 2);
+  CHECK(f.engine.connect().execute(select(authors.bio).where(authors.name == "Herbert")).scalar() == "outside the savepoint");
+
+  {
+    auto savepoint = session.begin_nested();
+    session.add(Author{0, "Banks", std::nullopt});
+    savepoint.commit();
+  }
+  session.commit();
+  CHECK(f.rows(authors) == 3);
+}

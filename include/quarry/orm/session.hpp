@@ -58,6 +58,7 @@ class Session {
     e->mapper = &detail::mapper_of<M>();
     e->object = object;
     e->state = object_state::pending;
+    e->added = ++serial_;
     by_object_.emplace(object.get(), e);
     pending_.push_back(e);
     return object;
@@ -230,6 +231,8 @@ class Session {
     flush();
     if (connection_) connection_->commit();
     inserted_.clear();
+    touched_.clear();
+    deleted_.clear();
     if (options_.expire_on_commit)
       for (auto& [id, e] : identity_map_) e->expired = true;
   }
@@ -241,11 +244,68 @@ class Session {
     needs_rollback_ = false;
     for (auto& e : inserted_) forget(e);
     inserted_.clear();
+    touched_.clear();
+    for (auto& e : deleted_) restore(e);
+    deleted_.clear();
     for (auto& e : std::vector<std::shared_ptr<entry>>(pending_)) forget(e);
     for (auto& [id, e] : identity_map_) {
       e->expired = e->discard = true;
       if (e->state == object_state::deleted) e->state = object_state::persistent;
     }
+  }
+
+  // A SAVEPOINT (SQLAlchemy's begin_nested()): the session flushes first; rolling
+  // the savepoint back undoes what was flushed inside it and expires only the
+  // objects it touched, and the enclosing transaction can still commit.
+  class nested_transaction {
+   public:
+    nested_transaction(nested_transaction&&) noexcept = default;
+    nested_transaction& operator=(nested_transaction&&) = delete;
+    ~nested_transaction() {
+      try {
+        rollback();
+      } catch (...) {
+        // A destructor cannot report; the session's rollback() resets the rest.
+      }
+    }
+
+    // Flushes and releases the savepoint.
+    void commit() {
+      if (!session_ || !transaction_.is_active())
+        throw InvalidRequestError("quarry: this savepoint is no longer active");
+      session_->flush();
+      transaction_.commit();
+      session_ = nullptr;
+    }
+
+    void rollback() {
+      if (!session_) return;
+      Session& s = *session_;
+      session_ = nullptr;
+      if (transaction_.is_active()) transaction_.rollback();
+      s.needs_rollback_ = false;
+      s.undo_since(mark_);
+    }
+
+   private:
+    friend class Session;
+    struct mark {
+      std::size_t inserted, touched, deleted;
+      std::uint64_t serial;
+    };
+    nested_transaction(Session& session, Transaction transaction, mark m)
+        : session_(&session), transaction_(std::move(transaction)), mark_(m) {}
+
+    Session* session_;
+    Transaction transaction_;
+    mark mark_;
+  };
+
+  nested_transaction begin_nested() {
+    flush();
+    auto savepoint = connection().begin_nested();
+    return nested_transaction(*this, std::move(savepoint),
+                              {inserted_.size(), touched_.size(), deleted_.size(), serial_});
   }
 
   // Rolls back what is uncommitted, returns the connection to the pool, empties the session.
@@ -254,6 +314,8 @@ class Session {
     connection_.reset();
     needs_rollback_ = false;
     inserted_.clear();
+    touched_.clear();
+    deleted_.clear();
     expunge_all();
   }
 
@@ -288,6 +350,7 @@ class Session {
     object_state state = object_state::pending;
     bool expired = false;  // read again before the session hands it out
     bool discard = false;  // expired by expire() or rollback(): changes made in memory are dropped
+    std::uint64_t added = 0;  // when add() took it, for savepoints
   };
 
   void check_usable() const {
@@ -307,6 +370,27 @@ class Session {
     by_object_.erase(e->object.get());
     std::erase(pending_, e);
     if (e->state != object_state::pending) identity_map_.erase({e->mapper->table, e->mapper->key_of(e->loaded)});
+  }
+
+  // After a savepoint rolled back: objects added or inserted inside it leave the
+  // session, those updated inside it are read again, those deleted come back.
+  void undo_since(const nested_transaction::mark& m) {
+    for (std::size_t i = m.inserted; i < inserted_.size(); ++i) forget(inserted_[i]);
+    inserted_.resize(std::min(inserted_.size(), m.inserted));
+    for (auto& e : std::vector<std::shared_ptr<entry>>(pending_))
+      if (e->added > m.serial) forget(e);
+    for (std::size_t i = m.touched; i < touched_.size(); ++i) touched_[i]->expired = touched_[i]->discard = true;
+    touched_.resize(std::min(touched_.size(), m.touched));
+    for (std::size_t i = m.deleted; i < deleted_.size(); ++i) restore(deleted_[i]);
+    deleted_.resize(std::min(deleted_.size(), m.deleted));
+  }
+
+  // An object whose DELETE was rolled back is persistent again, to be read again.
+  void restore(const std::shared_ptr<entry>& e) {
+    e->state = object_state::persistent;
+    e->expired = e->discard = true;
+    identity_map_.insert_or_assign({e->mapper->table, e->mapper->key_of(e->loaded)}, e);
+    by_object_.insert_or_assign(e->object.get(), e);
   }
 
   // The session's object for a row just read: the one in the identity map, or a new one.
@@ -438,6 +522,7 @@ class Session {
     auto result = conn.execute(detail::built_statement<void>(data));
     if (result.rowcount() == 0)
       throw StaleDataError("quarry: UPDATE of '" + m.table->name + "' matched no row; it was deleted by someone else");
+    touched_.push_back(e);
     auto new_key = m.key_of(values);
     if (!(new_key == old_key)) {
       identity_map_.erase({m.table, old_key});
@@ -456,6 +541,7 @@ class Session {
     if (result.rowcount() == 0)
       throw StaleDataError("quarry: DELETE of '" + m.table->name + "' matched no row; it was deleted by someone else");
     forget(e);
+    deleted_.push_back(e);
   }
 
   Engine engine_;
@@ -465,6 +551,9 @@ class Session {
   std::unordered_map<detail::identity, std::shared_ptr<entry>, detail::identity_hash> identity_map_;
   std::unordered_map<const void*, std::shared_ptr<entry>> by_object_;
   std::vector<std::shared_ptr<entry>> inserted_;  // INSERTed in the current transaction
+  std::vector<std::shared_ptr<entry>> touched_;   // UPDATEd in it
+  std::vector<std::shared_ptr<entry>> deleted_;   // DELETEd in it
+  std::uint64_t serial_ = 0;
   bool needs_rollback_ = false;
   bool flushing_ = false;
 };
