@@ -312,3 +312,25 @@ TEST_CASE("begin_nested: a rolled-back savepoint undoes only what it touched", "
   session.commit();
   CHECK(f.rows(authors) == 3);
 }
+
+TEST_CASE("session events: before_flush changes join the flush; commit and rollback are reported", "[orm][events]") {
+  fixture f;
+  sessionmaker make_session(f.engine);
+  std::vector<std::string> seen;
+  make_session.listen(session_event::before_flush, [&](Session& s) {
+    seen.push_back("before_flush");
+    // An audit entry for each flush that has new objects, in the same flush.
+    if (s.new_count() > 0 && seen.size() < 3) s.add(Author{0, "audit " + std::to_string(seen.size()), std::nullopt});
+  });
+  make_session.listen(session_event::after_flush, [&](Session&) { seen.push_back("after_flush"); });
+  make_session.listen(session_event::before_commit, [&](Session&) { seen.push_back("before_commit"); });
+  make_session.listen(session_event::after_commit, [&](Session&) { seen.push_back("after_commit"); });
+  make_session.listen(session_event::after_rollback, [&](Session&) { seen.push_back("after_rollback"); });
+  auto session = make_session();
+  session.add(Author{0, "Herbert", std::nullopt});
+  session.commit();
+  CHECK(f.rows(authors) == 2);  // Herbert and the audit entry
+  CHECK(seen == std::vector<std::string>{"before_commit", "before_flush", "after_flush", "after_commit"});
+  session.rollback();
+  CHECK(seen.back() == "after_rollback");
+}

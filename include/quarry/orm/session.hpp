@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,27 @@
 
 namespace quarry {
 
+class Session;
+
+// Session events (SQLAlchemy's SessionEvents). before_flush listeners may add,
+// change or delete objects: that is part of the same flush.
+enum class session_event : std::uint8_t {
+  before_flush,
+  after_flush,           // after the statements, before the session's bookkeeping settles
+  after_flush_postexec,  // after the flush, with the session's state updated
+  before_commit,
+  after_commit,
+  after_rollback,
+};
+
+struct session_listeners {
+  std::vector<std::pair<session_event, std::function<void(Session&)>>> listeners;
+  void dispatch(session_event event, Session& session) const {
+    for (auto& [e, fn] : listeners)
+      if (e == event) fn(session);
+  }
+};
+
 struct session_options {
   bool autoflush = true;         // flush pending changes before a query runs
   bool expire_on_commit = true;  // objects are read again the next time the session hands them out
@@ -35,7 +57,13 @@ struct session_options {
 // read or written and updates only the columns that differ.
 class Session {
  public:
-  explicit Session(Engine engine, session_options options = {}) : engine_(std::move(engine)), options_(options) {}
+  explicit Session(Engine engine, session_options options = {}, session_listeners listeners = {})
+      : engine_(std::move(engine)), options_(options), listeners_(std::move(listeners)) {}
+
+  // Calls fn(session) at each `event` of this session.
+  void listen(session_event event, std::function<void(Session&)> fn) {
+    listeners_.listeners.emplace_back(event, std::move(fn));
+  }
   Session(Session&&) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
   ~Session() { close(); }
@@ -213,7 +241,9 @@ class Session {
     if (flushing_) return;
     flushing_ = true;
     try {
+      listeners_.dispatch(session_event::before_flush, *this);
       flush_now();
+      listeners_.dispatch(session_event::after_flush, *this);
     } catch (...) {
       flushing_ = false;
       needs_rollback_ = true;
@@ -225,9 +255,11 @@ class Session {
       throw;
     }
     flushing_ = false;
+    listeners_.dispatch(session_event::after_flush_postexec, *this);
   }
 
   void commit() {
+    listeners_.dispatch(session_event::before_commit, *this);
     flush();
     if (connection_) connection_->commit();
     inserted_.clear();
@@ -235,6 +267,7 @@ class Session {
     deleted_.clear();
     if (options_.expire_on_commit)
       for (auto& [id, e] : identity_map_) e->expired = true;
+    listeners_.dispatch(session_event::after_commit, *this);
   }
 
   // Rolls back the transaction: objects INSERTed in it, and pending ones, leave
@@ -252,6 +285,7 @@ class Session {
       e->expired = e->discard = true;
       if (e->state == object_state::deleted) e->state = object_state::persistent;
     }
+    listeners_.dispatch(session_event::after_rollback, *this);
   }
 
   // A SAVEPOINT (SQLAlchemy's begin_nested()): the session flushes first; rolling
@@ -546,6 +580,7 @@ class Session {
 
   Engine engine_;
   session_options options_;
+  session_listeners listeners_;
   std::optional<Connection> connection_;
   std::vector<std::shared_ptr<entry>> pending_;  // in the order they were added
   std::unordered_map<detail::identity, std::shared_ptr<entry>, detail::identity_hash> identity_map_;
@@ -562,11 +597,17 @@ class Session {
 class sessionmaker {
  public:
   explicit sessionmaker(Engine engine, session_options options = {}) : engine_(std::move(engine)), options_(options) {}
-  Session operator()() const { return Session(engine_, options_); }
+  Session operator()() const { return Session(engine_, options_, listeners_); }
+
+  // Every session made from now on calls fn(session) at each `event`.
+  void listen(session_event event, std::function<void(Session&)> fn) {
+    listeners_.listeners.emplace_back(event, std::move(fn));
+  }
 
  private:
   Engine engine_;
   session_options options_;
+  session_listeners listeners_;
 };
 
 // SQLAlchemy's scoped_session: one Session per thread, made by a sessionmaker
