@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <array>
 #include <atomic>
 #include <concepts>
 #include <mutex>
@@ -17,6 +19,9 @@
 namespace quarry {
 
 class dialect;
+namespace detail {
+struct statement_data;
+}
 
 // Where the value of one placeholder comes from: a value the statement holds,
 // or a named bindparam() given at execution.
@@ -87,6 +92,53 @@ class compile_cache {
   std::atomic<const entry*> first_{nullptr};
   std::mutex mutex_;
   std::vector<std::unique_ptr<entry>> entries_;
+};
+
+
+inline constexpr std::uint32_t not_a_literal = 0xffffffffu;
+
+// The literal values of one statement, in walk order; small statements need no allocation.
+class literal_list {
+ public:
+  void push(const value* v) {
+    if (size_ < small_.size()) small_[size_] = v;
+    else {
+      if (large_.empty()) large_.assign(small_.begin(), small_.end());
+      large_.push_back(v);
+    }
+    ++size_;
+  }
+  const value* operator[](std::size_t i) const { return size_ <= small_.size() ? small_[i] : large_[i]; }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::array<const value*, 16> small_{};
+  std::vector<const value*> large_;
+  std::size_t size_ = 0;
+};
+
+// One compiled shape: the statement it was compiled from (which keeps every
+// pointer of the compilation alive) and, per placeholder, the literal it takes.
+struct shaped_statement {
+  std::shared_ptr<const statement_data> exemplar;
+  std::shared_ptr<const compiled_statement> compiled;
+  std::vector<std::uint32_t> literal_of_bind;  // not_a_literal: a named bindparam, or a column default
+};
+
+// How to execute a statement: its compiled SQL and where each placeholder's value is.
+struct execution_plan {
+  std::shared_ptr<const compiled_statement> compiled;
+  std::shared_ptr<const shaped_statement> shape;  // set when the SQL was compiled from another statement
+  literal_list literals;
+
+  // The value of placeholder i when it is a literal or a column default (else null: a bindparam).
+  const value* literal(std::size_t i) const {
+    if (shape) {
+      auto ordinal = shape->literal_of_bind[i];
+      return ordinal == not_a_literal ? compiled->binds[i].literal : literals[ordinal];
+    }
+    return compiled->binds[i].literal;
+  }
 };
 
 }  // namespace detail

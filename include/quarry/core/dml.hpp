@@ -209,6 +209,17 @@ class dml_base : public detail::statement_holder {
     out.push_back({c, std::make_unique<detail::slot_batch>(c, std::move(rows_batch)), data_});
     return out;
   }
+
+ protected:
+  // A copy with `condition` joined to its WHERE by AND (UPDATE and DELETE have one).
+  template <class C>
+  Statement<M, Row> with_where(const C& condition) const {
+    static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
+    Statement<M, Row> copy(static_cast<const Statement<M, Row>&>(*this));
+    auto& d = copy.edit();
+    d.where = detail::and_node(d.where, detail::operand<bool>(condition));
+    return copy;
+  }
 };
 
 // The conflict target of an upsert: the columns of a unique constraint or index.
@@ -377,11 +388,7 @@ class update_statement : public dml_base<update_statement, M, Row> {
 
   template <class C>
   update_statement where(const C& condition) const {
-    static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
-    update_statement copy(*this);
-    auto& d = copy.edit();
-    d.where = detail::and_node(d.where, detail::operand<bool>(condition));
-    return copy;
+    return this->with_where(condition);
   }
 
   template <class... A>
@@ -403,11 +410,7 @@ class delete_statement : public dml_base<delete_statement, M, Row> {
 
   template <class C>
   delete_statement where(const C& condition) const {
-    static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
-    delete_statement copy(*this);
-    auto& d = copy.edit();
-    d.where = detail::and_node(d.where, detail::operand<bool>(condition));
-    return copy;
+    return this->with_where(condition);
   }
 };
 

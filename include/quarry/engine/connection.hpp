@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "quarry/core/compiled.hpp"
-#include "quarry/core/detail/shape_cache.hpp"
 #include "quarry/engine/detail/batch.hpp"
 #include "quarry/engine/detail/engine_state.hpp"
 #include "quarry/engine/detail/render_params.hpp"

@@ -184,11 +184,8 @@ class Session {
     check_usable();
     const auto& m = detail::mapper_of<M>();
     auto values = m.values(&object);
-    bool has_key = true;
-    for (auto i : m.key_columns) {
-      const auto& c = m.table->columns[i];
-      has_key = has_key && !(c.autoincrement && (values[i].is_null() || values[i] == value(std::int64_t{0})));
-    }
+    auto included = m.included(&object);
+    bool has_key = std::all_of(m.key_columns.begin(), m.key_columns.end(), [&](std::size_t i) { return included[i]; });
     if (has_key) {
       auto key = m.key_of(values);
       std::shared_ptr<M> existing;
@@ -493,40 +490,37 @@ class Session {
   void flush_now() {
     auto order = table_order();
     Connection& conn = connection();
+    // Snapshots: insert(), update() and remove() change the containers they come from.
+    auto pending = pending_;
     // INSERT parents before children; within a table, in the order objects were added.
-    for (auto* table : order) {
-      for (auto& e : std::vector<std::shared_ptr<entry>>(pending_)) {
-        if (e->mapper->table != table) continue;
-        insert(conn, e);
-      }
-    }
+    for (auto* table : order)
+      for (auto& e : pending)
+        if (e->mapper->table == table) insert(conn, e);
+    std::vector<std::shared_ptr<entry>> known;
+    known.reserve(identity_map_.size());
+    for (auto& [id, e] : identity_map_) known.push_back(e);
     // UPDATE what changed since it was last read or written (expired objects too:
     // what they were compared with is still what this session last knew).
     for (auto* table : order)
-      for (auto& [id, e] : std::vector<std::pair<detail::identity, std::shared_ptr<entry>>>(identity_map_.begin(), identity_map_.end()))
+      for (auto& e : known)
         if (e->mapper->table == table && e->state == object_state::persistent && !e->discard) update(conn, e);
     // DELETE children before parents.
     for (auto it = order.rbegin(); it != order.rend(); ++it)
-      for (auto& [id, e] : std::vector<std::pair<detail::identity, std::shared_ptr<entry>>>(identity_map_.begin(), identity_map_.end()))
+      for (auto& e : known)
         if (e->mapper->table == *it && e->state == object_state::deleted) remove(conn, e);
   }
 
   void insert(Connection& conn, const std::shared_ptr<entry>& e) {
     const auto& m = *e->mapper;
     auto values = m.values(e->object.get());
+    auto included = m.included(e->object.get());
     auto data = std::make_shared<detail::statement_data>();
     data->kind = detail::statement_kind::insert;
     data->target = m.from();
-    std::optional<std::size_t> generated;
+    std::optional<std::size_t> generated;  // an unset autoincrement key, left to the database and read back
     for (std::size_t i = 0; i < m.table->columns.size(); ++i) {
-      const auto& c = m.table->columns[i];
-      // An unset autoincrement key (0 or NULL) is left to the database and read back.
-      bool unset = c.autoincrement && (values[i].is_null() || values[i] == value(std::int64_t{0}));
-      if (unset) {
-        generated = i;
-        continue;
-      }
-      data->assignments.push_back({c.name, detail::literal_node(values[i])});
+      if (included[i]) data->assignments.push_back({m.table->columns[i].name, detail::literal_node(values[i])});
+      else generated = i;
     }
     if (generated) {
       data->returning.push_back(m.column(*generated));

@@ -1,7 +1,6 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -24,28 +23,6 @@
 // walk hashes the shape and collects the literals in a fixed order, and a
 // cached compilation says which literal each placeholder takes.
 namespace quarry::detail {
-
-inline constexpr std::uint32_t not_a_literal = 0xffffffffu;
-
-// The literal values of one statement, in walk order; small statements need no allocation.
-class literal_list {
- public:
-  void push(const value* v) {
-    if (size_ < small_.size()) small_[size_] = v;
-    else {
-      if (large_.empty()) large_.assign(small_.begin(), small_.end());
-      large_.push_back(v);
-    }
-    ++size_;
-  }
-  const value* operator[](std::size_t i) const { return size_ <= small_.size() ? small_[i] : large_[i]; }
-  std::size_t size() const noexcept { return size_; }
-
- private:
-  std::array<const value*, 16> small_{};
-  std::vector<const value*> large_;
-  std::size_t size_ = 0;
-};
 
 class shape_walk {
  public:
@@ -224,14 +201,6 @@ class same_shape {
   }
 };
 
-// One compiled shape: the statement it was compiled from (which keeps every
-// pointer of the compilation alive) and, per placeholder, the literal it takes.
-struct shaped_statement {
-  std::shared_ptr<const statement_data> exemplar;
-  std::shared_ptr<const compiled_statement> compiled;
-  std::vector<std::uint32_t> literal_of_bind;  // not_a_literal: a named bindparam, or a column default
-};
-
 class shape_cache {
  public:
   // Bounded: when full it starts over (what SQLAlchemy's LRU cache does, without the bookkeeping).
@@ -267,22 +236,6 @@ class shape_cache {
   std::unordered_map<std::size_t, std::vector<std::pair<const std::type_info*, std::shared_ptr<const shaped_statement>>>>
       entries_;
   std::size_t size_ = 0;
-};
-
-// How to execute a statement: its compiled SQL and where each placeholder's value is.
-struct execution_plan {
-  std::shared_ptr<const compiled_statement> compiled;
-  std::shared_ptr<const shaped_statement> shape;  // set when the SQL was compiled from another statement
-  literal_list literals;
-
-  // The value of placeholder i when it is a literal or a column default (else null: a bindparam).
-  const value* literal(std::size_t i) const {
-    if (shape) {
-      auto ordinal = shape->literal_of_bind[i];
-      return ordinal == not_a_literal ? compiled->binds[i].literal : literals[ordinal];
-    }
-    return compiled->binds[i].literal;
-  }
 };
 
 // The statement compiled for the dialect, once (a non-template, so that each

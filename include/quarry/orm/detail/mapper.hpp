@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "quarry/core/detail/statement.hpp"
+#include "quarry/core/dml.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/engine/connection.hpp"
 #include "quarry/types/value.hpp"
@@ -38,6 +39,8 @@ struct mapper {
   void (*assign)(void* object, const Row& row) = nullptr;
   // Sets one column of an object from a value (a key the database generated).
   void (*assign_column)(void* object, std::size_t column, value_ref v) = nullptr;
+  // The columns an INSERT of the object sends: all but an autoincrement key it has not set.
+  std::vector<bool> (*included)(const void* object) = nullptr;
   std::shared_ptr<void> (*make)() = nullptr;
 
   std::vector<value> key_of(const std::vector<value>& row) const {
@@ -46,9 +49,10 @@ struct mapper {
     return key;
   }
 
-  node_ptr column(std::size_t i) const { return column_node(from(), table->columns[i].name); }
+  node_ptr column(std::size_t i) const { return (*columns_)[i]; }
   const from_ptr& from() const { return *from_; }
   const from_ptr* from_ = nullptr;
+  const std::vector<node_ptr>* columns_ = nullptr;  // the model's shared column nodes
 
   // WHERE key = values, for UPDATE, DELETE and SELECT of one row.
   node_ptr key_condition(const std::vector<value>& key) const {
@@ -73,6 +77,7 @@ const mapper& mapper_of() {
   static const mapper m = [] {
     mapper out;
     out.from_ = &model_from<model_of<M>>();
+    out.columns_ = &model_column_nodes<model_of<M>>();
     out.table = (*out.from_)->table.get();
     for (auto& name : out.table->primary_key) out.key_columns.push_back(out.table->column_index(name));
     out.values = [](const void* object) {
@@ -97,6 +102,7 @@ const mapper& mapper_of() {
             ...);
       }(std::make_index_sequence<model_column_count<M>()>{});
     };
+    out.included = [](const void* object) { return included_columns(*static_cast<const M*>(object)); };
     out.make = [] { return std::shared_ptr<void>(std::make_shared<M>()); };
     if (out.key_columns.empty())
       throw ArgumentError("quarry: the Session needs a primary key on '" + out.table->name + "'");
