@@ -151,10 +151,9 @@ class Connection {
     return exec_driver_sql(sql, std::span<const param>(parameters.begin(), parameters.size()));
   }
   Result exec_driver_sql(std::string_view sql, std::span<const param> parameters) {
-    std::vector<value_ref> refs;
-    refs.reserve(parameters.size());
-    for (auto& p : parameters) refs.push_back(p.ref());
-    return run(detail::sql_key::of(sql), refs);
+    parameter_buffer buffer(parameters.size());
+    for (std::size_t i = 0; i < parameters.size(); ++i) buffer.refs()[i] = parameters[i].ref();
+    return run(detail::sql_key::of(sql), buffer.refs());
   }
 
   // Runs one prepared statement once per element of `rows`: tuples, aggregates,
