@@ -278,8 +278,151 @@ void core_compile(benchmark::State& state, bool cached) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// --- the ORM: the Session's unit of work against hand-written sqlite3 code ------------
+
+// Raw: INSERT without ids, reading each generated id back into the struct.
+void raw_insert_generated(std::vector<track>& data) {
+  sqlite3* db = open_raw();
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  must(sqlite3_prepare_v2(db, "INSERT INTO track (name, price, seconds) VALUES (?, ?, ?)", -1, &stmt, nullptr), db);
+  for (auto& t : data) {
+    sqlite3_bind_text(stmt, 1, t.name.data(), static_cast<int>(t.name.size()), SQLITE_STATIC);
+    sqlite3_bind_double(stmt, 2, t.price);
+    sqlite3_bind_int64(stmt, 3, t.seconds);
+    must(sqlite3_step(stmt), db);
+    t.id = sqlite3_last_insert_rowid(db);
+    sqlite3_reset(stmt);
+  }
+  sqlite3_finalize(stmt);
+  must(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db);
+  sqlite3_close(db);
+}
+
+std::vector<track> new_tracks() {
+  auto out = tracks();
+  for (auto& t : out) t.id = 0;
+  return out;
+}
+
+void raw_add_commit(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table();
+    auto data = new_tracks();
+    state.ResumeTiming();
+    raw_insert_generated(data);
+    if (data.back().id != quarry_bench::rows()) state.SkipWithError("ids not read back");
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+// session.add() of new objects (the database numbers them), then commit().
+void orm_add_commit(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table();
+    auto data = new_tracks();
+    state.ResumeTiming();
+    auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+    quarry::Session session(engine);
+    std::shared_ptr<track> last;
+    for (auto& t : data) last = session.add(std::move(t));
+    session.commit();
+    if (last->id != quarry_bench::rows()) state.SkipWithError("ids not read back");
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+// Every row into objects of a fresh session (the identity map fills up).
+void orm_load(benchmark::State& state) {
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  for (auto _ : state) {
+    quarry::Session session(engine);
+    auto out = session.scalars(quarry::select<track>());
+    benchmark::DoNotOptimize(out.all().data());
+    if (static_cast<std::int64_t>(out.size()) != quarry_bench::rows()) state.SkipWithError("wrong row count");
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+// 10,000 get() calls: of loaded objects (the identity map, no SQL), or of keys
+// a fresh session has not seen (one SELECT each). Compare with raw_lookup.
+void orm_get(benchmark::State& state, bool hits) {
+  const std::int64_t rows = quarry_bench::rows(), lookups = quarry_bench::lookups();
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  quarry::Session loaded(engine);
+  if (hits) loaded.scalars(quarry::select<track>());
+  for (auto _ : state) {
+    quarry::Session fresh(engine);
+    quarry::Session& session = hits ? loaded : fresh;
+    for (std::int64_t i = 1; i <= lookups; ++i) {
+      auto found = session.get<track>(i * 7 % rows + 1);
+      if (!found) state.SkipWithError("row not found");
+      benchmark::DoNotOptimize(found);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
+}
+
+// Raw: read every row, change one column of each, UPDATE each by id, commit.
+void raw_update_all(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    filled_table();
+    state.ResumeTiming();
+    sqlite3* db = open_raw();
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    std::vector<track> loaded;
+    sqlite3_stmt* select = nullptr;
+    must(sqlite3_prepare_v2(db, select_sql, -1, &select, nullptr), db);
+    while (sqlite3_step(select) == SQLITE_ROW)
+      loaded.push_back({sqlite3_column_int64(select, 0),
+                        std::string(reinterpret_cast<const char*>(sqlite3_column_text(select, 1)),
+                                    static_cast<std::size_t>(sqlite3_column_bytes(select, 1))),
+                        sqlite3_column_double(select, 2), sqlite3_column_int64(select, 3)});
+    sqlite3_finalize(select);
+    sqlite3_stmt* update = nullptr;
+    must(sqlite3_prepare_v2(db, "UPDATE track SET price = ? WHERE id = ?", -1, &update, nullptr), db);
+    for (auto& t : loaded) {
+      t.price += 1;
+      sqlite3_bind_double(update, 1, t.price);
+      sqlite3_bind_int64(update, 2, t.id);
+      must(sqlite3_step(update), db);
+      sqlite3_reset(update);
+    }
+    sqlite3_finalize(update);
+    must(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db);
+    sqlite3_close(db);
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
+// The same through a Session: load, change, commit (the flush finds the changes).
+void orm_update_all(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    filled_table();
+    state.ResumeTiming();
+    auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+    quarry::Session session(engine);
+    for (auto& t : session.scalars(quarry::select<track>())) t->price += 1;
+    session.commit();
+  }
+  state.SetItemsProcessed(state.iterations() * quarry_bench::rows());
+}
+
 }  // namespace
 
+BENCHMARK(raw_add_commit)->Unit(benchmark::kMillisecond);
+BENCHMARK(orm_add_commit)->Unit(benchmark::kMillisecond);
+BENCHMARK(orm_load)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_get, hits, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_get, misses, false)->Unit(benchmark::kMillisecond);
+BENCHMARK(raw_update_all)->Unit(benchmark::kMillisecond);
+BENCHMARK(orm_update_all)->Unit(benchmark::kMillisecond);
 BENCHMARK(raw_insert)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(quarry_insert, each, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(quarry_insert, many, true)->Unit(benchmark::kMillisecond);

@@ -331,6 +331,7 @@ TEST_CASE("session events: before_flush changes join the flush; commit and rollb
   session.commit();
   CHECK(f.rows(authors) == 2);  // Herbert and the audit entry
   CHECK(seen == std::vector<std::string>{"before_commit", "before_flush", "after_flush", "after_commit"});
+  CHECK(session.scalar(select(func::count()).select_from(authors)) == 2);  // begins a transaction
   session.rollback();
   CHECK(seen.back() == "after_rollback");
 }

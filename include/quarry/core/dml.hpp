@@ -61,8 +61,18 @@ constexpr bool is_unset_key(const F& field) {
   else return false;
 }
 
-// The values of a model object, leaving out an autoincrement key it has not
-// set (0 or nullopt) so that the database numbers the row.
+// Whether an INSERT leaves the column to the database: an autoincrement key
+// the object has not set (0 or nullopt), or a column with a server default
+// whose optional member is empty.
+template <class F>
+bool left_to_database(const column_info& column, const F& field) {
+  if (column.autoincrement) return is_unset_key(field);
+  if constexpr (is_optional<F>) return !column.server_default.empty() && !field.has_value();
+  else return false;
+}
+
+// The values of a model object, leaving out what the database fills in
+// (left_to_database()).
 template <class M>
 std::vector<assignment_node> object_values(const M& object) {
   const table_info& table = table_info_of<M>();
@@ -72,7 +82,7 @@ std::vector<assignment_node> object_values(const M& object) {
     (
         [&] {
           const auto& field = object.*std::get<I>(members);
-          if (table.columns[I].autoincrement && is_unset_key(field)) return;
+          if (left_to_database(table.columns[I], field)) return;
           out.push_back({table.columns[I].name, literal_node(owned_value(field))});
         }(),
         ...);
@@ -80,14 +90,14 @@ std::vector<assignment_node> object_values(const M& object) {
   return out;
 }
 
-// Which columns of an object an INSERT sends: all but an autoincrement key it has not set.
+// Which columns of an object an INSERT sends: all but those left to the database.
 template <class M>
 std::vector<bool> included_columns(const M& object) {
   const table_info& table = table_info_of<M>();
   std::vector<bool> out(table.columns.size(), true);
   constexpr auto& members = model_of<M>::columns;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ((out[I] = !(table.columns[I].autoincrement && is_unset_key(object.*std::get<I>(members)))), ...);
+    ((out[I] = !left_to_database(table.columns[I], object.*std::get<I>(members))), ...);
   }(std::make_index_sequence<model_column_count<M>()>{});
   return out;
 }

@@ -199,6 +199,10 @@ void apply_column_option(table_info& table, column_info& c, bool& autoincrement_
   } else if constexpr (std::is_same_v<Option, autoincrement_option>) {
     c.autoincrement = option.on;
     autoincrement_given = true;
+  } else if constexpr (std::is_same_v<Option, version_id_option>) {
+    static_assert(std::is_integral_v<Field> && !std::is_same_v<Field, bool>,
+                  "quarry: a version_id column is an integer member");
+    c.version_id = true;
   } else if constexpr (std::is_same_v<Option, unique_option>) {
     c.unique = true;
   } else if constexpr (std::is_same_v<Option, index_option>) {

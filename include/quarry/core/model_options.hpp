@@ -10,7 +10,7 @@
 #include "quarry/core/schema.hpp"
 
 // The options of QUARRY_COLUMN(member, options...) and QUARRY_TABLE_ARGS(...).
-// Column-level:  primary_key, autoincrement / no_autoincrement, unique, index,
+// Column-level:  primary_key, autoincrement / no_autoincrement, version_id, unique, index,
 //                length(n), default_(value), server_default("SQL"), check("SQL"),
 //                foreign_key(&Other::member, on_delete, on_update), name("column").
 // Table-level:   primary_key(&T::a, &T::b), unique(&T::a, &T::b),
@@ -53,6 +53,12 @@ struct autoincrement_option {
 };
 inline constexpr autoincrement_option autoincrement{true};
 inline constexpr autoincrement_option no_autoincrement{false};
+
+// An integer column the ORM's Session counts up at each UPDATE of the row and
+// checks in its WHERE (SQLAlchemy's version_id_col): a row changed by someone
+// else since it was read is a StaleDataError instead of a lost update.
+inline constexpr struct version_id_option {
+} version_id{};
 
 // A table-level UNIQUE (a, b).
 template <class... Members>

@@ -40,6 +40,7 @@ struct column_info {
   bool nullable = false;
   bool primary_key = false;
   bool autoincrement = false;
+  bool version_id = false;  // counted up by the ORM at each UPDATE (model_options.hpp)
   bool unique = false;
   bool index = false;
   std::optional<value> default_value;  // sent by INSERTs that leave the column out

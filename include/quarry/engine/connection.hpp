@@ -146,6 +146,16 @@ class Connection {
     return result;
   }
 
+  // A compiled statement with its values in placeholder order: what the ORM's
+  // unit of work runs, with statements it compiled once per model.
+  Result execute_compiled(const compiled_statement& statement, std::span<const value_ref> parameters) {
+    return run(detail::sql_key{statement.sql, statement.hash}, parameters);
+  }
+  // The same, once per parameter set; rows it returns (RETURNING) go to `rows`.
+  Result execute_compiled_many(const compiled_statement& statement, parameter_batch& batch, row_sink* rows = nullptr) {
+    return run_many(detail::sql_key{statement.sql, statement.hash}, batch, rows);
+  }
+
   // Runs SQL in the dialect's own syntax, unparsed: `?` or `$1` placeholders, PRAGMA, SET, ...
   Result exec_driver_sql(std::string_view sql, std::initializer_list<param> parameters = {}) {
     return exec_driver_sql(sql, std::span<const param>(parameters.begin(), parameters.size()));
@@ -431,7 +441,7 @@ class Connection {
     return result;
   }
 
-  Result run_many(detail::sql_key key, parameter_batch& batch) {
+  Result run_many(detail::sql_key key, parameter_batch& batch, row_sink* rows = nullptr) {
     std::string_view sql = key.sql;
     check_usable();
     if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
@@ -441,7 +451,7 @@ class Connection {
     events.before_execute.dispatch(event);
     auto started = std::chrono::steady_clock::now();
     try {
-      statement.statement->execute_many(batch);
+      statement.statement->execute_many(batch, rows);
     } catch (...) {
       failed(statement);
       throw;

@@ -33,6 +33,21 @@ class parameter_batch {
   virtual std::span<const value_ref> parameters(std::size_t index) = 0;
 };
 
+class dbapi_statement;
+
+// Receives the rows an executemany() returns (INSERT ... RETURNING of many
+// rows): `set` is the parameter set that produced the row, which the cursor is on.
+class row_sink {
+ public:
+  virtual ~row_sink() = default;
+  virtual void row(std::size_t set, dbapi_statement& cursor) = 0;
+  // The rowid parameter set `set` inserted, from drivers that have one (SQLite).
+  virtual void inserted(std::size_t set, std::int64_t lastrowid) {
+    (void)set;
+    (void)lastrowid;
+  }
+};
+
 // One prepared statement on one connection, and the cursor over its last execution.
 class dbapi_statement {
  public:
@@ -43,7 +58,8 @@ class dbapi_statement {
   // next execute() or close_cursor().
   virtual void execute(std::span<const value_ref> parameters) = 0;
   // Runs the statement once per parameter set; returns the total rows affected.
-  virtual std::int64_t execute_many(parameter_batch& batch) = 0;
+  // Rows the statement returns go to `rows` when it is given, else are dropped.
+  virtual std::int64_t execute_many(parameter_batch& batch, row_sink* rows) = 0;
 
   virtual bool next() = 0;  // advances to the next row; false after the last
   virtual std::size_t column_count() const = 0;
@@ -147,6 +163,10 @@ class dialect {
   virtual bool json_element_as_path() const { return false; }
   // Whether ->> gives numbers as numbers rather than text.
   virtual bool json_text_keeps_type() const { return false; }
+
+  // Whether an executemany() INSERT reads an autoincrement key back faster as
+  // the driver's last row id than through RETURNING (SQLite buffers RETURNING rows).
+  virtual bool lastrowid_for_autoincrement() const { return false; }
 
   // How many rows one INSERT of an executemany() of objects carries (multi-row
   // VALUES), within the dialect's parameter limit; 1 for one row per execution.

@@ -5,11 +5,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -20,104 +23,90 @@
 #include "quarry/engine/engine.hpp"
 #include "quarry/errors.hpp"
 #include "quarry/orm/detail/mapper.hpp"
+#include "quarry/orm/detail/unit_of_work.hpp"
+#include "quarry/orm/events.hpp"
+#include "quarry/orm/object_result.hpp"
 
 namespace quarry {
 
-class Session;
-
-// Session events (SQLAlchemy's SessionEvents). before_flush listeners may add,
-// change or delete objects: that is part of the same flush.
-enum class session_event : std::uint8_t {
-  before_flush,
-  after_flush,           // after the statements, before the session's bookkeeping settles
-  after_flush_postexec,  // after the flush, with the session's state updated
-  before_commit,
-  after_commit,
-  after_rollback,
-};
-
-struct session_listeners {
-  std::vector<std::pair<session_event, std::function<void(Session&)>>> listeners;
-  void dispatch(session_event event, Session& session) const {
-    for (auto& [e, fn] : listeners)
-      if (e == event) fn(session);
-  }
-};
+namespace detail {
+template <class S>
+inline constexpr bool is_model_select = false;
+template <class M>
+  requires mapped_model<M>
+inline constexpr bool is_model_select<select_statement<M>> = true;
+}  // namespace detail
 
 struct session_options {
   bool autoflush = true;         // flush pending changes before a query runs
   bool expire_on_commit = true;  // objects are read again the next time the session hands them out
+  bool autobegin = true;         // false: work outside begin() is an InvalidRequestError
 };
 
 // SQLAlchemy's Session for models declared with QUARRY_MODEL: a unit of work
-// over one connection, with an identity map (one object per primary key).
-// Objects are std::shared_ptr<M> handles; the session holds them strongly
-// until it is closed, expunges them, or rolls back their INSERT. Plain structs
-// cannot report changes, so a flush compares each object with the values last
-// read or written and updates only the columns that differ.
+// with an identity map (one object per primary key). Objects are
+// std::shared_ptr<M> handles; the session holds them strongly until it is
+// closed, expunges them, or rolls back their INSERT. Plain structs cannot
+// report changes, so a flush compares each object with a snapshot of the
+// values last read or written and updates only the columns that differ.
+// The session uses a connection of the engine's pool from the start of a
+// transaction to its commit or rollback.
 class Session {
+  using entry = detail::session_entry;
+  using object_state = detail::object_state;
+
  public:
   explicit Session(Engine engine, session_options options = {}, session_listeners listeners = {})
       : engine_(std::move(engine)), options_(options), listeners_(std::move(listeners)) {}
-
-  // Calls fn(session) at each `event` of this session.
-  void listen(session_event event, std::function<void(Session&)> fn) {
-    listeners_.listeners.emplace_back(event, std::move(fn));
-  }
+  // A moved-from session is empty; guards and savepoints of it must be finished first.
   Session(Session&&) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
   ~Session() { close(); }
 
-  // Runs a Core statement on the session's connection, after an autoflush.
+  // Calls fn(session) at each `event` of this session; returns an id for remove_listener().
+  listener_id listen(session_event event, std::function<void(Session&)> fn) {
+    return listeners_.add(event, std::move(fn));
+  }
+  bool remove_listener(listener_id id) { return listeners_.remove(id); }
+
+  // --- queries ------------------------------------------------------------------------
+
+  // A select<M>() gives the session's objects; any other Core statement runs on
+  // the session's connection as Connection::execute() runs it. Both autoflush first.
   template <executable S>
   auto execute(const S& statement, const params& parameters = {}) {
-    check_usable();
-    if (options_.autoflush && !flushing_) flush();
-    return connection().execute(statement, parameters);
+    if constexpr (detail::is_model_select<S>) {
+      return scalars(statement, parameters);
+    } else {
+      prepare_query();
+      return work_connection().execute(statement, parameters);
+    }
   }
 
-  // Makes an object pending: it is INSERTed at the next flush.
-  template <class M>
-  std::shared_ptr<M> add(std::shared_ptr<M> object) {
-    check_usable();
-    if (!object) throw ArgumentError("quarry: Session::add() of a null object");
-    if (by_object_.contains(object.get())) return object;
-    auto e = std::make_shared<entry>();
-    e->mapper = &detail::mapper_of<M>();
-    e->object = object;
-    e->state = object_state::pending;
-    e->added = ++serial_;
-    by_object_.emplace(object.get(), e);
-    pending_.push_back(e);
-    return object;
-  }
+  // The objects a select<M>() returns, through the identity map: a row whose
+  // object is already in the session gives that object (not overwritten, unless expired).
   template <class M>
     requires detail::mapped_model<M>
-  std::shared_ptr<M> add(M object) {
-    return add(std::make_shared<M>(std::move(object)));
-  }
-  template <class M>
-  void add_all(const std::vector<std::shared_ptr<M>>& objects) {
-    for (auto& o : objects) add(o);
+  object_result<M> scalars(const select_statement<M>& statement, const params& parameters = {}) {
+    prepare_query();
+    Connection& conn = work_connection();
+    std::vector<std::shared_ptr<M>> out;
+    for (M object : conn.execute(statement, parameters)) out.push_back(handle<M>(loaded(std::move(object), conn)));
+    return object_result<M>(std::move(out));
   }
 
-  // Marks a persistent object for DELETE at the next flush; a pending one is just expunged.
-  template <class M>
-  void delete_(const std::shared_ptr<M>& object) {
-    check_usable();
-    auto it = by_object_.find(object.get());
-    if (it == by_object_.end())
-      throw InvalidRequestError("quarry: delete_() of an object that is not in this session; add() or get() it first");
-    auto e = it->second;
-    if (e->state == object_state::pending) {
-      forget(e);
-      return;
-    }
-    e->state = object_state::deleted;
+  // The first column of the first row (select(func::count(...)), ...).
+  template <executable S>
+    requires(!std::is_void_v<typename S::row_type>)
+  auto scalar(const S& statement, const params& parameters = {}) {
+    return execute(statement, parameters).scalar();
   }
 
   // The object with this primary key: from the identity map without SQL when
-  // it is there, else one SELECT; nullptr when there is no such row.
+  // it is there, else one SELECT; nullptr when there is no such row. A key not
+  // in the map flushes first only when objects are new or deleted: a change
+  // to a loaded object cannot change which row a key finds, unless it changes
+  // that object's key (flush() first then).
   template <class M, class... Key>
   std::shared_ptr<M> get(const Key&... key) {
     check_usable();
@@ -125,54 +114,77 @@ class Session {
     if (sizeof...(Key) != m.key_columns.size())
       throw ArgumentError("quarry: get() of '" + m.table->name + "' needs " + std::to_string(m.key_columns.size()) +
                           " key values");
-    std::vector<value> values{detail::owned_value(key)...};
-    auto it = identity_map_.find({m.table, values});
-    if (it != identity_map_.end()) {
-      auto e = it->second;
+    auto identity = m.key_from(key...);
+    if (entry* e = identity_map_.find(identity)) {
       if (e->state == object_state::deleted) return nullptr;
       if (e->expired && !reload(*e)) return nullptr;
-      return std::static_pointer_cast<M>(e->object);
+      return handle<M>(*e);
     }
-    auto rows = execute(detail::built_statement<Row>(m.select_by_key(values))).all();
-    if (rows.empty()) return nullptr;
-    return std::static_pointer_cast<M>(loaded(m, rows.front())->object);
+    if (options_.autoflush && !flushing_ && (!pending_.empty() || deleted_marked_ > 0)) flush();
+    Connection& conn = work_connection();
+    value owned[sizeof...(Key) ? sizeof...(Key) : 1];
+    value_ref refs[sizeof...(Key) ? sizeof...(Key) : 1];
+    std::size_t i = 0;
+    ((owned[i] = detail::owned_value(key), refs[i] = owned[i].ref(), ++i), ...);
+    auto& select = statements_.get(conn.dialect(), m, detail::flush_statements::kind::select_by_key, {});
+    for (auto row : conn.execute_compiled(select, std::span<const value_ref>(refs, sizeof...(Key))))
+      return handle<M>(loaded(row.template as<M>(), conn));
+    return nullptr;
   }
 
-  // The objects a select<M>() returns, through the identity map: a row whose
-  // object is already in the session gives that object (not overwritten, unless expired).
+  // --- objects ------------------------------------------------------------------------
+
+  // Makes an object pending: it is INSERTed at the next flush.
   template <class M>
-  std::vector<std::shared_ptr<M>> scalars(const select_statement<M>& statement, const params& parameters = {}) {
-    const auto& m = detail::mapper_of<M>();
-    std::vector<std::shared_ptr<M>> out;
-    for (auto& row : execute(statement.template with_row<Row>(), parameters).all())
-      out.push_back(std::static_pointer_cast<M>(loaded(m, row)->object));
-    return out;
+  std::shared_ptr<M> add(std::shared_ptr<M> object) {
+    check_usable();
+    if (!object) throw ArgumentError("quarry: Session::add() of a null object");
+    if (entries_.contains(object.get())) return object;
+    auto e = std::make_shared<detail::model_entry<M>>();
+    e->m = &detail::mapper_of<M>();
+    e->object = object.get();
+    e->snapshot = &e->snapshot_value;
+    e->handle = object;
+    e->added = ++serial_;
+    e->self = e;
+    entries_.insert(e.get());
+    pending_.push_back(e.get());
+    return object;
+  }
+  template <class M>
+    requires detail::mapped_model<M>
+  std::shared_ptr<M> add(M object) {
+    check_usable();
+    auto block = std::make_shared<detail::owned_object<M>>();
+    block->object = std::move(object);
+    entry* e = &block->entry;
+    e->m = &detail::mapper_of<M>();
+    e->object = &block->object;
+    e->snapshot = &block->entry.snapshot_value;
+    e->added = ++serial_;
+    e->self = block;
+    entries_.insert(e);
+    pending_.push_back(e);
+    return std::shared_ptr<M>(std::move(block), static_cast<M*>(e->object));
+  }
+  template <class M>
+  void add_all(const std::vector<std::shared_ptr<M>>& objects) {
+    pending_.reserve(pending_.size() + objects.size());
+    entries_.reserve(entries_.size() + objects.size());
+    for (auto& o : objects) add(o);
   }
 
-  // Reads the object's row again.
+  // Marks a persistent object for DELETE at the next flush; a pending one is just expunged.
   template <class M>
-  void refresh(const std::shared_ptr<M>& object) {
-    auto e = entry_of(object.get(), "refresh()");
-    if (e->state == object_state::pending) throw InvalidRequestError("quarry: refresh() of a pending object: flush() it first");
-    if (!reload(*e, true)) throw ObjectDeletedError("quarry: the row of this object no longer exists");
-  }
-
-  // Whether flush() would UPDATE the object.
-  template <class M>
-  bool is_modified(const std::shared_ptr<M>& object) {
-    auto e = entry_of(object.get(), "is_modified()");
-    return e->state == object_state::persistent && !e->discard && e->mapper->values(e->object.get()) != e->loaded;
-  }
-
-  // Marks an object (or all of them) to be read again before the session next
-  // hands it out; changes made to it in memory and not flushed are dropped.
-  template <class M>
-  void expire(const std::shared_ptr<M>& object) {
-    auto e = entry_of(object.get(), "expire()");
-    if (e->state != object_state::pending) e->expired = e->discard = true;
-  }
-  void expire_all() {
-    for (auto& [id, e] : identity_map_) e->expired = e->discard = true;
+  void delete_(const std::shared_ptr<M>& object) {
+    check_usable();
+    entry& e = entry_of(object.get(), "delete_()");
+    if (e.state == object_state::pending) {
+      expunge(e);
+    } else if (e.state == object_state::persistent) {
+      e.state = object_state::deleted;
+      ++deleted_marked_;
+    }
   }
 
   // The session's object for `object`'s primary key, with `object`'s values
@@ -183,18 +195,15 @@ class Session {
   std::shared_ptr<M> merge(const M& object) {
     check_usable();
     const auto& m = detail::mapper_of<M>();
-    auto values = m.values(&object);
     auto included = m.included(&object);
     bool has_key = std::all_of(m.key_columns.begin(), m.key_columns.end(), [&](std::size_t i) { return included[i]; });
     if (has_key) {
-      auto key = m.key_of(values);
       std::shared_ptr<M> existing;
-      auto it = identity_map_.find({m.table, key});
-      if (it != identity_map_.end() && it->second->state != object_state::deleted) {
-        existing = std::static_pointer_cast<M>(it->second->object);
+      entry* found = identity_map_.find(m.key_of(&object));
+      if (found && found->state != object_state::deleted) {
+        if (!found->expired || reload(*found)) existing = handle<M>(*found);
       } else {
-        auto rows = execute(detail::built_statement<Row>(m.select_by_key(key))).all();
-        if (!rows.empty()) existing = std::static_pointer_cast<M>(loaded(m, rows.front())->object);
+        existing = get_by_identity<M>(object);
       }
       if (existing) {
         *existing = object;
@@ -203,6 +212,75 @@ class Session {
     }
     return add(std::make_shared<M>(object));
   }
+
+  // Reads the object's row again, dropping changes made in memory.
+  template <class M>
+  void refresh(const std::shared_ptr<M>& object) {
+    entry& e = entry_of(object.get(), "refresh()");
+    if (e.state == object_state::pending) throw InvalidRequestError("quarry: refresh() of a pending object: flush() it first");
+    if (!reload(e, true)) throw ObjectDeletedError("quarry: the row of this object no longer exists");
+  }
+
+  // Whether flush() would UPDATE the object.
+  template <class M>
+  bool is_modified(const std::shared_ptr<M>& object) {
+    entry& e = entry_of(object.get(), "is_modified()");
+    return e.state == object_state::persistent && !e.discard && e.m->diff(e.object, e.snapshot, scratch_);
+  }
+
+  // Marks an object (or all of them) to be read again before the session next
+  // hands it out; changes made to it in memory and not flushed are dropped.
+  template <class M>
+  void expire(const std::shared_ptr<M>& object) {
+    entry& e = entry_of(object.get(), "expire()");
+    if (e.state != object_state::pending) e.expired = e.discard = true;
+  }
+  void expire_all() {
+    identity_map_.for_each([](entry& e) { e.expired = e.discard = true; });
+  }
+
+  template <class M>
+  void expunge(const std::shared_ptr<M>& object) {
+    expunge(entry_of(object.get(), "expunge()"));
+  }
+  void expunge_all() {
+    std::vector<entry*> all;
+    all.reserve(entries_.size());
+    entries_.for_each([&](entry& e) { all.push_back(&e); });
+    pending_.clear();
+    identity_map_.clear();
+    entries_.clear();
+    deleted_marked_ = 0;
+    for (auto* e : all) release(*e);
+  }
+
+  bool contains(const void* object) const { return entries_.contains(object); }
+
+  // Objects of one model that are new (pending), dirty (changed since read) or marked deleted.
+  template <class M>
+  std::vector<std::shared_ptr<M>> new_objects() const {
+    std::vector<std::shared_ptr<M>> out;
+    for (auto* e : pending_)
+      if (e->m == &detail::mapper_of<M>()) out.push_back(handle<M>(*e));
+    return out;
+  }
+  template <class M>
+  std::vector<std::shared_ptr<M>> dirty_objects() {
+    return persistent_where<M>([&](entry& e) { return is_dirty(e); });
+  }
+  template <class M>
+  std::vector<std::shared_ptr<M>> deleted_objects() {
+    return persistent_where<M>([](entry& e) { return e.state == object_state::deleted; });
+  }
+  std::size_t new_count() const noexcept { return pending_.size(); }
+  std::size_t deleted_count() const noexcept { return deleted_marked_; }
+  std::size_t dirty_count() {
+    std::size_t n = 0;
+    identity_map_.for_each([&](entry& e) { n += is_dirty(e); });
+    return n;
+  }
+
+  // --- transactions -------------------------------------------------------------------
 
   // While the returned guard lives, queries do not flush first (SQLAlchemy's no_autoflush).
   class autoflush_guard {
@@ -219,16 +297,6 @@ class Session {
     bool saved_;
   };
   [[nodiscard]] autoflush_guard no_autoflush() { return autoflush_guard(*this); }
-
-  template <class M>
-  void expunge(const std::shared_ptr<M>& object) {
-    forget(entry_of(object.get(), "expunge()"));
-  }
-  void expunge_all() {
-    pending_.clear();
-    identity_map_.clear();
-    by_object_.clear();
-  }
 
   // Sends pending INSERTs, UPDATEs of changed objects and DELETEs, in
   // foreign-key order, in the session's transaction. On failure the
@@ -255,35 +323,99 @@ class Session {
     listeners_.dispatch(session_event::after_flush_postexec, *this);
   }
 
+  // Flushes, commits, and returns the connection to the pool.
   void commit() {
+    check_usable();
     listeners_.dispatch(session_event::before_commit, *this);
     flush();
     if (connection_) connection_->commit();
-    inserted_.clear();
-    touched_.clear();
-    deleted_.clear();
-    if (options_.expire_on_commit)
-      for (auto& [id, e] : identity_map_) e->expired = true;
+    connection_.reset();
+    end_transaction();
+    release_deleted();
+    if (options_.expire_on_commit) identity_map_.for_each([](entry& e) { e.expired = true; });
     listeners_.dispatch(session_event::after_commit, *this);
   }
 
   // Rolls back the transaction: objects INSERTed in it, and pending ones, leave
   // the session; the others are read again before the session hands them out.
   void rollback() {
+    bool had_transaction = transaction_open_;
     if (connection_) connection_->rollback();
+    connection_.reset();
     needs_rollback_ = false;
-    for (auto& e : inserted_) forget(e);
-    inserted_.clear();
-    touched_.clear();
-    for (auto& e : deleted_) restore(e);
-    deleted_.clear();
-    for (auto& e : std::vector<std::shared_ptr<entry>>(pending_)) forget(e);
-    for (auto& [id, e] : identity_map_) {
-      e->expired = e->discard = true;
-      if (e->state == object_state::deleted) e->state = object_state::persistent;
-    }
-    listeners_.dispatch(session_event::after_rollback, *this);
+    undo_since({tx_start_, 0});
+    identity_map_.for_each([](entry& e) {
+      e.expired = e.discard = true;
+      if (e.state == object_state::deleted) e.state = object_state::persistent;
+    });
+    deleted_marked_ = 0;
+    end_transaction();
+    if (had_transaction) listeners_.dispatch(session_event::after_rollback, *this);
+    listeners_.dispatch(session_event::after_soft_rollback, *this);
   }
+
+  // session.begin(): the transaction as an RAII object that rolls back unless committed.
+  class transaction {
+   public:
+    transaction(transaction&& other) noexcept : session_(std::exchange(other.session_, nullptr)) {}
+    transaction& operator=(transaction&&) = delete;
+    ~transaction() {
+      if (!session_) return;
+      try {
+        session_->explicit_begin_ = false;
+        session_->rollback();
+      } catch (...) {
+        // A destructor cannot report; close() resets what is left.
+      }
+    }
+    void commit() {
+      Session& s = active();
+      session_ = nullptr;
+      s.explicit_begin_ = false;
+      s.commit();
+    }
+    void rollback() {
+      Session& s = active();
+      session_ = nullptr;
+      s.explicit_begin_ = false;
+      s.rollback();
+    }
+
+   private:
+    friend class Session;
+    explicit transaction(Session& session) : session_(&session) {}
+    Session& active() {
+      if (!session_) throw InvalidRequestError("quarry: this session transaction is already finished");
+      return *session_;
+    }
+    Session* session_;
+  };
+
+  // Begins the session's transaction explicitly (an error when one is open).
+  [[nodiscard]] transaction begin() {
+    check_usable();
+    if (transaction_open_ || explicit_begin_)
+      throw InvalidRequestError("quarry: this Session's transaction is already begun; commit() or rollback() it first");
+    explicit_begin_ = true;
+    work_connection();
+    return transaction(*this);
+  }
+  // `with session.begin():` — fn(session) in a transaction that commits when fn
+  // returns and rolls back when it throws.
+  template <class Fn>
+    requires std::invocable<Fn&, Session&>
+  decltype(auto) begin(Fn&& fn) {
+    auto t = begin();
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, Session&>>) {
+      fn(*this);
+      t.commit();
+    } else {
+      decltype(auto) result = fn(*this);
+      t.commit();
+      return result;
+    }
+  }
+  bool in_transaction() const noexcept { return transaction_open_; }
 
   // A SAVEPOINT (SQLAlchemy's begin_nested()): the session flushes first; rolling
   // the savepoint back undoes what was flushed inside it and expires only the
@@ -302,8 +434,7 @@ class Session {
 
     // Flushes and releases the savepoint.
     void commit() {
-      if (!session_ || !transaction_.is_active())
-        throw InvalidRequestError("quarry: this savepoint is no longer active");
+      if (!session_ || !transaction_.is_active()) throw InvalidRequestError("quarry: this savepoint is no longer active");
       session_->flush();
       transaction_.commit();
       session_ = nullptr;
@@ -316,13 +447,14 @@ class Session {
       if (transaction_.is_active()) transaction_.rollback();
       s.needs_rollback_ = false;
       s.undo_since(mark_);
+      s.listeners_.dispatch(session_event::after_soft_rollback, s);
     }
 
    private:
     friend class Session;
     struct mark {
-      std::size_t inserted, touched, deleted;
       std::uint64_t serial;
+      std::size_t deleted;
     };
     nested_transaction(Session& session, Transaction transaction, mark m)
         : session_(&session), transaction_(std::move(transaction)), mark_(m) {}
@@ -334,9 +466,8 @@ class Session {
 
   nested_transaction begin_nested() {
     flush();
-    auto savepoint = connection().begin_nested();
-    return nested_transaction(*this, std::move(savepoint),
-                              {inserted_.size(), touched_.size(), deleted_.size(), serial_});
+    auto savepoint = work_connection().begin_nested();
+    return nested_transaction(*this, std::move(savepoint), {serial_, deleted_.size()});
   }
 
   // Rolls back what is uncommitted, returns the connection to the pool, empties the session.
@@ -344,247 +475,424 @@ class Session {
     if (connection_) connection_->close();
     connection_.reset();
     needs_rollback_ = false;
-    inserted_.clear();
-    touched_.clear();
-    deleted_.clear();
+    transaction_open_ = explicit_begin_ = false;
+    release_deleted();
     expunge_all();
   }
 
-  // The session's connection; its transaction begins with the first statement.
-  Connection& connection() {
-    if (!connection_) connection_.emplace(engine_.connect());
-    return *connection_;
-  }
-
-  // How many objects are pending INSERT, modified, and marked for DELETE.
-  std::size_t new_count() const noexcept { return pending_.size(); }
-  std::size_t deleted_count() const noexcept {
-    std::size_t n = 0;
-    for (auto& [id, e] : identity_map_) n += e->state == object_state::deleted;
-    return n;
-  }
-  std::size_t dirty_count() const {
-    std::size_t n = 0;
-    for (auto& [id, e] : identity_map_)
-      n += e->state == object_state::persistent && !e->discard && e->mapper->values(e->object.get()) != e->loaded;
-    return n;
-  }
-  bool contains(const void* object) const { return by_object_.contains(object); }
+  // The session's connection, in the session's transaction (which begins here if needed).
+  Connection& connection() { return work_connection(); }
 
  private:
-  enum class object_state : std::uint8_t { pending, persistent, deleted };
-
-  struct entry {
-    const detail::mapper* mapper = nullptr;
-    std::shared_ptr<void> object;
-    std::vector<value> loaded;  // column values last read or written
-    object_state state = object_state::pending;
-    bool expired = false;  // read again before the session hands it out
-    bool discard = false;  // expired by expire() or rollback(): changes made in memory are dropped
-    std::uint64_t added = 0;  // when add() took it, for savepoints
-  };
-
   void check_usable() const {
     if (needs_rollback_)
       throw PendingRollbackError(
           "quarry: this Session's transaction was rolled back after a failed flush; call rollback() to go on");
   }
 
-  std::shared_ptr<entry> entry_of(const void* object, const char* what) {
-    auto it = by_object_.find(object);
-    if (it == by_object_.end())
-      throw InvalidRequestError(std::string("quarry: ") + what + " of an object that is not in this session");
-    return it->second;
+  void prepare_query() {
+    check_usable();
+    if (options_.autoflush && !flushing_) flush();
   }
 
-  void forget(const std::shared_ptr<entry>& e) {
-    by_object_.erase(e->object.get());
-    std::erase(pending_, e);
-    if (e->state != object_state::pending) identity_map_.erase({e->mapper->table, e->mapper->key_of(e->loaded)});
+  // The connection for the session's work: the first use in a transaction begins it.
+  Connection& work_connection() {
+    if (!transaction_open_) {
+      if (!options_.autobegin && !explicit_begin_)
+        throw InvalidRequestError("quarry: this Session does not begin transactions itself (autobegin is off); call begin()");
+      if (!connection_) connection_.emplace(engine_.connect());
+      transaction_open_ = true;
+      listeners_.dispatch(session_event::after_begin, *this);
+    }
+    if (!connection_) connection_.emplace(engine_.connect());
+    return *connection_;
   }
 
-  // After a savepoint rolled back: objects added or inserted inside it leave the
-  // session, those updated inside it are read again, those deleted come back.
+  void end_transaction() {
+    tx_start_ = serial_;
+    transaction_open_ = false;
+  }
+
+  template <class M>
+  static std::shared_ptr<M> handle(const entry& e) {
+    if (e.handle) return std::static_pointer_cast<M>(e.handle);
+    return std::shared_ptr<M>(e.self, static_cast<M*>(e.object));
+  }
+
+  entry& entry_of(const void* object, const char* what) {
+    entry* e = entries_.find(object);
+    if (!e) throw InvalidRequestError(std::string("quarry: ") + what + " of an object that is not in this session");
+    return *e;
+  }
+
+  bool is_dirty(entry& e) {
+    return e.state == object_state::persistent && !e.discard && e.m->diff(e.object, e.snapshot, scratch_);
+  }
+
+  template <class M, class Predicate>
+  std::vector<std::shared_ptr<M>> persistent_where(Predicate&& keep) {
+    std::vector<std::shared_ptr<M>> out;
+    identity_map_.for_each([&](entry& e) {
+      if (e.m == &detail::mapper_of<M>() && keep(e)) out.push_back(handle<M>(e));
+    });
+    return out;
+  }
+
+  // The object a merge() looks for, read by its key.
+  template <class M>
+  std::shared_ptr<M> get_by_identity(const M& object) {
+    const auto& m = detail::mapper_of<M>();
+    Connection& conn = work_connection();
+    std::vector<value> owned(m.key_columns.size());
+    std::vector<value_ref> refs(m.key_columns.size());
+    for (std::size_t k = 0; k < refs.size(); ++k) refs[k] = m.bind(&object, m.key_columns[k], owned[k]);
+    auto& select = statements_.get(conn.dialect(), m, detail::flush_statements::kind::select_by_key, {});
+    for (auto row : conn.execute_compiled(select, refs)) return handle<M>(loaded(row.template as<M>(), conn));
+    return nullptr;
+  }
+
+  // Takes an entry out of the session's indexes; it stays alive until release().
+  void forget(entry& e) {
+    entries_.erase(e.object);
+    if (e.state == object_state::pending) {
+      std::erase(pending_, &e);
+      return;
+    }
+    if (e.state == object_state::deleted) --deleted_marked_;
+    identity_map_.erase(e.key);
+  }
+  // The session lets go of an entry (and of its object, unless the user holds it); e may be gone after.
+  static void release(entry& e) {
+    auto self = std::move(e.self);
+  }
+  void expunge(entry& e) {
+    forget(e);
+    release(e);
+  }
+  void release_deleted() {
+    auto deleted = std::move(deleted_);
+    deleted_.clear();
+    for (auto* e : deleted) release(*e);
+  }
+
+  // After a (savepoint's) rollback: objects added or inserted since the mark
+  // leave the session, those updated since are read again, those deleted come back.
   void undo_since(const nested_transaction::mark& m) {
-    for (std::size_t i = m.inserted; i < inserted_.size(); ++i) forget(inserted_[i]);
-    inserted_.resize(std::min(inserted_.size(), m.inserted));
-    for (auto& e : std::vector<std::shared_ptr<entry>>(pending_))
-      if (e->added > m.serial) forget(e);
-    for (std::size_t i = m.touched; i < touched_.size(); ++i) touched_[i]->expired = touched_[i]->discard = true;
-    touched_.resize(std::min(touched_.size(), m.touched));
-    for (std::size_t i = m.deleted; i < deleted_.size(); ++i) restore(deleted_[i]);
+    std::vector<entry*> gone;
+    identity_map_.for_each([&](entry& e) {
+      if (e.inserted > m.serial) gone.push_back(&e);
+      else if (e.touched > m.serial) e.expired = e.discard = true;
+    });
+    for (auto* e : pending_)
+      if (e->added > m.serial) gone.push_back(e);
+    for (auto* e : gone) expunge(*e);
+    for (std::size_t i = m.deleted; i < deleted_.size(); ++i) restore(*deleted_[i]);
     deleted_.resize(std::min(deleted_.size(), m.deleted));
   }
 
   // An object whose DELETE was rolled back is persistent again, to be read again.
-  void restore(const std::shared_ptr<entry>& e) {
-    e->state = object_state::persistent;
-    e->expired = e->discard = true;
-    identity_map_.insert_or_assign({e->mapper->table, e->mapper->key_of(e->loaded)}, e);
-    by_object_.insert_or_assign(e->object.get(), e);
+  void restore(entry& e) {
+    e.state = object_state::persistent;
+    e.expired = e.discard = true;
+    identity_map_.insert(&e);
+    entries_.insert(&e);
   }
 
-  // The session's object for a row just read: the one in the identity map, or a new one.
-  std::shared_ptr<entry> loaded(const detail::mapper& m, const Row& row) {
-    std::vector<value> values;
-    for (std::size_t i = 0; i < row.size(); ++i) values.push_back(row[i]);
-    detail::identity id{m.table, m.key_of(values)};
-    auto it = identity_map_.find(id);
-    if (it != identity_map_.end()) {
-      auto e = it->second;
-      if (e->expired) refreshed(*e, row, std::move(values));
-      return e;
+  // The session's entry for an object just read: the one in the identity map,
+  // refreshed when expired, or a new one that owns `fresh`.
+  template <class M>
+  entry& loaded(M&& fresh, Connection& conn) {
+    const auto& m = detail::mapper_of<M>();
+    detail::identity_key identity;
+    m.key(m, &fresh, identity);
+    if (entry* e = identity_map_.find(identity)) {
+      if (e->expired) refreshed(*e, &fresh);
+      return *e;
     }
-    auto e = std::make_shared<entry>();
-    e->mapper = &m;
-    e->object = m.make();
-    m.assign(e->object.get(), row);
-    e->loaded = std::move(values);
+    auto block = std::make_shared<detail::owned_object<M>>();
+    block->object = std::move(fresh);
+    block->entry.snapshot_value = block->object;
+    entry* e = &block->entry;
+    e->m = &m;
+    e->object = &block->object;
+    e->snapshot = &block->entry.snapshot_value;
+    e->key = std::move(identity);
     e->state = object_state::persistent;
-    identity_map_.emplace(std::move(id), e);
-    by_object_.emplace(e->object.get(), e);
-    return e;
+    e->self = std::move(block);
+    entries_.insert(e);
+    identity_map_.insert(e);
+    if (m.listened(mapper_event::load)) m.dispatch(mapper_event::load, conn, e->object);
+    return *e;
   }
 
-  // An expired entry meets its row: the object takes the row's values, unless
-  // it was changed in memory since it expired at a commit; those changes stay
-  // and the next flush writes what differs from the row.
-  static void refreshed(entry& e, const Row& row, std::vector<value> values) {
-    bool changed = !e.discard && e.mapper->values(e.object.get()) != e.loaded;
-    if (!changed) e.mapper->assign(e.object.get(), row);
-    e.loaded = std::move(values);
+  // An expired entry meets its row (`fresh`, an object of its model): the
+  // object takes the row's values, unless it was changed in memory since it
+  // expired at a commit; those changes stay and the next flush writes what
+  // differs from the row.
+  void refreshed(entry& e, const void* fresh) {
+    bool keep = !e.discard && e.m->diff(e.object, e.snapshot, scratch_);
+    e.m->copy(e.snapshot, fresh);
+    if (!keep) e.m->copy(e.object, fresh);
     e.expired = e.discard = false;
   }
 
   // Reads an entry's row again; false when it is gone (the entry leaves the session).
-  // refresh() drops changes made in memory; being handed out again keeps them.
   bool reload(entry& e, bool drop_changes = false) {
     if (drop_changes) e.discard = true;
-    auto key = e.mapper->key_of(e.loaded);
-    auto rows = execute(detail::built_statement<Row>(e.mapper->select_by_key(key))).all();
-    if (rows.empty()) {
-      forget(by_object_.at(e.object.get()));
+    Connection& conn = work_connection();
+    const auto& m = *e.m;
+    std::vector<value> owned(m.key_columns.size());
+    std::vector<value_ref> refs(m.key_columns.size());
+    for (std::size_t k = 0; k < refs.size(); ++k) refs[k] = m.bind(e.snapshot, m.key_columns[k], owned[k]);
+    auto& select = statements_.get(conn.dialect(), m, detail::flush_statements::kind::select_by_key, {});
+    auto result = conn.execute_compiled(select, refs);
+    auto row = result.begin();
+    if (row == result.end()) {
+      expunge(e);
       return false;
     }
-    std::vector<value> values;
-    for (std::size_t i = 0; i < rows.front().size(); ++i) values.push_back(rows.front()[i]);
-    refreshed(e, rows.front(), std::move(values));
+    bool keep = !e.discard && m.diff(e.object, e.snapshot, scratch_);
+    m.read(e.snapshot, *row);
+    if (!keep) m.copy(e.object, e.snapshot);
+    e.expired = e.discard = false;
     return true;
   }
 
+  // --- the flush ---------------------------------------------------------------------
+
+  struct change {
+    entry* e;
+    std::vector<bool> columns;
+  };
+
+  void flush_now() {
+    std::vector<change> dirty;
+    std::vector<entry*> deleting;
+    identity_map_.for_each([&](entry& e) {
+      if (e.state == object_state::deleted) deleting.push_back(&e);
+      else if (!e.discard && e.m->diff(e.object, e.snapshot, scratch_)) dirty.push_back({&e, scratch_});
+    });
+    if (pending_.empty() && dirty.empty() && deleting.empty()) return;
+    // A table's rows in the order their objects were added or read.
+    std::sort(dirty.begin(), dirty.end(), [](const change& a, const change& b) { return a.e->added < b.e->added; });
+    std::sort(deleting.begin(), deleting.end(), [](entry* a, entry* b) { return a->added < b->added; });
+    auto order = table_order(dirty, deleting);
+    Connection& conn = work_connection();
+    // INSERT and UPDATE parents before children; DELETE children before parents.
+    std::vector<entry*> inserting;
+    for (auto* table : order) {
+      inserting.clear();
+      for (auto* e : pending_)
+        if (e->m->table == table) inserting.push_back(e);
+      if (!inserting.empty()) insert(conn, inserting);
+      std::vector<change*> updating;
+      for (auto& c : dirty)
+        if (c.e->m->table == table) updating.push_back(&c);
+      if (!updating.empty()) update(conn, updating);
+    }
+    std::erase_if(pending_, [](const entry* e) { return e->state != object_state::pending; });
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      std::vector<entry*> rows;
+      for (auto* e : deleting)
+        if (e->m->table == *it) rows.push_back(e);
+      if (!rows.empty()) remove(conn, rows);
+    }
+  }
+
   // Tables in foreign-key order, for the tables this flush touches.
-  std::vector<const table_info*> table_order() const {
+  std::vector<const table_info*> table_order(const std::vector<change>& dirty, const std::vector<entry*>& deleting) const {
     std::vector<std::shared_ptr<const table_info>> tables;
     auto add_table = [&](const detail::mapper* m) {
       for (auto& t : tables)
         if (t.get() == m->table) return;
       tables.push_back(m->from()->table);
     };
-    for (auto& e : pending_) add_table(e->mapper);
-    for (auto& [id, e] : identity_map_) add_table(e->mapper);
+    for (auto* e : pending_) add_table(e->m);
+    for (auto& c : dirty) add_table(c.e->m);
+    for (auto* e : deleting) add_table(e->m);
     std::vector<const table_info*> out;
     for (auto& t : detail::sort_by_dependency(tables)) out.push_back(t.get());
     return out;
   }
 
-  void flush_now() {
-    auto order = table_order();
-    Connection& conn = connection();
-    // Snapshots: insert(), update() and remove() change the containers they come from.
-    auto pending = pending_;
-    // INSERT parents before children; within a table, in the order objects were added.
-    for (auto* table : order)
-      for (auto& e : pending)
-        if (e->mapper->table == table) insert(conn, e);
-    std::vector<std::shared_ptr<entry>> known;
-    known.reserve(identity_map_.size());
-    for (auto& [id, e] : identity_map_) known.push_back(e);
-    // UPDATE what changed since it was last read or written (expired objects too:
-    // what they were compared with is still what this session last knew).
-    for (auto* table : order)
-      for (auto& e : known)
-        if (e->mapper->table == table && e->state == object_state::persistent && !e->discard) update(conn, e);
-    // DELETE children before parents.
-    for (auto it = order.rbegin(); it != order.rend(); ++it)
-      for (auto& e : known)
-        if (e->mapper->table == *it && e->state == object_state::deleted) remove(conn, e);
+  // INSERTs of one table's new objects, in the order they were added: runs of
+  // objects that send the same columns go as one executemany, in multi-row
+  // statements where the dialect likes them; what the database generates
+  // comes back through RETURNING.
+  void insert(Connection& conn, const std::vector<entry*>& rows) {
+    const auto& m = *rows.front()->m;
+    const auto& d = conn.dialect();
+    bool listened = m.listened(mapper_event::before_insert);
+    for (auto* e : rows) {
+      if (listened) m.dispatch(mapper_event::before_insert, conn, e->object);
+      if (m.version_column) {
+        value owned;
+        if (m.bind(e->object, *m.version_column, owned).as_int64() == 0)
+          m.assign_column(e->object, *m.version_column, value_ref::integer(1));
+      }
+    }
+    std::size_t first = 0;
+    while (first < rows.size()) {
+      auto columns = m.included(rows[first]->object);
+      std::size_t last = first + 1;
+      while (last < rows.size() && m.included(rows[last]->object) == columns) ++last;
+      insert_run(conn, d, m, std::span<entry* const>(rows.data() + first, last - first), columns);
+      first = last;
+    }
+    bool after = m.listened(mapper_event::after_insert);
+    identity_map_.reserve(rows.size());
+    for (auto* e : rows) {
+      m.copy(e->snapshot, e->object);
+      m.key(m, e->object, e->key);
+      e->state = object_state::persistent;
+      e->inserted = ++serial_;
+      identity_map_.insert(e);
+      if (after) m.dispatch(mapper_event::after_insert, conn, e->object);
+    }
   }
 
-  void insert(Connection& conn, const std::shared_ptr<entry>& e) {
-    const auto& m = *e->mapper;
-    auto values = m.values(e->object.get());
-    auto included = m.included(e->object.get());
-    auto data = std::make_shared<detail::statement_data>();
-    data->kind = detail::statement_kind::insert;
-    data->target = m.from();
-    std::optional<std::size_t> generated;  // an unset autoincrement key, left to the database and read back
-    for (std::size_t i = 0; i < m.table->columns.size(); ++i) {
-      if (included[i]) data->assignments.push_back({m.table->columns[i].name, detail::literal_node(values[i])});
-      else generated = i;
+  void insert_run(Connection& conn, const dialect& d, const detail::mapper& m, std::span<entry* const> rows,
+                  const std::vector<bool>& columns) {
+    std::vector<detail::entry_slot> slots;
+    std::vector<std::size_t> generated;
+    std::optional<std::size_t> order_by;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i]) {
+        slots.push_back({i, false});
+      } else {
+        if (m.table->columns[i].autoincrement) order_by = generated.size();
+        generated.push_back(i);
+      }
     }
-    if (generated) {
-      data->returning.push_back(m.column(*generated));
-      auto rows = conn.execute(detail::built_statement<Row>(data)).all();
-      m.assign_column(e->object.get(), *generated, rows.at(0)[0].ref());
-    } else {
-      conn.execute(detail::built_statement<void>(data));
-    }
-    e->loaded = m.values(e->object.get());
-    e->state = object_state::persistent;
-    std::erase(pending_, e);
-    identity_map_.insert_or_assign({m.table, m.key_of(e->loaded)}, e);
-    inserted_.push_back(e);
+    // Several rows per statement only where RETURNING rows can be matched to objects.
+    std::size_t per = generated.empty() || order_by ? d.insert_rows_per_statement(slots.size()) : 1;
+    per = std::max<std::size_t>(1, std::min(per, rows.size()));
+    bool by_rowid = per == 1 && generated.size() == 1 && order_by && d.lastrowid_for_autoincrement();
+    auto kind = by_rowid ? detail::flush_statements::kind::insert_without_returning : detail::flush_statements::kind::insert;
+    auto run = [&](std::span<entry* const> part, std::size_t rows_per_set) {
+      auto& statement = statements_.get(d, m, kind, columns, rows_per_set);
+      detail::entry_batch batch(part, slots, rows_per_set);
+      if (generated.empty()) {
+        conn.execute_compiled_many(statement, batch);
+        return;
+      }
+      detail::returning_sink sink(part, generated, rows_per_set, order_by);
+      if (by_rowid) sink.use_rowid();
+      conn.execute_compiled_many(statement, batch, &sink);
+      sink.finish();
+      if (sink.written() != part.size())
+        throw InvalidRequestError("quarry: an INSERT into '" + m.table->name + "' returned " +
+                                  std::to_string(sink.written()) + " rows for " + std::to_string(part.size()) + " objects");
+    };
+    std::size_t whole = rows.size() / per * per;
+    if (whole) run(rows.subspan(0, whole), per);
+    if (whole < rows.size()) run(rows.subspan(whole), rows.size() - whole);
   }
 
-  void update(Connection& conn, const std::shared_ptr<entry>& e) {
-    const auto& m = *e->mapper;
-    auto values = m.values(e->object.get());
-    if (values == e->loaded) return;
-    auto data = std::make_shared<detail::statement_data>();
-    data->kind = detail::statement_kind::update;
-    data->target = m.from();
-    for (std::size_t i = 0; i < values.size(); ++i)
-      if (!(values[i] == e->loaded[i])) data->assignments.push_back({m.table->columns[i].name, detail::literal_node(values[i])});
-    auto old_key = m.key_of(e->loaded);
-    data->where = m.key_condition(old_key);
-    auto result = conn.execute(detail::built_statement<void>(data));
-    if (result.rowcount() == 0)
-      throw StaleDataError("quarry: UPDATE of '" + m.table->name + "' matched no row; it was deleted by someone else");
-    touched_.push_back(e);
-    auto new_key = m.key_of(values);
-    if (!(new_key == old_key)) {
-      identity_map_.erase({m.table, old_key});
-      identity_map_.insert_or_assign({m.table, new_key}, e);
+  // UPDATEs of one table's changed objects: objects with the same changed
+  // columns go as one executemany. A version_id column is counted up and checked.
+  void update(Connection& conn, std::vector<change*>& changes) {
+    const auto& m = *changes.front()->e->m;
+    if (m.listened(mapper_event::before_update)) {
+      for (auto* c : changes) {
+        m.dispatch(mapper_event::before_update, conn, c->e->object);
+        m.diff(c->e->object, c->e->snapshot, c->columns);
+      }
     }
-    e->loaded = std::move(values);
+    if (m.version_column) {
+      for (auto* c : changes) {
+        value owned;
+        auto version = m.bind(c->e->snapshot, *m.version_column, owned).as_int64();
+        m.assign_column(c->e->object, *m.version_column, value_ref::integer(version + 1));
+        c->columns[*m.version_column] = true;
+      }
+    }
+    std::map<std::vector<bool>, std::vector<entry*>> groups;
+    std::vector<const std::vector<bool>*> group_order;
+    for (auto* c : changes) {
+      auto [it, fresh] = groups.try_emplace(c->columns);
+      if (fresh) group_order.push_back(&it->first);
+      it->second.push_back(c->e);
+    }
+    const auto& d = conn.dialect();
+    for (auto* columns : group_order) {
+      auto& rows = groups.at(*columns);
+      std::vector<detail::entry_slot> slots;
+      for (std::size_t i = 0; i < columns->size(); ++i)
+        if ((*columns)[i]) slots.push_back({i, false});
+      add_row_slots(m, slots);
+      detail::entry_batch batch(rows, std::move(slots), 1);
+      auto result =
+          conn.execute_compiled_many(statements_.get(d, m, detail::flush_statements::kind::update, *columns), batch);
+      check_matched(result, rows.size(), "UPDATE", m);
+    }
+    bool after = m.listened(mapper_event::after_update);
+    for (auto* c : changes) {
+      entry& e = *c->e;
+      m.copy(e.snapshot, e.object);
+      detail::identity_key identity;
+      m.key(m, e.object, identity);
+      if (!(identity == e.key)) {
+        identity_map_.erase(e.key);
+        e.key = std::move(identity);
+        identity_map_.insert(&e);
+      }
+      e.touched = ++serial_;
+      if (after) m.dispatch(mapper_event::after_update, conn, e.object);
+    }
   }
 
-  void remove(Connection& conn, const std::shared_ptr<entry>& e) {
-    const auto& m = *e->mapper;
-    auto data = std::make_shared<detail::statement_data>();
-    data->kind = detail::statement_kind::delete_;
-    data->target = m.from();
-    data->where = m.key_condition(m.key_of(e->loaded));
-    auto result = conn.execute(detail::built_statement<void>(data));
-    if (result.rowcount() == 0)
-      throw StaleDataError("quarry: DELETE of '" + m.table->name + "' matched no row; it was deleted by someone else");
-    forget(e);
-    deleted_.push_back(e);
+  // DELETEs of one table's objects as one executemany.
+  void remove(Connection& conn, std::vector<entry*>& rows) {
+    const auto& m = *rows.front()->m;
+    if (m.listened(mapper_event::before_delete))
+      for (auto* e : rows) m.dispatch(mapper_event::before_delete, conn, e->object);
+    std::vector<detail::entry_slot> slots;
+    add_row_slots(m, slots);
+    detail::entry_batch batch(rows, std::move(slots), 1);
+    auto result = conn.execute_compiled_many(
+        statements_.get(conn.dialect(), m, detail::flush_statements::kind::delete_, {}), batch);
+    check_matched(result, rows.size(), "DELETE", m);
+    bool after = m.listened(mapper_event::after_delete);
+    for (auto* e : rows) {
+      forget(*e);
+      deleted_.push_back(e);
+      if (after) m.dispatch(mapper_event::after_delete, conn, e->object);
+    }
+  }
+
+  // The WHERE of an UPDATE or DELETE: the key, and the version, the row had.
+  static void add_row_slots(const detail::mapper& m, std::vector<detail::entry_slot>& slots) {
+    for (auto k : m.key_columns) slots.push_back({k, true});
+    if (m.version_column) slots.push_back({*m.version_column, true});
+  }
+
+  static void check_matched(const Result& result, std::size_t expected, const char* what, const detail::mapper& m) {
+    if (result.rowcount() >= 0 && static_cast<std::size_t>(result.rowcount()) != expected)
+      throw StaleDataError("quarry: " + std::string(what) + " of '" + m.table->name + "' expected to match " +
+                           std::to_string(expected) + " rows but matched " + std::to_string(result.rowcount()) +
+                           (m.version_column ? "; a row was changed or deleted by someone else since it was read"
+                                             : "; a row was deleted by someone else"));
   }
 
   Engine engine_;
   session_options options_;
   session_listeners listeners_;
   std::optional<Connection> connection_;
-  std::vector<std::shared_ptr<entry>> pending_;  // in the order they were added
-  std::unordered_map<detail::identity, std::shared_ptr<entry>, detail::identity_hash> identity_map_;
-  std::unordered_map<const void*, std::shared_ptr<entry>> by_object_;
-  std::vector<std::shared_ptr<entry>> inserted_;  // INSERTed in the current transaction
-  std::vector<std::shared_ptr<entry>> touched_;   // UPDATEd in it
-  std::vector<std::shared_ptr<entry>> deleted_;   // DELETEd in it
+  // Entries own themselves (session_entry::self) while the session holds them.
+  std::vector<entry*> pending_;  // in the order they were added
+  detail::entry_index<detail::by_identity> identity_map_;  // persistent objects and those marked deleted
+  detail::entry_index<detail::by_object> entries_;         // every object in the session
+  std::vector<entry*> deleted_;                            // DELETEd in the current transaction
+  std::size_t deleted_marked_ = 0;                   // marked by delete_(), not yet flushed
+  detail::flush_statements statements_;
+  std::vector<bool> scratch_;  // diff() output, reused
   std::uint64_t serial_ = 0;
+  std::uint64_t tx_start_ = 0;  // serial_ when the current transaction began
   bool needs_rollback_ = false;
   bool flushing_ = false;
+  bool transaction_open_ = false;
+  bool explicit_begin_ = false;
 };
 
 // SQLAlchemy's sessionmaker: a factory of Sessions with the same engine and options.
@@ -594,9 +902,10 @@ class sessionmaker {
   Session operator()() const { return Session(engine_, options_, listeners_); }
 
   // Every session made from now on calls fn(session) at each `event`.
-  void listen(session_event event, std::function<void(Session&)> fn) {
-    listeners_.listeners.emplace_back(event, std::move(fn));
+  listener_id listen(session_event event, std::function<void(Session&)> fn) {
+    return listeners_.add(event, std::move(fn));
   }
+  bool remove_listener(listener_id id) { return listeners_.remove(id); }
 
  private:
   Engine engine_;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -176,7 +177,7 @@ class statement final : public dbapi_statement {
 
   std::string_view sql() const override { return sql_; }
   void execute(std::span<const value_ref> parameters) override;
-  std::int64_t execute_many(parameter_batch& batch) override;
+  std::int64_t execute_many(parameter_batch& batch, row_sink* rows) override;
   bool next() override;
   std::size_t column_count() const override { return columns_.size(); }
   std::string_view column_name(std::size_t index) const override { return columns_[index].name; }
@@ -198,6 +199,8 @@ class statement final : public dbapi_statement {
   const prepared_variant& variant_for(std::span<const value_ref> params);
   void take_result(PGresult* result, std::span<const value_ref> params);
   void describe_columns(const PGresult* result);
+  // Puts the cursor on each row of `result` in turn for `sink`.
+  void hand_rows(PGresult* result, std::size_t set, row_sink& sink);
 
   connection& owner_;
   std::string sql_;
@@ -456,7 +459,22 @@ inline void statement::close_cursor() noexcept {
   streaming_ = false;
 }
 
-inline std::int64_t statement::execute_many(parameter_batch& batch) {
+inline void statement::hand_rows(PGresult* result, std::size_t set, row_sink& sink) {
+  describe_columns(result);
+  result_ = result;
+  rows_ = PQntuples(result);
+  try {
+    for (row_ = 0; row_ < rows_; ++row_) sink.row(set, *this);
+  } catch (...) {
+    result_ = nullptr;
+    rows_ = 0;
+    throw;
+  }
+  result_ = nullptr;
+  rows_ = 0;
+}
+
+inline std::int64_t statement::execute_many(parameter_batch& batch, row_sink* sink) {
   close_cursor();
   owner_.check_idle();
   PGconn* conn = owner_.raw();
@@ -467,6 +485,7 @@ inline std::int64_t statement::execute_many(parameter_batch& batch) {
   std::int64_t affected = 0;
   std::size_t failed_row = total;
   std::unique_ptr<PGresult, decltype(&PQclear)> failure(nullptr, PQclear);
+  std::exception_ptr sink_error;
 
   auto collect = [&](std::size_t first, std::size_t count) {
     for (std::size_t k = 0; k < count; ++k) {
@@ -477,6 +496,14 @@ inline std::int64_t statement::execute_many(parameter_batch& batch) {
         std::int64_t rows = 0;
         if (n && *n) std::from_chars(n, n + std::strlen(n), rows);
         affected += rows;
+        if (sink && status == PGRES_TUPLES_OK && !sink_error) {
+          // The pipeline is read to its end before a failing sink's error propagates.
+          try {
+            hand_rows(result, first + k, *sink);
+          } catch (...) {
+            sink_error = std::current_exception();
+          }
+        }
         PQclear(result);
       } else if (status == PGRES_PIPELINE_ABORTED || !result) {
         PQclear(result);
@@ -526,6 +553,7 @@ inline std::int64_t statement::execute_many(parameter_batch& batch) {
     if (failed_row != total && !failure) throw_error(conn, nullptr, sql_, batch.parameters(failed_row));
   }
   if (failure) throw_error(conn, failure.get(), sql_, batch.parameters(failed_row));
+  if (sink_error) std::rethrow_exception(sink_error);
   rowcount_ = affected;
   return affected;
 }

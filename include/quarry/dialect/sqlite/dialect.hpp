@@ -33,6 +33,8 @@ class dialect final : public quarry::dialect {
   // one connection among all checkouts (SQLAlchemy's StaticPool).
   bool single_connection(const URL& url) const override { return database_path(url) == ":memory:"; }
 
+  bool lastrowid_for_autoincrement() const override { return true; }
+
   // Affinities decide what SQLite keeps: timestamps and JSON must stay text
   // (JSON "123" in a NUMERIC column would become an integer), a uuid is a blob.
   std::string type_name(const sql_type& type) const override {

@@ -64,17 +64,18 @@ class statement final : public dbapi_statement {
     lastrowid_ = sqlite3_last_insert_rowid(db_);
   }
 
-  std::int64_t execute_many(parameter_batch& batch) override {
+  std::int64_t execute_many(parameter_batch& batch, row_sink* rows) override {
     close_cursor();
     std::int64_t total = 0;
     for (std::size_t i = 0, n = batch.size(); i < n; ++i) {
       auto parameters = batch.parameters(i);
       bind_all(parameters);
       int rc;
-      while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
-      }
+      while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW)
+        if (rows) rows->row(i, *this);
       if (rc != SQLITE_DONE) fail(rc, parameters);
       total += sqlite3_changes64(db_);
+      if (rows) rows->inserted(i, sqlite3_last_insert_rowid(db_));
       sqlite3_reset(stmt_);
     }
     lastrowid_ = sqlite3_last_insert_rowid(db_);

@@ -1,11 +1,16 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -15,11 +20,12 @@
 #include "quarry/core/dml.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/engine/connection.hpp"
+#include "quarry/orm/events.hpp"
 #include "quarry/types/value.hpp"
 
 // What the unit of work needs of one model, without templates: reading an
-// object's column values, writing rows back into it, and the INSERT, UPDATE,
-// DELETE and SELECT statements of its table.
+// object's key and column values, comparing it with its snapshot, writing
+// values the database generated back into it.
 namespace quarry::detail {
 
 // A statement built directly as a tree, run like any Core statement.
@@ -30,111 +36,205 @@ class built_statement : public statement_holder {
   using statement_holder::statement_holder;
 };
 
+// Identity of a row: its table and primary key. A key of one integer column
+// is kept as that integer; other keys as their values' bytes.
+struct identity_key {
+  const table_info* table = nullptr;
+  std::int64_t integer = 0;
+  std::string bytes;
+  bool operator==(const identity_key&) const = default;
+
+  void append(value_ref v) {
+    auto kind = static_cast<char>(v.kind());
+    bytes.push_back(kind);
+    switch (v.kind()) {
+      case value_kind::null: break;
+      case value_kind::boolean:
+      case value_kind::integer: append_raw(v.as_int64()); break;
+      case value_kind::real: append_raw(v.as_double()); break;
+      default: {
+        auto b = v.as_blob();
+        append_raw(b.size());
+        bytes.append(reinterpret_cast<const char*>(b.data()), b.size());
+      }
+    }
+  }
+
+ private:
+  template <class T>
+  void append_raw(T x) {
+    char raw[sizeof(T)];
+    std::memcpy(raw, &x, sizeof(T));
+    bytes.append(raw, sizeof(T));
+  }
+};
+
+struct identity_key_hash {
+  std::size_t operator()(const identity_key& k) const noexcept {
+    std::size_t h = std::hash<const void*>{}(k.table) ^ (static_cast<std::size_t>(k.integer) * 0x9E3779B97F4A7C15ull);
+    if (!k.bytes.empty()) h ^= std::hash<std::string_view>{}(k.bytes) + 0x9E3779B9 + (h << 6) + (h >> 2);
+    return h;
+  }
+};
+
+// Converts one member to the value the driver binds: a view of the member
+// itself, or of `owned` when the conversion had to build a value.
+template <class F>
+value_ref bind_member(const F& field, value& owned) {
+  using traits = type_traits<F>;
+  if constexpr (std::is_same_v<decltype(traits::to_db(field)), value>) {
+    owned = traits::to_db(field);
+    return owned.ref();
+  } else {
+    return traits::to_db(field);
+  }
+}
+
+template <class F>
+bool same_member(const F& a, const F& b) {
+  if constexpr (std::equality_comparable<F>) {
+    return a == b;
+  } else {
+    value x, y;
+    return bind_member(a, x) == bind_member(b, y);
+  }
+}
+
 struct mapper {
   const table_info* table = nullptr;
   std::vector<std::size_t> key_columns;  // positions of the primary-key columns
-  // Every column value of an object, in column order.
-  std::vector<value> (*values)(const void* object) = nullptr;
-  // Sets an object's columns from a row of all columns.
-  void (*assign)(void* object, const Row& row) = nullptr;
-  // Sets one column of an object from a value (a key the database generated).
-  void (*assign_column)(void* object, std::size_t column, value_ref v) = nullptr;
-  // The columns an INSERT of the object sends: all but an autoincrement key it has not set.
-  std::vector<bool> (*included)(const void* object) = nullptr;
-  std::shared_ptr<void> (*make)() = nullptr;
+  std::size_t column_count = 0;
+  bool integer_key = false;  // one integer column: identity_key::integer
 
-  std::vector<value> key_of(const std::vector<value>& row) const {
-    std::vector<value> key;
-    for (auto i : key_columns) key.push_back(row[i]);
-    return key;
-  }
+  // The identity of the object's current key.
+  void (*key)(const mapper& m, const void* object, identity_key& out) = nullptr;
+  // Column `column` of the object as a value to bind (see bind_member).
+  value_ref (*bind)(const void* object, std::size_t column, value& owned) = nullptr;
+  // Marks in `changed` the columns where object and snapshot differ; true when any does.
+  bool (*diff)(const void* object, const void* snapshot, std::vector<bool>& changed) = nullptr;
+  // *to = *from (objects of the model).
+  void (*copy)(void* to, const void* from) = nullptr;
+  // Sets one column of an object from a value the database returned.
+  void (*assign_column)(void* object, std::size_t column, value_ref v) = nullptr;
+  // The columns an INSERT of the object sends (see included_columns()).
+  std::vector<bool> (*included)(const void* object) = nullptr;
+  // Sets the whole object from a row of all its columns.
+  void (*read)(void* object, const RowView& row) = nullptr;
+  // Mapper events of the model.
+  bool (*listened)(mapper_event event) = nullptr;
+  void (*dispatch)(mapper_event event, Connection& connection, void* object) = nullptr;
+  std::optional<std::size_t> version_column;  // the version_id column, if any
 
   node_ptr column(std::size_t i) const { return (*columns_)[i]; }
   const from_ptr& from() const { return *from_; }
   const from_ptr* from_ = nullptr;
   const std::vector<node_ptr>* columns_ = nullptr;  // the model's shared column nodes
 
-  // WHERE key = values, for UPDATE, DELETE and SELECT of one row.
-  node_ptr key_condition(const std::vector<value>& key) const {
-    node_ptr condition;
-    for (std::size_t k = 0; k < key_columns.size(); ++k) {
-      auto equal = make_node(node_kind::binary, precedence::comparison, " = ", column(key_columns[k]), literal_node(key[k]));
-      condition = condition ? make_node(node_kind::binary, precedence::and_, " AND ", condition, equal) : equal;
-    }
-    return condition;
+  identity_key key_of(const void* object) const {
+    identity_key k;
+    key(*this, object, k);
+    return k;
   }
 
-  std::shared_ptr<statement_data> select_by_key(const std::vector<value>& key) const {
-    auto data = std::make_shared<statement_data>();
-    for (std::size_t i = 0; i < table->columns.size(); ++i) data->columns.push_back(column(i));
-    data->where = key_condition(key);
-    return data;
+  // The identity of key values given to get().
+  template <class... Key>
+  identity_key key_from(const Key&... values) const {
+    identity_key k;
+    k.table = table;
+    (
+        [&] {
+          value owned = owned_value(values);
+          value_ref v = owned.ref();
+          if (integer_key && v.kind() == value_kind::integer) k.integer = v.as_int64();
+          else k.append(v);
+        }(),
+        ...);
+    return k;
+  }
+};
+
+template <class M>
+struct model_mapper {
+  static constexpr auto& members = model_of<M>::columns;
+  static constexpr std::size_t count = model_column_count<M>();
+  template <std::size_t I>
+  using field_t = std::remove_cvref_t<decltype(std::declval<const M&>().*std::get<I>(members))>;
+
+  template <std::size_t I>
+  static value_ref bind_one(const void* object, value& owned) {
+    return bind_member(static_cast<const M*>(object)->*std::get<I>(members), owned);
+  }
+  template <std::size_t I>
+  static void assign_one(void* object, value_ref v) {
+    static_cast<M*>(object)->*std::get<I>(members) = read_value<field_t<I>>(v);
+  }
+
+  static constexpr auto binders = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<value_ref (*)(const void*, value&), count>{&bind_one<I>...};
+  }(std::make_index_sequence<count>{});
+  static constexpr auto assigners = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<void (*)(void*, value_ref), count>{&assign_one<I>...};
+  }(std::make_index_sequence<count>{});
+
+  static void key(const mapper& m, const void* object, identity_key& out) {
+    out.table = m.table;
+    value owned;
+    if (m.integer_key) {
+      value_ref v = binders[m.key_columns[0]](object, owned);
+      if (v.kind() == value_kind::integer) {
+        out.integer = v.as_int64();
+        return;
+      }
+      out.append(v);
+      return;
+    }
+    for (auto i : m.key_columns) out.append(binders[i](object, owned));
+  }
+
+  static bool diff(const void* object, const void* snapshot, std::vector<bool>& changed) {
+    const M& o = *static_cast<const M*>(object);
+    const M& s = *static_cast<const M*>(snapshot);
+    bool any = false;
+    changed.resize(count);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((changed[I] = !same_member(o.*std::get<I>(members), s.*std::get<I>(members)), any = any || changed[I]), ...);
+    }(std::make_index_sequence<count>{});
+    return any;
   }
 };
 
 template <class M>
 const mapper& mapper_of() {
   static const mapper m = [] {
+    using ops = model_mapper<M>;
     mapper out;
     out.from_ = &model_from<model_of<M>>();
     out.columns_ = &model_column_nodes<model_of<M>>();
     out.table = (*out.from_)->table.get();
+    out.column_count = ops::count;
     for (auto& name : out.table->primary_key) out.key_columns.push_back(out.table->column_index(name));
-    out.values = [](const void* object) {
-      const M& o = *static_cast<const M*>(object);
-      std::vector<value> row;
-      constexpr auto& members = model_of<M>::columns;
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (row.push_back(owned_value(o.*std::get<I>(members))), ...);
-      }(std::make_index_sequence<model_column_count<M>()>{});
-      return row;
-    };
-    out.assign = [](void* object, const Row& row) { *static_cast<M*>(object) = row.as<M>(); };
-    out.assign_column = [](void* object, std::size_t column, value_ref v) {
-      M& o = *static_cast<M*>(object);
-      constexpr auto& members = model_of<M>::columns;
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-              using F = std::remove_cvref_t<decltype(o.*std::get<I>(members))>;
-              if (I == column) o.*std::get<I>(members) = read_value<F>(v);
-            }(),
-            ...);
-      }(std::make_index_sequence<model_column_count<M>()>{});
-    };
-    out.included = [](const void* object) { return included_columns(*static_cast<const M*>(object)); };
-    out.make = [] { return std::shared_ptr<void>(std::make_shared<M>()); };
     if (out.key_columns.empty())
       throw ArgumentError("quarry: the Session needs a primary key on '" + out.table->name + "'");
+    auto& key_type = out.table->columns[out.key_columns[0]].type.kind;
+    out.integer_key = out.key_columns.size() == 1 &&
+                      (key_type == sql_type_kind::integer || key_type == sql_type_kind::big_integer ||
+                       key_type == sql_type_kind::small_integer);
+    out.key = &ops::key;
+    out.bind = [](const void* object, std::size_t column, value& owned) { return ops::binders[column](object, owned); };
+    out.diff = &ops::diff;
+    out.copy = [](void* to, const void* from) { *static_cast<M*>(to) = *static_cast<const M*>(from); };
+    out.assign_column = [](void* object, std::size_t column, value_ref v) { ops::assigners[column](object, v); };
+    out.included = [](const void* object) { return included_columns(*static_cast<const M*>(object)); };
+    out.read = [](void* object, const RowView& row) { *static_cast<M*>(object) = row.as<M>(); };
+    out.listened = [](mapper_event event) { return model_listeners<M>::instance().any(event); };
+    out.dispatch = [](mapper_event event, Connection& connection, void* object) {
+      model_listeners<M>::instance().dispatch(event, connection, *static_cast<M*>(object));
+    };
+    for (std::size_t i = 0; i < out.table->columns.size(); ++i)
+      if (out.table->columns[i].version_id) out.version_column = i;
     return out;
   }();
   return m;
 }
-
-// Identity of a row: its table and primary-key values.
-struct identity {
-  const table_info* table;
-  std::vector<value> key;
-  bool operator==(const identity&) const = default;
-};
-
-struct identity_hash {
-  std::size_t operator()(const identity& id) const noexcept {
-    std::size_t h = std::hash<const void*>{}(id.table);
-    for (auto& v : id.key) {
-      auto r = v.ref();
-      std::size_t x = static_cast<std::size_t>(r.kind());
-      switch (r.kind()) {
-        case value_kind::boolean:
-        case value_kind::integer: x ^= std::hash<std::int64_t>{}(r.as_int64()); break;
-        case value_kind::real: x ^= std::hash<double>{}(r.as_double()); break;
-        case value_kind::null: break;
-        default: x ^= std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(r.as_blob().data()), r.as_blob().size()));
-      }
-      h = (h ^ x) * 0x100000001b3ull;
-    }
-    return h;
-  }
-};
 
 }  // namespace quarry::detail
