@@ -15,78 +15,7 @@
 
 using namespace quarry;
 
-namespace orm_models {
-struct Author {
-  std::int64_t id{};
-  std::string name;
-  std::optional<std::string> bio;
-};
-QUARRY_MODEL(Author, "orm_author",
-             QUARRY_COLUMN(id, quarry::primary_key),
-             QUARRY_COLUMN(name, quarry::unique),
-             QUARRY_COLUMN(bio));
-
-struct Book {
-  std::int64_t id{};
-  std::int64_t author_id{};
-  std::string title;
-  std::int32_t pages{};
-};
-QUARRY_MODEL(Book, "orm_book",
-             QUARRY_COLUMN(id, quarry::primary_key),
-             QUARRY_COLUMN(author_id, quarry::foreign_key(&Author::id)),
-             QUARRY_COLUMN(title),
-             QUARRY_COLUMN(pages));
-
-// A natural composite key: no autoincrement.
-struct Edition {
-  std::int64_t book_id{};
-  std::int32_t number{};
-  std::int32_t year{};
-};
-QUARRY_MODEL(Edition, "orm_edition",
-             QUARRY_COLUMN(book_id, quarry::foreign_key(&Book::id)),
-             QUARRY_COLUMN(number),
-             QUARRY_COLUMN(year),
-             QUARRY_TABLE_ARGS(quarry::primary_key(&Edition::book_id, &Edition::number)));
-}  // namespace orm_models
-
-using namespace orm_models;
-
-namespace {
-struct fixture {
-  Engine engine = quarry_test::make_engine({}, "orm");
-  MetaData metadata;
-  std::vector<std::string> statements;
-
-  fixture() {
-    metadata.add<Edition, Book, Author>();
-    metadata.drop_all(engine);
-    metadata.create_all(engine);
-    engine.listen(events::before_execute, [this](const execute_event& e) { statements.emplace_back(e.sql); });
-  }
-  ~fixture() {
-    try {
-      metadata.drop_all(engine);
-    } catch (const Error&) {
-      // The next fixture drops what is left.
-    }
-  }
-  // Rows in a table, read on a connection of its own that is closed at once
-  // (an open SQLite read transaction would keep the session from committing).
-  template <class T>
-  std::int64_t rows(const T& table) {
-    return engine.connect().execute(select(func::count()).select_from(table)).scalar();
-  }
-  std::size_t count_sql(std::string_view start) const {
-    std::size_t n = 0;
-    for (auto& s : statements) n += s.starts_with(start);
-    return n;
-  }
-};
-const auto& authors = table<Author>;
-const auto& books = table<Book>;
-}  // namespace
+#include "orm_fixture.hpp"
 
 TEST_CASE("add and commit: INSERTs in foreign-key order, generated keys read back", "[orm]") {
   fixture f;

@@ -22,6 +22,7 @@
 #include "quarry/core/select.hpp"
 #include "quarry/engine/engine.hpp"
 #include "quarry/errors.hpp"
+#include "quarry/orm/detail/evaluator.hpp"
 #include "quarry/orm/detail/mapper.hpp"
 #include "quarry/orm/detail/unit_of_work.hpp"
 #include "quarry/orm/events.hpp"
@@ -36,6 +37,18 @@ template <class M>
   requires mapped_model<M>
 inline constexpr bool is_model_select<select_statement<M>> = true;
 }  // namespace detail
+
+template <class Row>
+class Query;
+
+// How an ORM-enabled UPDATE or DELETE brings the session's objects in line
+// with what it changed (SQLAlchemy's synchronize_session).
+enum class synchronize_session : std::uint8_t {
+  auto_,     // evaluate, or fetch when the statement cannot be evaluated in C++
+  evaluate,  // the WHERE and the new values evaluated on the objects in memory
+  fetch,     // RETURNING the changed rows, which update (or remove) the objects
+  none,      // the objects are left as they are
+};
 
 struct session_options {
   bool autoflush = true;         // flush pending changes before a query runs
@@ -94,6 +107,28 @@ class Session {
     for (M object : conn.execute(statement, parameters)) out.push_back(handle<M>(loaded(std::move(object), conn)));
     return object_result<M>(std::move(out));
   }
+
+  // ORM-enabled UPDATE: autoflushes, runs the statement, then brings the
+  // session's objects of M in line (synchronize_session). Returns the rows matched.
+  template <class M>
+    requires detail::mapped_model<M>
+  std::int64_t execute(const update_statement<M>& statement, synchronize_session sync = synchronize_session::auto_) {
+    return orm_dml(statement.data(), sync, false, detail::mapper_of<M>());
+  }
+  // ORM-enabled DELETE: the objects of rows it deletes leave the session (a rollback brings them back).
+  template <class M>
+    requires detail::mapped_model<M>
+  std::int64_t execute(const delete_statement<M>& statement, synchronize_session sync = synchronize_session::auto_) {
+    return orm_dml(statement.data(), sync, true, detail::mapper_of<M>());
+  }
+
+  // The legacy Query API: session.query<User>() and session.query(columns...).
+  template <class M>
+    requires detail::mapped_model<M>
+  Query<M> query();
+  template <class... Columns>
+    requires(sizeof...(Columns) > 0)
+  auto query(const Columns&... columns);
 
   // The first column of the first row (select(func::count(...)), ...).
   template <executable S>
@@ -658,6 +693,85 @@ class Session {
     return true;
   }
 
+  // An UPDATE or DELETE of one model's table, and the objects it matched.
+  std::int64_t orm_dml(std::shared_ptr<const detail::statement_data> data, synchronize_session sync, bool deleting,
+                       const detail::mapper& m) {
+    prepare_query();
+    Connection& conn = work_connection();
+    // evaluate: which objects match, and their new values, before the statement runs.
+    std::vector<std::pair<entry*, std::vector<value>>> matched;
+    bool evaluated = false;
+    if (sync == synchronize_session::evaluate || sync == synchronize_session::auto_) {
+      try {
+        identity_map_.for_each([&](entry& e) {
+          if (e.m != &m || e.state != object_state::persistent || e.expired) return;
+          detail::object_evaluator evaluator(m, e.object);
+          if (data->where && !evaluator.matches(*data->where)) return;
+          std::vector<value> values;
+          for (auto& a : data->assignments) values.push_back(evaluator.eval(*a.value));
+          matched.emplace_back(&e, std::move(values));
+        });
+        evaluated = true;
+      } catch (const detail::cannot_evaluate& c) {
+        if (sync == synchronize_session::evaluate)
+          throw InvalidRequestError("quarry: synchronize_session::evaluate cannot evaluate " + c.what +
+                                    " in C++; use synchronize_session::fetch");
+        matched.clear();
+      }
+    }
+    if (!evaluated && sync != synchronize_session::none) {
+      // fetch: RETURNING every column of the changed rows.
+      auto returning = std::make_shared<detail::statement_data>(*data);
+      for (std::size_t i = 0; i < m.column_count; ++i) returning->returning.push_back(m.column(i));
+      auto result = conn.execute(detail::built_statement<void>(std::move(returning)));
+      std::int64_t rows = 0;
+      for (auto row : result) {
+        ++rows;
+        auto identity = row_identity(m, row);
+        entry* e = identity_map_.find(identity);
+        if (!e) continue;
+        if (deleting) {
+          if (e->state == object_state::deleted) e->state = object_state::persistent;
+          forget(*e);
+          deleted_.push_back(e);
+        } else {
+          m.read(e->snapshot, row);
+          m.copy(e->object, e->snapshot);
+          e->expired = e->discard = false;
+          e->touched = ++serial_;
+        }
+      }
+      return rows;
+    }
+    auto result = conn.execute(detail::built_statement<void>(std::make_shared<detail::statement_data>(*data)));
+    for (auto& [e, values] : matched) {
+      if (deleting) {
+        forget(*e);
+        deleted_.push_back(e);
+        continue;
+      }
+      for (std::size_t k = 0; k < values.size(); ++k) {
+        auto column = m.table->column_index(data->assignments[k].column);
+        m.assign_column(e->object, column, values[k].ref());
+        m.assign_column(e->snapshot, column, values[k].ref());
+      }
+      e->touched = ++serial_;
+    }
+    return result.rowcount();
+  }
+
+  // The identity of a row of all columns.
+  static detail::identity_key row_identity(const detail::mapper& m, const RowView& row) {
+    detail::identity_key k;
+    k.table = m.table;
+    if (m.integer_key && row.raw(m.key_columns[0]).kind() == value_kind::integer) {
+      k.integer = row.raw(m.key_columns[0]).as_int64();
+      return k;
+    }
+    for (auto c : m.key_columns) k.append(row.raw(c));
+    return k;
+  }
+
   // --- the flush ---------------------------------------------------------------------
 
   struct change {
@@ -947,3 +1061,5 @@ class scoped_session {
 };
 
 }  // namespace quarry
+
+#include "quarry/orm/query.hpp"

@@ -1,0 +1,266 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// The unit of work's batches and version counter, the legacy Query,
+// ORM-enabled UPDATE and DELETE, mapper events, and session transactions,
+// against the real databases, with the statements counted.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "orm_fixture.hpp"
+
+namespace {
+// An author with `n` books, committed.
+std::vector<std::shared_ptr<Book>> author_with_books(Session& session, int n, std::string name = "Le Guin") {
+  auto author = session.add(Author{0, std::move(name), std::nullopt});
+  session.flush();
+  std::vector<std::shared_ptr<Book>> out;
+  for (int i = 0; i < n; ++i) out.push_back(session.add(Book{0, author->id, "Book " + std::to_string(i), 100 + i}));
+  session.commit();
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the flush batches rows of a table: one executemany per statement shape", "[orm][batch]") {
+  fixture f;
+  Session session(f.engine);
+  auto added = author_with_books(session, 25);
+  CHECK(f.count_sql("INSERT INTO orm_book") == 1);  // one executemany for 25 rows
+  CHECK(f.rows(books) == 25);
+  for (std::size_t i = 0; i < added.size(); ++i) CHECK(added[i]->id == static_cast<std::int64_t>(i + 1));
+  for (auto& b : added) b->pages += 1;
+  added[0]->title = "Renamed";  // another column set: a second UPDATE statement
+  session.commit();
+  CHECK(f.count_sql("UPDATE orm_book") == 2);
+  CHECK(f.engine.connect().execute(select(func::sum(books.pages))).scalar() == 25 * 101 + 300);
+  for (auto& b : added) session.delete_(b);
+  session.commit();
+  CHECK(f.count_sql("DELETE FROM orm_book") == 1);
+  CHECK(f.rows(books) == 0);
+}
+
+TEST_CASE("server defaults and version counters are read back and checked", "[orm][version]") {
+  fixture f;
+  Session session(f.engine);
+  auto account = session.add(Account{0, "sandy", 100, 0, std::nullopt});
+  session.flush();
+  CHECK(account->id == 1);
+  CHECK(account->status == "open");  // the server default, through RETURNING
+  CHECK(account->version == 1);
+  account->balance = 150;
+  session.commit();
+  CHECK(account->version == 2);
+  CHECK(f.engine.connect().execute(select(accounts.version, accounts.balance)).one() ==
+        std::tuple<std::int32_t, std::int64_t>{2, 150});
+
+  // Someone else changes the row: the session's UPDATE finds the version moved on.
+  auto stale = session.get<Account>(1);
+  session.commit();  // the read transaction ends, so the other connection may write
+  {
+    auto other = f.engine.connect();
+    other.execute(update(accounts).values(accounts.version = 3, accounts.balance = 0));
+    other.commit();
+  }
+  stale->balance = 175;
+  CHECK_THROWS_AS(session.flush(), StaleDataError);
+  CHECK_THROWS_AS(session.get<Account>(1), PendingRollbackError);
+  session.rollback();
+  CHECK(session.get<Account>(1)->balance == 0);  // read again after the rollback
+}
+
+TEST_CASE("the legacy Query API", "[orm][query]") {
+  fixture f;
+  Session session(f.engine);
+  auto le_guin = session.add(Author{0, "Le Guin", std::string("Earthsea")});
+  auto herbert = session.add(Author{0, "Herbert", std::nullopt});
+  session.flush();
+  session.add(Book{0, le_guin->id, "A Wizard of Earthsea", 183});
+  session.add(Book{0, le_guin->id, "The Dispossessed", 387});
+  session.add(Book{0, herbert->id, "Dune", 412});
+  session.commit();
+
+  auto by_name = session.query<Author>().order_by(authors.name).all();
+  REQUIRE(by_name.size() == 2);
+  CHECK(by_name[0] == herbert);  // the session's objects
+  CHECK(session.query<Author>().filter_by(&Author::name, "Le Guin").one() == le_guin);
+  CHECK(session.query<Author>().filter(authors.name == "Nobody").first() == nullptr);
+  CHECK_THROWS_AS(session.query<Author>().filter(authors.name == "Nobody").one(), NoResultFound);
+  CHECK_THROWS_AS(session.query<Author>().one_or_none(), MultipleResultsFound);
+  CHECK(session.query<Book>().count() == 3);
+  CHECK(session.query<Book>().filter(books.pages > 400).count() == 1);
+  CHECK(session.query<Book>().filter(books.pages > 1000).exists() == false);
+  CHECK(session.query<Author>().get(herbert->id) == herbert);
+  auto long_books = session.query<Book>().join(authors).filter(authors.name == "Le Guin" && books.pages > 200).all();
+  REQUIRE(long_books.size() == 1);
+  CHECK(long_books[0]->title == "The Dispossessed");
+  CHECK(session.query<Book>().order_by(books.id).offset(1).limit(1).one()->title == "The Dispossessed");
+
+  auto per_author = session.query(authors.name, func::count(books.id))
+                        .join(books)
+                        .group_by(authors.name)
+                        .having(func::count(books.id) > 1)
+                        .all();
+  CHECK(per_author == std::vector<std::tuple<std::string, std::int64_t>>{{"Le Guin", 2}});
+  CHECK(session.query(books.author_id).distinct().order_by(books.author_id).all().size() == 2);
+
+  auto pages = session.query<Book>().subquery("b");
+  CHECK(session.scalar(select(func::max(pages.column<std::int32_t>("pages")))) == 412);
+
+  CHECK(session.query<Book>().filter(books.author_id == le_guin->id).update(books.pages = 1) == 2);
+  CHECK(session.query<Book>().filter(books.pages == 1).count() == 2);
+  CHECK(session.query<Book>().filter(books.title == "Dune").delete_() == 1);
+  CHECK(session.query<Book>().count() == 2);
+}
+
+TEST_CASE("ORM-enabled UPDATE and DELETE keep the session's objects in line", "[orm][dml]") {
+  fixture f;
+  Session session(f.engine);
+  auto added = author_with_books(session, 3);
+  auto loaded = session.query<Book>().order_by(books.id).all();  // after the commit: read again
+  REQUIRE(loaded.size() == 3);
+
+  // evaluate: the WHERE and the values evaluated on the objects, no extra SQL.
+  f.statements.clear();
+  CHECK(session.execute(update(books).where(books.pages >= 101).values(books.title = "Long"),
+                        synchronize_session::evaluate) == 2);
+  CHECK(f.statements.size() == 1);
+  CHECK(loaded[0]->title == "Book 0");
+  CHECK(loaded[1]->title == "Long");
+  CHECK(loaded[2]->title == "Long");
+  CHECK_FALSE(session.is_modified(loaded[1]));
+
+  // An expression of a column cannot be evaluated in C++: evaluate says so, auto fetches.
+  CHECK_THROWS_AS(session.execute(update(books).values(books.pages = books.pages + 1), synchronize_session::evaluate),
+                  InvalidRequestError);
+  CHECK(session.execute(update(books).values(books.pages = books.pages + 10)) == 3);
+  CHECK(loaded[0]->pages == 110);
+  CHECK(loaded[2]->pages == 112);
+
+  // none: the objects keep what they had until they are read again.
+  session.execute(update(books).values(books.pages = 1), synchronize_session::none);
+  CHECK(loaded[0]->pages == 110);
+  session.refresh(loaded[0]);
+  CHECK(loaded[0]->pages == 1);
+
+  // DELETE: the matched objects leave the session; a rollback brings them back.
+  CHECK(session.execute(delete_(books).where(books.title == "Long"), synchronize_session::fetch) == 2);
+  CHECK_FALSE(session.contains(loaded[1].get()));
+  CHECK(session.contains(loaded[0].get()));
+  session.rollback();
+  CHECK(session.contains(loaded[1].get()));
+  CHECK(f.rows(books) == 3);
+}
+
+TEST_CASE("mapper events run for every session; listeners can be removed", "[orm][events]") {
+  fixture f;
+  std::vector<std::string> seen;
+  auto before_insert = listen<Book>(mapper_event::before_insert, [&](const instance_event<Book>& e) {
+    e.target.title += " (2nd ed.)";  // changes made here are written
+    seen.push_back("before_insert");
+  });
+  auto after_insert = listen<Book>(mapper_event::after_insert, [&](const instance_event<Book>& e) {
+    seen.push_back("after_insert " + std::to_string(e.target.id));
+  });
+  auto before_update = listen<Book>(mapper_event::before_update, [&](const instance_event<Book>& e) {
+    e.target.pages = e.target.pages < 0 ? 0 : e.target.pages;
+    seen.push_back("before_update");
+  });
+  auto after_delete = listen<Book>(mapper_event::after_delete, [&](const instance_event<Book>&) { seen.push_back("after_delete"); });
+  auto load = listen<Book>(mapper_event::load, [&](const instance_event<Book>&) { seen.push_back("load"); });
+
+  {
+    Session session(f.engine);
+    auto books_added = author_with_books(session, 1);
+    CHECK(seen == std::vector<std::string>{"before_insert", "after_insert 1"});
+    books_added[0]->pages = -5;
+    session.commit();
+    CHECK(f.engine.connect().execute(select(books.title, books.pages)).one() ==
+          std::tuple<std::string, std::int32_t>{"Book 0 (2nd ed.)", 0});
+  }
+  {
+    Session session(f.engine);
+    auto book = session.get<Book>(1);
+    CHECK(seen.back() == "load");
+    session.delete_(book);
+    session.commit();
+    CHECK(seen.back() == "after_delete");
+  }
+  for (auto id : {before_insert, after_insert, before_update, after_delete, load}) CHECK(remove_listener<Book>(id));
+  CHECK_FALSE(remove_listener<Book>(load));
+  seen.clear();
+  Session session(f.engine);
+  author_with_books(session, 1, "Herbert");
+  CHECK(seen.empty());
+
+  // A listener that throws aborts the flush like any other error.
+  auto failing = listen<Author>(mapper_event::before_insert, [](const instance_event<Author>&) {
+    throw std::runtime_error("refused");
+  });
+  session.add(Author{0, "Refused", std::nullopt});
+  CHECK_THROWS_WITH(session.commit(), "refused");
+  CHECK_THROWS_AS(session.flush(), PendingRollbackError);
+  session.rollback();
+  remove_listener<Author>(failing);
+  CHECK(f.rows(authors) == 2);
+}
+
+TEST_CASE("session transactions: after_begin, begin() as RAII and as a function, autobegin off", "[orm][transactions]") {
+  fixture f;
+  sessionmaker make_session(f.engine);
+  std::vector<std::string> seen;
+  make_session.listen(session_event::after_begin, [&](Session&) { seen.push_back("after_begin"); });
+  make_session.listen(session_event::after_rollback, [&](Session&) { seen.push_back("after_rollback"); });
+  auto soft = make_session.listen(session_event::after_soft_rollback, [&](Session&) { seen.push_back("soft"); });
+  auto session = make_session();
+  session.add(Author{0, "A", std::nullopt});
+  session.flush();
+  session.flush();  // one transaction: one after_begin
+  session.rollback();
+  CHECK(seen == std::vector<std::string>{"after_begin", "after_rollback", "soft"});
+  CHECK(f.rows(authors) == 0);
+
+  {
+    auto t = session.begin();
+    session.add(Author{0, "B", std::nullopt});
+    CHECK_THROWS_AS(session.begin(), InvalidRequestError);
+  }  // not committed: rolled back
+  CHECK(f.rows(authors) == 0);
+  session.begin([](Session& s) { s.add(Author{0, "C", std::nullopt}); });
+  CHECK(f.rows(authors) == 1);
+  CHECK_THROWS_WITH(session.begin([](Session& s) {
+    s.add(Author{0, "D", std::nullopt});
+    s.flush();
+    throw std::runtime_error("abandon");
+  }),
+                    "abandon");
+  CHECK(f.rows(authors) == 1);
+  CHECK(make_session.remove_listener(soft));
+
+  Session manual(f.engine, {.autobegin = false});
+  CHECK_THROWS_AS(manual.execute(select(func::count()).select_from(authors)), InvalidRequestError);
+  auto t = manual.begin();
+  CHECK(manual.scalar(select(func::count()).select_from(authors)) == 1);
+  t.commit();
+}
+
+TEST_CASE("statement counts: identity-map hits, autoflush", "[orm][statements]") {
+  fixture f;
+  Session session(f.engine);
+  auto author = session.add(Author{0, "Counted", std::nullopt});
+  session.commit();
+  auto found = session.get<Author>(author->id);  // expired by the commit: one SELECT
+  f.statements.clear();
+  for (int i = 0; i < 10; ++i) CHECK(session.get<Author>(author->id) == found);
+  CHECK(f.statements.empty());
+  session.add(Author{0, "Pending", std::nullopt});
+  auto all = session.query<Author>().all();  // autoflush: the INSERT runs first
+  REQUIRE(f.statements.size() == 2);
+  CHECK(f.statements[0].starts_with("INSERT INTO orm_author"));
+  CHECK(f.statements[1].starts_with("SELECT"));
+  CHECK(all.size() == 2);
+}
