@@ -13,30 +13,7 @@
 #include <vector>
 
 #include "support/example.hpp"
-
-namespace tutorial {
-
-struct User {
-  std::int64_t id{};
-  std::string name;
-  std::optional<std::string> fullname;
-};
-QUARRY_MODEL(User, "user_account",
-             QUARRY_COLUMN(id, quarry::primary_key),
-             QUARRY_COLUMN(name, quarry::length(30), quarry::unique),
-             QUARRY_COLUMN(fullname));
-
-struct Address {
-  std::int64_t id{};
-  std::int64_t user_id{};
-  std::string email_address;
-};
-QUARRY_MODEL(Address, "address",
-             QUARRY_COLUMN(id, quarry::primary_key),
-             QUARRY_COLUMN(user_id, quarry::foreign_key(&User::id, quarry::fk_action::cascade)),
-             QUARRY_COLUMN(email_address));
-
-}  // namespace tutorial
+#include "support/tutorial_models.hpp"
 
 int main(int argc, char* argv[]) {
   using namespace quarry;

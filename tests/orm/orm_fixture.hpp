@@ -60,6 +60,16 @@ QUARRY_MODEL(Account, "orm_account",
              QUARRY_COLUMN(balance),
              QUARRY_COLUMN(version, quarry::version_id),
              QUARRY_COLUMN(status, quarry::server_default("'open'")));
+// A tree: rows that point at rows of their own table.
+struct Node {
+  std::int64_t id{};
+  std::optional<std::int64_t> parent_id;
+  std::string name;
+};
+QUARRY_MODEL(Node, "orm_node",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(parent_id, quarry::foreign_key(&Node::id)),
+             QUARRY_COLUMN(name));
 }  // namespace orm_models
 
 using namespace orm_models;
@@ -71,7 +81,7 @@ struct fixture {
   std::vector<std::string> statements;
 
   fixture() {
-    metadata.add<Edition, Book, Author, Account>();
+    metadata.add<Edition, Book, Author, Account, Node>();
     metadata.drop_all(engine);
     metadata.create_all(engine);
     engine.listen(events::before_execute, [this](const execute_event& e) { statements.emplace_back(e.sql); });

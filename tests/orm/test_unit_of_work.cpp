@@ -44,6 +44,21 @@ TEST_CASE("the flush batches rows of a table: one executemany per statement shap
   CHECK(f.rows(books) == 0);
 }
 
+TEST_CASE("self-referential rows: parents inserted first, children deleted first", "[orm][batch]") {
+  fixture f;
+  Session session(f.engine);
+  auto leaf = session.add(Node{3, 2, "leaf"});
+  auto branch = session.add(Node{2, 1, "branch"});
+  auto root = session.add(Node{1, std::nullopt, "root"});
+  session.commit();
+  CHECK(f.rows(table<Node>) == 3);
+  session.delete_(root);
+  session.delete_(branch);
+  session.delete_(leaf);
+  session.commit();
+  CHECK(f.rows(table<Node>) == 0);
+}
+
 TEST_CASE("server defaults and version counters are read back and checked", "[orm][version]") {
   fixture f;
   Session session(f.engine);

@@ -798,7 +798,10 @@ class Session {
       inserting.clear();
       for (auto* e : pending_)
         if (e->m->table == table) inserting.push_back(e);
-      if (!inserting.empty()) insert(conn, inserting);
+      if (!inserting.empty()) {
+        parents_first(*inserting.front()->m, inserting);
+        insert(conn, inserting);
+      }
       std::vector<change*> updating;
       for (auto& c : dirty)
         if (c.e->m->table == table) updating.push_back(&c);
@@ -809,8 +812,60 @@ class Session {
       std::vector<entry*> rows;
       for (auto* e : deleting)
         if (e->m->table == *it) rows.push_back(e);
-      if (!rows.empty()) remove(conn, rows);
+      if (!rows.empty()) {
+        parents_first(*rows.front()->m, rows, true);
+        std::reverse(rows.begin(), rows.end());  // children first
+        remove(conn, rows);
+      }
     }
+  }
+
+  // Rows of a self-referential table (a foreign key to its own primary key)
+  // ordered so that a row comes after the row it points at; otherwise, and
+  // within a level, in the order given. `old` reads keys from the snapshots.
+  static void parents_first(const detail::mapper& m, std::vector<entry*>& rows, bool old = false) {
+    std::vector<std::vector<std::size_t>> references;
+    for (auto& fk : m.table->foreign_keys)
+      if (fk.target_table == m.table->name && fk.target_columns == m.table->primary_key) {
+        std::vector<std::size_t> columns;
+        for (auto& c : fk.columns) columns.push_back(m.table->column_index(c));
+        references.push_back(std::move(columns));
+      }
+    if (references.empty() || rows.size() < 2) return;
+    auto encode = [&](const entry* e, const std::vector<std::size_t>& columns) {
+      detail::identity_key k;
+      for (auto c : columns) {
+        value owned;
+        k.append(m.bind(old ? e->snapshot : e->object, c, owned));
+      }
+      return std::move(k.bytes);
+    };
+    std::unordered_map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < rows.size(); ++i) position.emplace(encode(rows[i], m.key_columns), i);
+    std::vector<std::uint8_t> state(rows.size(), 0);  // 0 new, 1 on the path, 2 placed
+    std::vector<entry*> ordered;
+    ordered.reserve(rows.size());
+    std::vector<std::pair<std::size_t, std::size_t>> path;  // (row, next reference to follow)
+    for (std::size_t start = 0; start < rows.size(); ++start) {
+      if (state[start]) continue;
+      path.push_back({start, 0});
+      state[start] = 1;
+      while (!path.empty()) {
+        auto& [row, next] = path.back();
+        if (next < references.size()) {
+          auto it = position.find(encode(rows[row], references[next++]));
+          if (it != position.end() && state[it->second] == 0) {  // a cycle (state 1) keeps the given order
+            state[it->second] = 1;
+            path.push_back({it->second, 0});
+          }
+          continue;
+        }
+        state[row] = 2;
+        ordered.push_back(rows[row]);
+        path.pop_back();
+      }
+    }
+    rows = std::move(ordered);
   }
 
   // Tables in foreign-key order, for the tables this flush touches.
