@@ -174,13 +174,14 @@ class Session {
   std::shared_ptr<M> add(std::shared_ptr<M> object) {
     check_usable();
     if (!object) throw ArgumentError("quarry: Session::add() of a null object");
-    if (entries_.contains(object.get())) return object;
+    if (find_entry(detail::mapper_of<M>(), object.get())) return object;
     auto e = std::make_shared<detail::model_entry<M>>();
     e->m = &detail::mapper_of<M>();
     e->object = object.get();
     e->snapshot = &e->snapshot_value;
     e->handle = object;
     e->added = ++serial_;
+    e->from_add = true;
     e->self = e;
     entries_.insert(e.get());
     pending_.push_back(e.get());
@@ -197,6 +198,7 @@ class Session {
     e->object = &block->object;
     e->snapshot = &block->entry.snapshot_value;
     e->added = ++serial_;
+    e->from_add = true;
     e->self = block;
     entries_.insert(e);
     pending_.push_back(e);
@@ -213,7 +215,7 @@ class Session {
   template <class M>
   void delete_(const std::shared_ptr<M>& object) {
     check_usable();
-    entry& e = entry_of(object.get(), "delete_()");
+    entry& e = entry_of(detail::mapper_of<M>(), object.get(), "delete_()");
     if (e.state == object_state::pending) {
       expunge(e);
     } else if (e.state == object_state::persistent) {
@@ -230,7 +232,8 @@ class Session {
   std::shared_ptr<M> merge(const M& object) {
     check_usable();
     const auto& m = detail::mapper_of<M>();
-    auto included = m.included(&object);
+    std::vector<bool> included;
+    m.included(&object, included);
     bool has_key = std::all_of(m.key_columns.begin(), m.key_columns.end(), [&](std::size_t i) { return included[i]; });
     if (has_key) {
       std::shared_ptr<M> existing;
@@ -251,7 +254,7 @@ class Session {
   // Reads the object's row again, dropping changes made in memory.
   template <class M>
   void refresh(const std::shared_ptr<M>& object) {
-    entry& e = entry_of(object.get(), "refresh()");
+    entry& e = entry_of(detail::mapper_of<M>(), object.get(), "refresh()");
     if (e.state == object_state::pending) throw InvalidRequestError("quarry: refresh() of a pending object: flush() it first");
     if (!reload(e, true)) throw ObjectDeletedError("quarry: the row of this object no longer exists");
   }
@@ -259,7 +262,7 @@ class Session {
   // Whether flush() would UPDATE the object.
   template <class M>
   bool is_modified(const std::shared_ptr<M>& object) {
-    entry& e = entry_of(object.get(), "is_modified()");
+    entry& e = entry_of(detail::mapper_of<M>(), object.get(), "is_modified()");
     return e.state == object_state::persistent && !e.discard && e.m->diff(e.object, e.snapshot, scratch_);
   }
 
@@ -267,7 +270,7 @@ class Session {
   // hands it out; changes made to it in memory and not flushed are dropped.
   template <class M>
   void expire(const std::shared_ptr<M>& object) {
-    entry& e = entry_of(object.get(), "expire()");
+    entry& e = entry_of(detail::mapper_of<M>(), object.get(), "expire()");
     if (e.state != object_state::pending) e.expired = e.discard = true;
   }
   void expire_all() {
@@ -276,20 +279,27 @@ class Session {
 
   template <class M>
   void expunge(const std::shared_ptr<M>& object) {
-    expunge(entry_of(object.get(), "expunge()"));
+    expunge(entry_of(detail::mapper_of<M>(), object.get(), "expunge()"));
   }
   void expunge_all() {
     std::vector<entry*> all;
-    all.reserve(entries_.size());
-    entries_.for_each([&](entry& e) { all.push_back(&e); });
+    all.reserve(identity_map_.size() + pending_.size());
+    identity_map_.for_each([&](entry& e) { all.push_back(&e); });
+    all.insert(all.end(), pending_.begin(), pending_.end());
     pending_.clear();
     identity_map_.clear();
     entries_.clear();
     deleted_marked_ = 0;
+    // Freed from the highest address down: objects read together were allocated
+    // together, and the allocator merges each into the free space above it.
+    std::sort(all.begin(), all.end(), std::greater<>());
     for (auto* e : all) release(*e);
   }
 
-  bool contains(const void* object) const { return entries_.contains(object); }
+  template <class M>
+  bool contains(const M* object) const {
+    return find_entry(detail::mapper_of<M>(), object) != nullptr;
+  }
 
   // Objects of one model that are new (pending), dirty (changed since read) or marked deleted.
   template <class M>
@@ -554,8 +564,20 @@ class Session {
     return std::shared_ptr<M>(e.self, static_cast<M*>(e.object));
   }
 
-  entry& entry_of(const void* object, const char* what) {
-    entry* e = entries_.find(object);
+  // The entry of an object: objects that came in through add() by their
+  // address, objects the session read by their key (or, when their key was
+  // changed in memory, by a pass over the identity map).
+  entry* find_entry(const detail::mapper& m, const void* object) const {
+    if (entry* e = entries_.find(object)) return e;
+    if (entry* e = identity_map_.find(m.key_of(object)); e && e->object == object) return e;
+    entry* found = nullptr;
+    identity_map_.for_each([&](entry& e) {
+      if (e.object == object) found = &e;
+    });
+    return found;
+  }
+  entry& entry_of(const detail::mapper& m, const void* object, const char* what) {
+    entry* e = find_entry(m, object);
     if (!e) throw InvalidRequestError(std::string("quarry: ") + what + " of an object that is not in this session");
     return *e;
   }
@@ -630,7 +652,7 @@ class Session {
     e.state = object_state::persistent;
     e.expired = e.discard = true;
     identity_map_.insert(&e);
-    entries_.insert(&e);
+    if (e.from_add) entries_.insert(&e);
   }
 
   // The session's entry for an object just read: the one in the identity map,
@@ -653,8 +675,8 @@ class Session {
     e->snapshot = &block->entry.snapshot_value;
     e->key = std::move(identity);
     e->state = object_state::persistent;
+    e->added = ++serial_;
     e->self = std::move(block);
-    entries_.insert(e);
     identity_map_.insert(e);
     if (m.listened(mapper_event::load)) m.dispatch(mapper_event::load, conn, e->object);
     return *e;
@@ -776,15 +798,16 @@ class Session {
 
   struct change {
     entry* e;
-    std::vector<bool> columns;
+    std::size_t columns;  // index into the flush's column sets
   };
 
   void flush_now() {
     std::vector<change> dirty;
     std::vector<entry*> deleting;
+    column_sets_.clear();
     identity_map_.for_each([&](entry& e) {
       if (e.state == object_state::deleted) deleting.push_back(&e);
-      else if (!e.discard && e.m->diff(e.object, e.snapshot, scratch_)) dirty.push_back({&e, scratch_});
+      else if (!e.discard && e.m->diff(e.object, e.snapshot, scratch_)) dirty.push_back({&e, column_set(scratch_)});
     });
     if (pending_.empty() && dirty.empty() && deleting.empty()) return;
     // A table's rows in the order their objects were added or read.
@@ -868,6 +891,14 @@ class Session {
     rows = std::move(ordered);
   }
 
+  // The index of a set of changed columns; most changes of a flush share a few.
+  std::size_t column_set(const std::vector<bool>& columns) {
+    for (std::size_t i = column_sets_.size(); i-- > 0;)
+      if (column_sets_[i] == columns) return i;
+    column_sets_.push_back(columns);
+    return column_sets_.size() - 1;
+  }
+
   // Tables in foreign-key order, for the tables this flush touches.
   std::vector<const table_info*> table_order(const std::vector<change>& dirty, const std::vector<entry*>& deleting) const {
     std::vector<std::shared_ptr<const table_info>> tables;
@@ -901,10 +932,11 @@ class Session {
       }
     }
     std::size_t first = 0;
+    std::vector<bool> columns, next;
     while (first < rows.size()) {
-      auto columns = m.included(rows[first]->object);
+      m.included(rows[first]->object, columns);
       std::size_t last = first + 1;
-      while (last < rows.size() && m.included(rows[last]->object) == columns) ++last;
+      while (last < rows.size() && (m.included(rows[last]->object, next), next == columns)) ++last;
       insert_run(conn, d, m, std::span<entry* const>(rows.data() + first, last - first), columns);
       first = last;
     }
@@ -965,7 +997,8 @@ class Session {
     if (m.listened(mapper_event::before_update)) {
       for (auto* c : changes) {
         m.dispatch(mapper_event::before_update, conn, c->e->object);
-        m.diff(c->e->object, c->e->snapshot, c->columns);
+        m.diff(c->e->object, c->e->snapshot, scratch_);
+        c->columns = column_set(scratch_);
       }
     }
     if (m.version_column) {
@@ -973,19 +1006,22 @@ class Session {
         value owned;
         auto version = m.bind(c->e->snapshot, *m.version_column, owned).as_int64();
         m.assign_column(c->e->object, *m.version_column, value_ref::integer(version + 1));
-        c->columns[*m.version_column] = true;
+        scratch_ = column_sets_[c->columns];
+        scratch_[*m.version_column] = true;
+        c->columns = column_set(scratch_);
       }
     }
-    std::map<std::vector<bool>, std::vector<entry*>> groups;
-    std::vector<const std::vector<bool>*> group_order;
+    // Objects with the same changed columns go together, in the order of their first object.
+    std::vector<std::size_t> group_order;
+    std::vector<std::vector<entry*>> groups(column_sets_.size());
     for (auto* c : changes) {
-      auto [it, fresh] = groups.try_emplace(c->columns);
-      if (fresh) group_order.push_back(&it->first);
-      it->second.push_back(c->e);
+      if (groups[c->columns].empty()) group_order.push_back(c->columns);
+      groups[c->columns].push_back(c->e);
     }
     const auto& d = conn.dialect();
-    for (auto* columns : group_order) {
-      auto& rows = groups.at(*columns);
+    for (auto set : group_order) {
+      const auto* columns = &column_sets_[set];
+      auto& rows = groups[set];
       std::vector<detail::entry_slot> slots;
       for (std::size_t i = 0; i < columns->size(); ++i)
         if ((*columns)[i]) slots.push_back({i, false});
@@ -1051,11 +1087,12 @@ class Session {
   // Entries own themselves (session_entry::self) while the session holds them.
   std::vector<entry*> pending_;  // in the order they were added
   detail::entry_index<detail::by_identity> identity_map_;  // persistent objects and those marked deleted
-  detail::entry_index<detail::by_object> entries_;         // every object in the session
+  detail::entry_index<detail::by_object> entries_;         // objects that came in through add()
   std::vector<entry*> deleted_;                            // DELETEd in the current transaction
   std::size_t deleted_marked_ = 0;                   // marked by delete_(), not yet flushed
   detail::flush_statements statements_;
-  std::vector<bool> scratch_;  // diff() output, reused
+  std::vector<bool> scratch_;                   // diff() output, reused
+  std::vector<std::vector<bool>> column_sets_;  // the changed-column sets of the current flush
   std::uint64_t serial_ = 0;
   std::uint64_t tx_start_ = 0;  // serial_ when the current transaction began
   bool needs_rollback_ = false;

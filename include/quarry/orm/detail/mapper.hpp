@@ -116,8 +116,8 @@ struct mapper {
   void (*copy)(void* to, const void* from) = nullptr;
   // Sets one column of an object from a value the database returned.
   void (*assign_column)(void* object, std::size_t column, value_ref v) = nullptr;
-  // The columns an INSERT of the object sends (see included_columns()).
-  std::vector<bool> (*included)(const void* object) = nullptr;
+  // Marks the columns an INSERT of the object sends (see included_columns()).
+  void (*included)(const void* object, std::vector<bool>& out) = nullptr;
   // Sets the whole object from a row of all its columns.
   void (*read)(void* object, const RowView& row) = nullptr;
   // Mapper events of the model.
@@ -191,6 +191,15 @@ struct model_mapper {
     for (auto i : m.key_columns) out.append(binders[i](object, owned));
   }
 
+  static void included(const void* object, std::vector<bool>& out) {
+    const M& o = *static_cast<const M*>(object);
+    const auto& columns = table_info_of<M>().columns;
+    out.resize(count);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((out[I] = !left_to_database(columns[I], o.*std::get<I>(members))), ...);
+    }(std::make_index_sequence<count>{});
+  }
+
   static bool diff(const void* object, const void* snapshot, std::vector<bool>& changed) {
     const M& o = *static_cast<const M*>(object);
     const M& s = *static_cast<const M*>(snapshot);
@@ -224,7 +233,7 @@ const mapper& mapper_of() {
     out.diff = &ops::diff;
     out.copy = [](void* to, const void* from) { *static_cast<M*>(to) = *static_cast<const M*>(from); };
     out.assign_column = [](void* object, std::size_t column, value_ref v) { ops::assigners[column](object, v); };
-    out.included = [](const void* object) { return included_columns(*static_cast<const M*>(object)); };
+    out.included = &ops::included;
     out.read = [](void* object, const RowView& row) { *static_cast<M*>(object) = row.as<M>(); };
     out.listened = [](mapper_event event) { return model_listeners<M>::instance().any(event); };
     out.dispatch = [](mapper_event event, Connection& connection, void* object) {

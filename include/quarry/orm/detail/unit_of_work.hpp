@@ -33,7 +33,8 @@ struct session_entry {
   object_state state = object_state::pending;
   bool expired = false;  // read again before the session hands it out
   bool discard = false;  // expired by expire() or a rollback: changes made in memory are dropped
-  // Serial numbers (Session::serial_) of when it was added, INSERTed and last UPDATEd.
+  bool from_add = false;  // came in through add(), not read from a row
+  // Serial numbers (Session::serial_) of when it was added or read, INSERTed and last UPDATEd.
   std::uint64_t added = 0, inserted = 0, touched = 0;
 };
 
