@@ -27,10 +27,7 @@ int main(int argc, char* argv[]) {
   const auto& a = table<Address>;
 
   // Schema: CREATE TABLE in foreign-key order (address after user_account).
-  MetaData metadata;
-  metadata.add<User, Address>();
-  metadata.drop_all(engine);
-  metadata.create_all(engine);
+  auto metadata = tutorial::fresh_schema(engine);
   for (auto& sql : metadata.create_ddl(engine.dialect())) fmt::print("{}\n", sql);
 
   auto conn = engine.connect();

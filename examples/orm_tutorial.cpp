@@ -24,10 +24,7 @@ int main(int argc, char* argv[]) {
   auto engine = create_engine(example::database_url(argc, argv, "sqlite:///orm_tutorial.db"));
   const auto& u = table<User>;
   const auto& a = table<Address>;
-  MetaData metadata;
-  metadata.add<User, Address>();
-  metadata.drop_all(engine);
-  metadata.create_all(engine);
+  tutorial::fresh_schema(engine);
 
   // Count the SQL the session sends.
   std::size_t statements = 0;

@@ -30,4 +30,13 @@ QUARRY_MODEL(Address, "address",
              QUARRY_COLUMN(user_id, quarry::foreign_key(&User::id, quarry::fk_action::cascade)),
              QUARRY_COLUMN(email_address, quarry::index));
 
+// Drops and creates the two tables, in foreign-key order (address after user_account).
+inline quarry::MetaData fresh_schema(quarry::Engine& engine) {
+  quarry::MetaData metadata;
+  metadata.add<User, Address>();
+  metadata.drop_all(engine);
+  metadata.create_all(engine);
+  return metadata;
+}
+
 }  // namespace tutorial
