@@ -61,6 +61,13 @@ class ObjectDeletedError : public InvalidRequestError {
   using InvalidRequestError::InvalidRequestError;
 };
 
+// The ORM: a relationship cannot load because its object is not in a Session
+// (SQLAlchemy's DetachedInstanceError).
+class DetachedInstanceError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
 class TimeoutError : public Error {
  public:
   using Error::Error;

@@ -44,12 +44,16 @@
   struct quarry_model_##Type {                                                                                      \
     using model_type = Type;                                                                                        \
     static constexpr std::string_view name = table_name;                                                            \
+    static constexpr std::string_view type_name = #Type;                                                            \
     static constexpr auto columns =                                                                                 \
         ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_COLUMN, Type, __VA_ARGS__)::quarry::detail::end{}); \
     static constexpr auto fields =                                                                                  \
         ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_FIELD, Type, __VA_ARGS__)::quarry::detail::end{});  \
     static auto entries() {                                                                                         \
       return ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_ENTRY, Type, __VA_ARGS__)::quarry::detail::end{}); \
+    }                                                                                                               \
+    static auto relationships() {                                                                                   \
+      return ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_RELATIONSHIP, Type, __VA_ARGS__)::quarry::detail::end{}); \
     }                                                                                                               \
   };                                                                                                                \
   struct quarry_table_##Type : ::quarry::detail::table_base {                                                       \
@@ -89,6 +93,13 @@
 #define QUARRY_DETAIL_ENTRY_quarry_not_mapped_(Type, member)
 #define QUARRY_DETAIL_ENTRY_quarry_relationship_(Type, member, ...)
 #define QUARRY_DETAIL_ENTRY_quarry_table_args_(Type, ...) ::quarry::detail::table_entry(__VA_ARGS__),
+
+#define QUARRY_DETAIL_MODEL_RELATIONSHIP(Type, entry) QUARRY_DETAIL_DISPATCH(RELATIONSHIP, Type, entry)
+#define QUARRY_DETAIL_RELATIONSHIP_quarry_column_(Type, member, ...)
+#define QUARRY_DETAIL_RELATIONSHIP_quarry_not_mapped_(Type, member)
+#define QUARRY_DETAIL_RELATIONSHIP_quarry_relationship_(Type, member, ...) \
+  ::quarry::detail::relationship_entry(&Type::member, #member __VA_OPT__(, ) __VA_ARGS__),
+#define QUARRY_DETAIL_RELATIONSHIP_quarry_table_args_(Type, ...)
 
 #define QUARRY_DETAIL_MODEL_MEMBER(Type, entry) QUARRY_DETAIL_DISPATCH(MEMBER, Type, entry)
 #define QUARRY_DETAIL_MEMBER_quarry_column_(Type, member, ...)                               \
@@ -153,6 +164,21 @@ column_entry_data<Model, Field, Options...> column_entry(Field Model::*member, s
   std::string_view column = member_name;
   (rename(column, options), ...);
   return {member, column, {std::move(options)...}};
+}
+
+// One QUARRY_RELATIONSHIP: the member and its options, which the ORM reads
+// (quarry/orm/detail/relationships.hpp).
+template <class Model, class Member, class... Options>
+struct relationship_entry_data {
+  Member Model::*member;
+  std::string_view name;
+  std::tuple<Options...> options;
+};
+
+template <class Model, class Member, class... Options>
+relationship_entry_data<Model, Member, Options...> relationship_entry(Member Model::*member, std::string_view name,
+                                                                      Options... options) {
+  return {member, name, {std::move(options)...}};
 }
 
 template <class... Options>

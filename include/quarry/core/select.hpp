@@ -253,6 +253,21 @@ class select_statement : public select_base<select_statement<Row>, Row> {
     return std::move(*this);
   }
 
+  // ORM loader options (quarry::joinedload(&User::addresses), ...): how a
+  // Session loads the relationships of the objects this select<M>() returns.
+  template <class... Options>
+  select_statement options(const Options&... o) const& {
+    return select_statement(*this).options(o...);
+  }
+  template <class... Options>
+  select_statement options(const Options&... o) && {
+    static_assert((requires { o.quarry_loader_option(); } && ...),
+                  "quarry: options() takes loader options: quarry::joinedload(&M::member), selectinload(), ...");
+    auto& d = this->edit();
+    (d.orm_options.push_back(o.quarry_loader_option()), ...);
+    return std::move(*this);
+  }
+
   select_statement distinct() const& { return select_statement(*this).distinct(); }
   select_statement distinct() && {
     this->edit().distinct = true;

@@ -14,6 +14,7 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -23,10 +24,14 @@
 #include "quarry/engine/engine.hpp"
 #include "quarry/errors.hpp"
 #include "quarry/orm/detail/evaluator.hpp"
+#include "quarry/orm/detail/loading.hpp"
 #include "quarry/orm/detail/mapper.hpp"
+#include "quarry/orm/detail/relationships.hpp"
 #include "quarry/orm/detail/unit_of_work.hpp"
 #include "quarry/orm/events.hpp"
+#include "quarry/orm/loader_options.hpp"
 #include "quarry/orm/object_result.hpp"
+#include "quarry/orm/relationship.hpp"
 
 namespace quarry {
 
@@ -70,11 +75,41 @@ class Session {
 
  public:
   explicit Session(Engine engine, session_options options = {}, session_listeners listeners = {})
-      : engine_(std::move(engine)), options_(options), listeners_(std::move(listeners)) {}
+      : engine_(std::move(engine)), options_(options), listeners_(std::move(listeners)), link_(new_link()) {}
   // A moved-from session is empty; guards and savepoints of it must be finished first.
-  Session(Session&&) noexcept = default;
-  Session& operator=(Session&&) noexcept = default;
-  ~Session() { close(); }
+  Session(Session&& other) noexcept
+      : engine_(std::move(other.engine_)),
+        options_(other.options_),
+        listeners_(std::move(other.listeners_)),
+        connection_(std::move(other.connection_)),
+        pending_(std::move(other.pending_)),
+        identity_map_(std::move(other.identity_map_)),
+        entries_(std::move(other.entries_)),
+        deleted_(std::move(other.deleted_)),
+        deleted_marked_(std::exchange(other.deleted_marked_, 0)),
+        statements_(std::move(other.statements_)),
+        serial_(other.serial_),
+        tx_start_(other.tx_start_),
+        needs_rollback_(std::exchange(other.needs_rollback_, false)),
+        transaction_open_(std::exchange(other.transaction_open_, false)),
+        explicit_begin_(std::exchange(other.explicit_begin_, false)),
+        link_(std::exchange(other.link_, other.new_link())) {
+    other.connection_.reset();
+    other.identity_map_.clear();
+    other.entries_.clear();
+    link_->session = this;
+  }
+  Session& operator=(Session&& other) noexcept {
+    if (this != &other) {
+      this->~Session();
+      new (this) Session(std::move(other));
+    }
+    return *this;
+  }
+  ~Session() {
+    close();
+    link_->session = nullptr;
+  }
 
   // Calls fn(session) at each `event` of this session; returns an id for remove_listener().
   listener_id listen(session_event event, std::function<void(Session&)> fn) {
@@ -104,6 +139,14 @@ class Session {
     prepare_query();
     Connection& conn = work_connection();
     std::vector<std::shared_ptr<M>> out;
+    const auto& m = detail::mapper_of<M>();
+    if (m.has_relationships || !statement.data()->orm_options.empty()) {
+      if (!parameters.empty())
+        throw ArgumentError("quarry: a select of a model with relationships takes its values in the statement, not as params");
+      std::vector<const detail::relationship_info*> path;
+      for (auto* e : run_load(conn, m, statement.data(), path)) out.push_back(handle<M>(*e));
+      return object_result<M>(std::move(out));
+    }
     for (M object : conn.execute(statement, parameters)) out.push_back(handle<M>(loaded(std::move(object), conn)));
     return object_result<M>(std::move(out));
   }
@@ -157,6 +200,18 @@ class Session {
     }
     if (options_.autoflush && !flushing_ && (!pending_.empty() || deleted_marked_ > 0)) flush();
     Connection& conn = work_connection();
+    if (m.has_relationships) {
+      std::vector<std::vector<value>> keys(1);
+      (keys[0].push_back(detail::owned_value(key)), ...);
+      std::vector<detail::node_ptr> columns;
+      for (auto c : m.key_columns) columns.push_back(m.column(c));
+      auto data = std::make_shared<detail::statement_data>();
+      for (std::size_t c = 0; c < m.column_count; ++c) data->columns.push_back(m.column(c));
+      data->where = detail::key_filter(columns, keys);
+      std::vector<const detail::relationship_info*> path;
+      auto found = run_load(conn, m, std::move(data), path);
+      return found.empty() ? nullptr : handle<M>(*found.front());
+    }
     value owned[sizeof...(Key) ? sizeof...(Key) : 1];
     value_ref refs[sizeof...(Key) ? sizeof...(Key) : 1];
     std::size_t i = 0;
@@ -175,16 +230,8 @@ class Session {
     check_usable();
     if (!object) throw ArgumentError("quarry: Session::add() of a null object");
     if (find_entry(detail::mapper_of<M>(), object.get())) return object;
-    auto e = std::make_shared<detail::model_entry<M>>();
-    e->m = &detail::mapper_of<M>();
-    e->object = object.get();
-    e->snapshot = &e->snapshot_value;
-    e->handle = object;
-    e->added = ++serial_;
-    e->from_add = true;
-    e->self = e;
-    entries_.insert(e.get());
-    pending_.push_back(e.get());
+    entry* e = add_erased(detail::mapper_of<M>(), object, object.get());
+    if (e->m->has_relationships) cascade_save_update({e});
     return object;
   }
   template <class M>
@@ -202,7 +249,12 @@ class Session {
     e->self = block;
     entries_.insert(e);
     pending_.push_back(e);
-    return std::shared_ptr<M>(std::move(block), static_cast<M*>(e->object));
+    auto out = std::shared_ptr<M>(std::move(block), static_cast<M*>(e->object));
+    if (e->m->has_relationships) {
+      init_relationships(*e);
+      cascade_save_update({e});
+    }
+    return out;
   }
   template <class M>
   void add_all(const std::vector<std::shared_ptr<M>>& objects) {
@@ -271,10 +323,10 @@ class Session {
   template <class M>
   void expire(const std::shared_ptr<M>& object) {
     entry& e = entry_of(detail::mapper_of<M>(), object.get(), "expire()");
-    if (e.state != object_state::pending) e.expired = e.discard = true;
+    if (e.state != object_state::pending) expire_entry(e, true);
   }
   void expire_all() {
-    identity_map_.for_each([](entry& e) { e.expired = e.discard = true; });
+    identity_map_.for_each([](entry& e) { expire_entry(e, true); });
   }
 
   template <class M>
@@ -377,7 +429,7 @@ class Session {
     connection_.reset();
     end_transaction();
     release_deleted();
-    if (options_.expire_on_commit) identity_map_.for_each([](entry& e) { e.expired = true; });
+    if (options_.expire_on_commit) identity_map_.for_each([](entry& e) { expire_entry(e, false); });
     listeners_.dispatch(session_event::after_commit, *this);
   }
 
@@ -390,7 +442,7 @@ class Session {
     needs_rollback_ = false;
     undo_since({tx_start_, 0});
     identity_map_.for_each([](entry& e) {
-      e.expired = e.discard = true;
+      expire_entry(e, true);
       if (e.state == object_state::deleted) e.state = object_state::persistent;
     });
     deleted_marked_ = 0;
@@ -517,6 +569,11 @@ class Session {
 
   // Rolls back what is uncommitted, returns the connection to the pool, empties the session.
   void close() noexcept {
+    // Objects the session lets go of can no longer load their relationships.
+    if (link_ && link_->session) {
+      link_->session = nullptr;
+      link_ = new_link();
+    }
     if (connection_) connection_->close();
     connection_.reset();
     needs_rollback_ = false;
@@ -638,7 +695,7 @@ class Session {
     std::vector<entry*> gone;
     identity_map_.for_each([&](entry& e) {
       if (e.inserted > m.serial) gone.push_back(&e);
-      else if (e.touched > m.serial) e.expired = e.discard = true;
+      else if (e.touched > m.serial) expire_entry(e, true);
     });
     for (auto* e : pending_)
       if (e->added > m.serial) gone.push_back(e);
@@ -650,7 +707,7 @@ class Session {
   // An object whose DELETE was rolled back is persistent again, to be read again.
   void restore(entry& e) {
     e.state = object_state::persistent;
-    e.expired = e.discard = true;
+    expire_entry(e, true);
     identity_map_.insert(&e);
     if (e.from_add) entries_.insert(&e);
   }
@@ -668,7 +725,7 @@ class Session {
     }
     auto block = std::make_shared<detail::owned_object<M>>();
     block->object = std::move(fresh);
-    block->entry.snapshot_value = block->object;
+    detail::model_mapper<M>::copy(&block->entry.snapshot_value, &block->object);
     entry* e = &block->entry;
     e->m = &m;
     e->object = &block->object;
@@ -678,6 +735,7 @@ class Session {
     e->added = ++serial_;
     e->self = std::move(block);
     identity_map_.insert(e);
+    if constexpr (detail::relationship_count<M>() > 0) init_relationships(*e, true);
     if (m.listened(mapper_event::load)) m.dispatch(mapper_event::load, conn, e->object);
     return *e;
   }
@@ -709,7 +767,7 @@ class Session {
       return false;
     }
     bool keep = !e.discard && m.diff(e.object, e.snapshot, scratch_);
-    m.read(e.snapshot, *row);
+    m.read(e.snapshot, *row, 0);
     if (!keep) m.copy(e.object, e.snapshot);
     e.expired = e.discard = false;
     return true;
@@ -757,7 +815,7 @@ class Session {
           forget(*e);
           deleted_.push_back(e);
         } else {
-          m.read(e->snapshot, row);
+          m.read(e->snapshot, row, 0);
           m.copy(e->object, e->snapshot);
           e->expired = e->discard = false;
           e->touched = ++serial_;
@@ -794,6 +852,516 @@ class Session {
     return k;
   }
 
+  // --- relationships: loading -----------------------------------------------------------
+
+  using relationship = detail::relationship_info;
+  using relationship_path = std::vector<const relationship*>;
+
+  std::shared_ptr<detail::session_link> new_link() {
+    auto link = std::make_shared<detail::session_link>();
+    link->session = this;
+    link->load = [](void* session, void* owner, const relationship& r) { static_cast<Session*>(session)->lazy_load(owner, r); };
+    link->changed = [](void* session, void* owner, const relationship& r, void* target, bool added) {
+      static_cast<Session*>(session)->relationship_changed(owner, r, target, added);
+    };
+    return link;
+  }
+
+  // An expired object's relationships load again on next use, as its columns do.
+  static void expire_entry(entry& e, bool discard) {
+    e.expired = true;
+    if (discard) e.discard = true;
+    if (e.m->has_relationships)
+      for (auto& r : e.m->relationships())
+        if (r.cascade.refresh_expire) r.state(e.object).loaded_ = false;
+  }
+
+  // Ties an object's relationship members to this session; those of an
+  // object just read are unloaded, to load as their `lazy` says.
+  void init_relationships(entry& e, bool read = false) {
+    for (auto& r : e.m->relationships()) {
+      auto& s = r.state(e.object);
+      s.link_ = link_;
+      s.owner_ = e.object;
+      s.info_ = &r;
+      if (read) {
+        s.loaded_ = false;
+        s.on_access_ = r.lazy;
+      }
+    }
+  }
+
+  // A new pending entry for an object the user made.
+  entry* add_erased(const detail::mapper& m, std::shared_ptr<void> handle, void* object) {
+    auto owned = m.new_entry();
+    entry* e = owned.get();
+    e->object = object;
+    e->handle = std::move(handle);
+    e->added = ++serial_;
+    e->from_add = true;
+    e->self = std::move(owned);
+    entries_.insert(e);
+    pending_.push_back(e);
+    if (m.has_relationships) init_relationships(*e);
+    return e;
+  }
+
+  // The session's entry of an object read from a row (at `offset`): the one
+  // in the identity map, or a new one. Rows are read into a spare object of
+  // the model, which becomes the new entry's object when the key is new.
+  entry* load_row(const detail::mapper& m, const RowView& row, std::size_t offset, Connection& conn) {
+    auto spare = std::find_if(spares_.begin(), spares_.end(), [&](entry* e) { return e->m == &m; });
+    if (spare == spares_.end()) spare = spares_.insert(spares_.end(), m.create());
+    entry* e = *spare;
+    m.read(e->object, row, offset);
+    detail::identity_key identity;
+    m.key(m, e->object, identity);
+    if (entry* found = identity_map_.find(identity)) {
+      if (found->expired) refreshed(*found, e->object);
+      return found;
+    }
+    spares_.erase(spare);
+    m.copy(e->snapshot, e->object);
+    e->key = std::move(identity);
+    e->state = object_state::persistent;
+    e->added = ++serial_;
+    identity_map_.insert(e);
+    if (m.has_relationships) init_relationships(*e, true);
+    if (m.listened(mapper_event::load)) m.dispatch(mapper_event::load, conn, e->object);
+    return e;
+  }
+  void release_retired() {
+    for (auto* e : std::exchange(retired_, {})) release(*e);
+  }
+  void release_spares() {
+    for (auto* e : std::exchange(spares_, {})) release(*e);
+  }
+
+  // Runs a statement whose first columns are all of m's, joined as its loader
+  // options and m's relationships say, and loads the relationships of the
+  // objects it read; returns them, each once, in the order of the rows.
+  std::vector<entry*> run_load(Connection& conn, const detail::mapper& m, std::shared_ptr<const detail::statement_data> source,
+                               relationship_path& path) {
+    const auto& options = source->orm_options;
+    std::vector<detail::joined_load> joins;
+    auto statement = detail::with_joins(source, m, path, options, joins);
+    std::vector<entry*> objects;
+    try {
+      auto result = conn.execute(detail::built_statement<void>(std::const_pointer_cast<detail::statement_data>(statement)));
+      std::unordered_set<entry*> seen;
+      for (auto row : result) {
+        entry* e = load_row(m, row, 0, conn);
+        if (joins.empty() || seen.insert(e).second) objects.push_back(e);
+        for (auto& j : joins) read_joined(j, e, row, conn);
+      }
+    } catch (...) {
+      release_spares();
+      throw;
+    }
+    release_spares();
+    for (auto& j : joins) finish_joined(conn, j, path, options);
+    post_load(conn, m, objects, source.get(), options, path);
+    return objects;
+  }
+
+  void read_joined(detail::joined_load& j, entry* parent, const RowView& row, Connection& conn) {
+    auto [list, first] = j.targets.try_emplace(parent);
+    if (first) j.parents.push_back(parent);
+    const auto& t = j.r->target();
+    bool present = false;
+    for (auto k : t.key_columns) present = present || !row.raw(j.offset + k).is_null();
+    if (!present) return;
+    entry* target = load_row(t, row, j.offset, conn);
+    auto& targets = j.targets[parent];
+    if (std::find(targets.begin(), targets.end(), target) == targets.end()) targets.push_back(target);
+    for (auto& c : j.children) read_joined(c, target, row, conn);
+  }
+
+  void finish_joined(Connection& conn, detail::joined_load& j, relationship_path& path,
+                     const detail::loader_options& options) {
+    std::vector<entry*> targets;
+    std::unordered_set<entry*> seen;
+    for (auto* p : j.parents) {
+      auto& list = j.targets[p];
+      if (!j.r->state(p->object).loaded_) set_loaded(*p, *j.r, list);
+      for (auto* t : list)
+        if (seen.insert(t).second) targets.push_back(t);
+    }
+    path.push_back(j.r);
+    for (auto& c : j.children) finish_joined(conn, c, path, options);
+    post_load(conn, j.r->target(), targets, nullptr, options, path);
+    path.pop_back();
+  }
+
+  // Gives an object's relationship its targets, and the targets their
+  // reference back to it (a collection's elements point at their parent).
+  void set_loaded(entry& owner, const relationship& r, std::span<entry* const> targets) {
+    r.assign(r.state(owner.object), r, targets);
+    const relationship* back = r.back();
+    if (!back || back->uselist) return;
+    for (auto* t : targets) {
+      auto& s = back->state(t->object);
+      if (!s.loaded_) back->append(s, *back, owner);
+    }
+  }
+
+  // Loads the relationships of objects just read (reached along `path`) that
+  // are not loaded yet, each as the options or its own `lazy` say. `source`
+  // is the statement that read them (for subquery loads), when there is one.
+  void post_load(Connection& conn, const detail::mapper& m, const std::vector<entry*>& objects,
+                 const detail::statement_data* source, const detail::loader_options& options, relationship_path& path) {
+    if (!m.has_relationships || objects.empty()) return;
+    for (auto& r : m.relationships()) {
+      loading strategy = detail::strategy_for(options, path, r);
+      if (strategy == loading::joined) continue;  // the statement that read them joined it
+      std::vector<entry*> unloaded;
+      for (auto* e : objects)
+        if (!r.state(e->object).loaded_) unloaded.push_back(e);
+      if (unloaded.empty()) continue;
+      switch (strategy) {
+        case loading::selectin: load_by_key(conn, r, unloaded, options, path); break;
+        case loading::subquery:
+          if (source) load_by_subquery(conn, r, unloaded, *source, options, path);
+          else load_by_key(conn, r, unloaded, options, path);  // objects read by a join have no statement of their own
+          break;
+        case loading::noload:
+          for (auto* e : unloaded) set_loaded(*e, r, {});
+          break;
+        default:
+          for (auto* e : unloaded) r.state(e->object).on_access_ = strategy;
+      }
+    }
+  }
+
+  // The identity a many-to-one relationship's foreign key points at, when it
+  // points at the target's primary key (then the identity map can answer).
+  static std::optional<detail::identity_key> referenced_identity(const relationship& r, const void* owner) {
+    const auto& t = r.target();
+    if (r.kind != detail::relationship_kind::many_to_one || r.remote != t.key_columns) return std::nullopt;
+    detail::identity_key k;
+    k.table = t.table;
+    const auto& o = r.owner();
+    for (auto c : r.local) {
+      value owned;
+      value_ref v = o.bind(owner, c, owned);
+      if (t.integer_key && v.kind() == value_kind::integer) k.integer = v.as_int64();
+      else k.append(v);
+    }
+    return k;
+  }
+
+  // Matches targets to parents by the relationship's columns and gives every parent its list.
+  void distribute(const relationship& r, const std::vector<entry*>& parents, const std::vector<entry*>& targets) {
+    std::unordered_map<std::string, std::vector<entry*>> by_key;
+    for (auto* t : targets) {
+      auto& list = by_key[detail::column_bytes(r.target(), t->object, r.remote)];
+      if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
+    }
+    for (auto* p : parents) {
+      auto it = by_key.find(detail::column_bytes(r.owner(), p->object, r.local));
+      if (it == by_key.end()) set_loaded(*p, r, {});
+      else set_loaded(*p, r, it->second);
+    }
+  }
+
+  // selectin (and lazy) loading: SELECT the targets WHERE their columns hold
+  // the parents' values, in batches; many-to-one targets already in the
+  // identity map need no SQL.
+  void load_by_key(Connection& conn, const relationship& r, const std::vector<entry*>& parents,
+                   const detail::loader_options& options, relationship_path& path) {
+    constexpr std::size_t batch = 500;  // well under SQLite's and PostgreSQL's parameter limits
+    std::vector<entry*> waiting;
+    std::vector<std::vector<value>> keys;
+    std::unordered_set<std::string> asked;
+    for (auto* p : parents) {
+      bool nothing = detail::any_null(r.owner(), p->object, r.local) ||
+                     (p->state == object_state::pending && r.kind == detail::relationship_kind::one_to_many);
+      if (nothing) {
+        set_loaded(*p, r, {});
+        continue;
+      }
+      if (auto identity = referenced_identity(r, p->object)) {
+        if (entry* t = identity_map_.find(*identity); t && t->state != object_state::deleted) {
+          if (t->expired && !reload(*t)) {
+            set_loaded(*p, r, {});
+            continue;
+          }
+          entry* targets[] = {t};
+          set_loaded(*p, r, targets);
+          continue;
+        }
+      }
+      waiting.push_back(p);
+      if (!asked.insert(detail::column_bytes(r.owner(), p->object, r.local)).second) continue;
+      std::vector<value> key;
+      for (auto c : r.local) {
+        value owned;
+        key.emplace_back(r.owner().bind(p->object, c, owned));
+      }
+      keys.push_back(std::move(key));
+    }
+    if (waiting.empty()) return;
+    std::vector<entry*> targets;
+    path.push_back(&r);
+    for (std::size_t first = 0; first < keys.size(); first += batch) {
+      std::vector<std::vector<value>> part(keys.begin() + first, keys.begin() + std::min(keys.size(), first + batch));
+      auto found = run_load(conn, r.target(), detail::select_by_remote(r, part, options), path);
+      targets.insert(targets.end(), found.begin(), found.end());
+    }
+    path.pop_back();
+    distribute(r, waiting, targets);
+  }
+
+  void load_by_subquery(Connection& conn, const relationship& r, const std::vector<entry*>& parents,
+                        const detail::statement_data& source, const detail::loader_options& options, relationship_path& path) {
+    path.push_back(&r);
+    auto targets = run_load(conn, r.target(), detail::select_by_subquery(r, source, options), path);
+    path.pop_back();
+    distribute(r, parents, targets);
+  }
+
+  // A relationship member was used unloaded (quarry::many / quarry::one).
+  void lazy_load(void* owner, const relationship& r) {
+    auto& s = r.state(owner);
+    entry* e = find_entry(r.owner(), owner);
+    if (!e) s.throw_detached();
+    if (s.on_access_ == loading::raise)
+      throw InvalidRequestError("quarry: " + r.qualified_name + " is not loaded, and its loading is 'raise'; load it with the query (selectinload(), joinedload())");
+    if (s.on_access_ == loading::noload) {
+      set_loaded(*e, r, {});
+      return;
+    }
+    if (s.on_access_ == loading::raise_on_sql) {
+      auto identity = referenced_identity(r, owner);
+      entry* t = identity ? identity_map_.find(*identity) : nullptr;
+      if (detail::any_null(r.owner(), owner, r.local) && r.kind == detail::relationship_kind::many_to_one) {
+        set_loaded(*e, r, {});
+        return;
+      }
+      if (!t) throw InvalidRequestError("quarry: " + r.qualified_name + " is not loaded, and loading it would need SQL, which its loading ('raise_on_sql') forbids");
+    }
+    check_usable();
+    if (options_.autoflush && !flushing_) flush();
+    relationship_path path;
+    load_by_key(work_connection(), r, {e}, {}, path);
+  }
+
+  // The other side of a relationship follows a change of this side (back_populates).
+  void relationship_changed(void* owner, const relationship& r, void* target, bool added) {
+    const relationship* back = r.back();
+    if (!back || !target) return;
+    entry* o = find_entry(r.owner(), owner);
+    if (!o) return;
+    auto& s = back->state(target);
+    if (!back->uselist) {
+      // The target's one reference: to the owner, or none when taken out.
+      void* current = nullptr;
+      back->for_each(s, &current, [](void* c, void* object, const std::shared_ptr<void>&) { *static_cast<void**>(c) = object; });
+      if (added) {
+        if (current && current != owner) r.remove(r.state(current), target);  // it leaves its old parent's collection
+        back->append(s, *back, *o);
+      } else if (current == owner) {
+        back->remove(s, owner);
+      }
+      return;
+    }
+    if (!s.loaded_) return;  // an unloaded collection loads with the change in it
+    if (added) back->append(s, *back, *o);
+    else back->remove(s, owner);
+  }
+
+  // --- relationships: the flush --------------------------------------------------------
+
+  // Adds the objects reachable from `work` through save-update relationships.
+  void cascade_save_update(std::vector<entry*> work) {
+    std::unordered_map<const void*, entry*> by_address;
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      entry* e = work[i];
+      if (e->state == object_state::deleted) continue;
+      for (auto& r : e->m->relationships()) {
+        if (!r.cascade.save_update) continue;
+        auto& s = r.state(e->object);
+        if (!s.loaded_) continue;
+        for (auto& [object, handle] : targets_of(r, s)) {
+          entry* t = in_session(r.target(), object, by_address);
+          if (!t) {
+            t = add_erased(r.target(), handle, object);
+            if (t->m->has_relationships) work.push_back(t);
+          }
+          populate_back(*e, r, *t);
+        }
+      }
+    }
+  }
+
+  // A graph the user built before adding it gets its other sides: a child in
+  // a collection points at its parent, a parent's loaded collection holds its child.
+  static void populate_back(entry& owner, const relationship& r, entry& target) {
+    const relationship* back = r.back();
+    if (!back || target.state == object_state::deleted) return;
+    auto& s = back->state(target.object);
+    if (!s.loaded_) return;
+    if (back->uselist) {
+      back->append(s, *back, owner);
+      return;
+    }
+    void* current = nullptr;
+    back->for_each(s, &current, [](void* c, void* object, const std::shared_ptr<void>&) { *static_cast<void**>(c) = object; });
+    if (!current) back->append(s, *back, owner);
+  }
+
+  static std::vector<std::pair<void*, std::shared_ptr<void>>> targets_of(const relationship& r, detail::relationship_state& s) {
+    std::vector<std::pair<void*, std::shared_ptr<void>>> out;
+    r.for_each(s, &out, [](void* c, void* object, const std::shared_ptr<void>& h) {
+      static_cast<std::vector<std::pair<void*, std::shared_ptr<void>>>*>(c)->emplace_back(object, h);
+    });
+    return out;
+  }
+
+  // The entry of an object, without the pass over the identity map that
+  // find_entry() makes for a loaded object whose key changed: that pass is
+  // made once, into `by_address`, when it is needed.
+  entry* in_session(const detail::mapper& m, const void* object, std::unordered_map<const void*, entry*>& by_address) {
+    if (entry* e = entries_.find(object)) return e;
+    if (entry* e = identity_map_.find(m.key_of(object)); e && e->object == object) return e;
+    if (by_address.empty()) identity_map_.for_each([&](entry& e) { by_address.emplace(e.object, &e); });
+    auto it = by_address.find(object);
+    return it == by_address.end() ? nullptr : it->second;
+  }
+
+  // A child's foreign key takes its parent's key; `child` holds r.local (many-to-one) or r.remote (one-to-many).
+  struct key_sync {
+    entry* child;
+    entry* parent;
+    const relationship* r;
+  };
+  static void apply(const key_sync& k) {
+    bool owner_is_child = k.r->kind == detail::relationship_kind::many_to_one;
+    const auto& child_columns = owner_is_child ? k.r->local : k.r->remote;
+    const auto& parent_columns = owner_is_child ? k.r->remote : k.r->local;
+    for (std::size_t i = 0; i < child_columns.size(); ++i) {
+      value owned;
+      k.child->m->assign_column(k.child->object, child_columns[i],
+                                k.parent->m->bind(k.parent->object, parent_columns[i], owned));
+    }
+  }
+
+  // Before a flush: objects reachable through relationships are added,
+  // deletes cascade, children taken out of collections lose their foreign key
+  // (or are deleted: delete-orphan), and foreign keys follow the objects they
+  // point at. Keys of parents already in the database are set now; the rest,
+  // returned, once their parents are INSERTed.
+  std::vector<key_sync> prepare_relationships() {
+    std::vector<entry*> work;
+    for (auto* e : pending_)
+      if (e->m->has_relationships) work.push_back(e);
+    identity_map_.for_each([&](entry& e) {
+      if (e.m->has_relationships) work.push_back(&e);
+    });
+    if (work.empty()) return {};
+    cascade_deletes(work);
+    cascade_save_update(work);
+    work.clear();
+    for (auto* e : pending_)
+      if (e->m->has_relationships) work.push_back(e);
+    identity_map_.for_each([&](entry& e) {
+      if (e.m->has_relationships && e.state != object_state::deleted) work.push_back(&e);
+    });
+    std::unordered_map<const void*, entry*> by_address;
+    std::vector<key_sync> later;
+    for (auto* e : work) {
+      for (auto& r : e->m->relationships()) {
+        auto& s = r.state(e->object);
+        if (!s.loaded_) continue;
+        auto targets = targets_of(r, s);
+        if (r.weak()) r.weaken(s);
+        for (auto& [object, handle] : targets) {
+          entry* t = in_session(r.target(), object, by_address);
+          if (!t || t->state == object_state::deleted) continue;
+          key_sync k = r.kind == detail::relationship_kind::many_to_one ? key_sync{e, t, &r} : key_sync{t, e, &r};
+          if (k.parent->state == object_state::pending) later.push_back(k);
+          else apply(k);
+        }
+        if (r.kind == detail::relationship_kind::one_to_many) orphans(*e, r, s, targets, by_address);
+      }
+    }
+    return later;
+  }
+
+  // Children that left a collection since it was loaded or flushed.
+  void orphans(entry& parent, const relationship& r, detail::relationship_state& s,
+               const std::vector<std::pair<void*, std::shared_ptr<void>>>& targets,
+               std::unordered_map<const void*, entry*>& by_address) {
+    for (const void* old : s.committed_) {
+      if (std::any_of(targets.begin(), targets.end(), [&](const auto& t) { return t.first == old; })) continue;
+      entry* child = in_session(r.target(), old, by_address);
+      if (!child || child->state == object_state::deleted) continue;
+      if (r.cascade.delete_orphan) {
+        mark_deleted(*child);
+      } else if (detail::column_bytes(r.target(), child->object, r.remote) ==
+                 detail::column_bytes(r.owner(), parent.object, r.local)) {
+        for (auto c : r.remote) child->m->assign_column(child->object, c, value_ref());  // still points here: now nowhere
+      }
+    }
+  }
+
+  // Deletes an object at this flush; a pending one leaves the session (once the flush has done with it).
+  void mark_deleted(entry& e) {
+    if (e.state == object_state::pending) {
+      forget(e);
+      retired_.push_back(&e);
+    } else if (e.state == object_state::persistent) {
+      e.state = object_state::deleted;
+      ++deleted_marked_;
+    }
+  }
+
+  // Deleting a parent deletes its children (cascade delete), or clears their
+  // foreign keys; an unloaded collection is loaded first, unless passive_deletes.
+  void cascade_deletes(const std::vector<entry*>& candidates) {
+    std::vector<entry*> work;
+    for (auto* e : candidates)
+      if (e->state == object_state::deleted) work.push_back(e);
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      entry* e = work[i];
+      for (auto& r : e->m->relationships()) {
+        if (r.kind != detail::relationship_kind::one_to_many) continue;
+        auto& s = r.state(e->object);
+        if (!s.loaded_) {
+          if (r.passive_deletes) continue;
+          relationship_path path;
+          load_by_key(work_connection(), r, {e}, {}, path);
+        }
+        std::unordered_map<const void*, entry*> by_address;
+        for (auto& [object, handle] : targets_of(r, s)) {
+          entry* child = in_session(r.target(), object, by_address);
+          if (!child || child->state == object_state::deleted) continue;
+          if (r.cascade.delete_) {
+            bool was_persistent = child->state == object_state::persistent;
+            mark_deleted(*child);
+            if (was_persistent && child->m->has_relationships) work.push_back(child);
+          } else {
+            for (auto c : r.remote) child->m->assign_column(child->object, c, value_ref());
+          }
+        }
+      }
+    }
+  }
+
+  // After a flush, collections remember what they hold, for the next one's orphans.
+  void remember_collections() {
+    auto remember = [](entry& e) {
+      if (!e.m->has_relationships) return;
+      for (auto& r : e.m->relationships()) {
+        auto& s = r.state(e.object);
+        if (!s.loaded_ || !r.uselist) continue;
+        s.committed_.clear();
+        for (auto& [object, handle] : targets_of(r, s)) s.committed_.push_back(object);
+      }
+    };
+    identity_map_.for_each(remember);
+  }
+
   // --- the flush ---------------------------------------------------------------------
 
   struct change {
@@ -802,6 +1370,8 @@ class Session {
   };
 
   void flush_now() {
+    auto later = prepare_relationships();
+    release_retired();
     std::vector<change> dirty;
     std::vector<entry*> deleting;
     column_sets_.clear();
@@ -813,7 +1383,7 @@ class Session {
     // A table's rows in the order their objects were added or read.
     std::sort(dirty.begin(), dirty.end(), [](const change& a, const change& b) { return a.e->added < b.e->added; });
     std::sort(deleting.begin(), deleting.end(), [](entry* a, entry* b) { return a->added < b->added; });
-    auto order = table_order(dirty, deleting);
+    auto order = table_order(dirty, deleting, later);
     Connection& conn = work_connection();
     // INSERT and UPDATE parents before children; DELETE children before parents.
     std::vector<entry*> inserting;
@@ -821,10 +1391,15 @@ class Session {
       inserting.clear();
       for (auto* e : pending_)
         if (e->m->table == table) inserting.push_back(e);
-      if (!inserting.empty()) {
-        parents_first(*inserting.front()->m, inserting);
-        insert(conn, inserting);
-      }
+      if (!inserting.empty()) insert_in_levels(conn, inserting, later);
+      // Persistent children that now point at a parent just INSERTed.
+      for (auto& k : later)
+        if (k.child->m->table == table && k.child->state == object_state::persistent) {
+          apply(k);
+          if (std::none_of(dirty.begin(), dirty.end(), [&](const change& c) { return c.e == k.child; }) &&
+              k.child->m->diff(k.child->object, k.child->snapshot, scratch_))
+            dirty.push_back({k.child, column_set(scratch_)});
+        }
       std::vector<change*> updating;
       for (auto& c : dirty)
         if (c.e->m->table == table) updating.push_back(&c);
@@ -840,6 +1415,43 @@ class Session {
         std::reverse(rows.begin(), rows.end());  // children first
         remove(conn, rows);
       }
+    }
+    remember_collections();
+  }
+
+  // INSERTs of one table's new rows. Rows whose parent (through a relationship)
+  // is a new row of the same table go after it, level by level, each level
+  // taking its parents' generated keys first.
+  void insert_in_levels(Connection& conn, std::vector<entry*>& rows, const std::vector<key_sync>& later) {
+    std::unordered_map<entry*, std::size_t> level;
+    for (auto* e : rows) level.emplace(e, 0);
+    bool nested = false;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& k : later) {
+        auto child = level.find(k.child), parent = level.find(k.parent);
+        if (child == level.end() || parent == level.end() || child->second > parent->second) continue;
+        if (parent->second >= rows.size()) throw InvalidRequestError("quarry: new objects point at each other in a cycle");
+        child->second = parent->second + 1;
+        changed = nested = true;
+      }
+    }
+    if (!nested) {
+      for (auto& k : later)
+        if (level.contains(k.child)) apply(k);
+      parents_first(*rows.front()->m, rows);
+      insert(conn, rows);
+      return;
+    }
+    std::vector<entry*> part;
+    for (std::size_t depth = 0;; ++depth) {
+      part.clear();
+      for (auto* e : rows)
+        if (level[e] == depth) part.push_back(e);
+      if (part.empty()) break;
+      for (auto& k : later)
+        if (auto it = level.find(k.child); it != level.end() && it->second == depth) apply(k);
+      insert(conn, part);
     }
   }
 
@@ -900,7 +1512,8 @@ class Session {
   }
 
   // Tables in foreign-key order, for the tables this flush touches.
-  std::vector<const table_info*> table_order(const std::vector<change>& dirty, const std::vector<entry*>& deleting) const {
+  std::vector<const table_info*> table_order(const std::vector<change>& dirty, const std::vector<entry*>& deleting,
+                                             const std::vector<key_sync>& later) const {
     std::vector<std::shared_ptr<const table_info>> tables;
     auto add_table = [&](const detail::mapper* m) {
       for (auto& t : tables)
@@ -910,6 +1523,7 @@ class Session {
     for (auto* e : pending_) add_table(e->m);
     for (auto& c : dirty) add_table(c.e->m);
     for (auto* e : deleting) add_table(e->m);
+    for (auto& k : later) add_table(k.child->m);
     std::vector<const table_info*> out;
     for (auto& t : detail::sort_by_dependency(tables)) out.push_back(t.get());
     return out;
@@ -1099,6 +1713,9 @@ class Session {
   bool flushing_ = false;
   bool transaction_open_ = false;
   bool explicit_begin_ = false;
+  std::shared_ptr<detail::session_link> link_;  // what this session's objects' relationships load through
+  std::vector<entry*> spares_;                  // objects rows are read into, one per model (see load_row())
+  std::vector<entry*> retired_;                 // left the session during a flush, released after it
 };
 
 // SQLAlchemy's sessionmaker: a factory of Sessions with the same engine and options.

@@ -162,6 +162,9 @@ struct statement_data {
   std::vector<assignment_node> conflict_set;
   node_ptr conflict_where;
 
+  // ORM loader options (joinedload(), ...): the Session reads them, the compiler does not.
+  std::vector<std::shared_ptr<const void>> orm_options;
+
   mutable compile_cache compiled;  // emptied whenever the statement is copied to be changed
 };
 

@@ -20,6 +20,7 @@
 #include "quarry/core/dml.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/engine/connection.hpp"
+#include "quarry/orm/detail/relationship_info.hpp"
 #include "quarry/orm/events.hpp"
 #include "quarry/types/value.hpp"
 
@@ -27,6 +28,14 @@
 // object's key and column values, comparing it with its snapshot, writing
 // values the database generated back into it.
 namespace quarry::detail {
+
+struct session_entry;
+template <class M>
+struct owned_object;
+template <class M>
+struct model_entry;
+template <class M>
+const std::vector<relationship_info>& relationships_of();
 
 // A statement built directly as a tree, run like any Core statement.
 template <class Row>
@@ -112,14 +121,21 @@ struct mapper {
   value_ref (*bind)(const void* object, std::size_t column, value& owned) = nullptr;
   // Marks in `changed` the columns where object and snapshot differ; true when any does.
   bool (*diff)(const void* object, const void* snapshot, std::vector<bool>& changed) = nullptr;
-  // *to = *from (objects of the model).
+  // The mapped columns of *from into *to (objects of the model).
   void (*copy)(void* to, const void* from) = nullptr;
   // Sets one column of an object from a value the database returned.
   void (*assign_column)(void* object, std::size_t column, value_ref v) = nullptr;
   // Marks the columns an INSERT of the object sends (see included_columns()).
   void (*included)(const void* object, std::vector<bool>& out) = nullptr;
-  // Sets the whole object from a row of all its columns.
-  void (*read)(void* object, const RowView& row) = nullptr;
+  // Sets the object's columns from a row: all its columns, from column `offset` on.
+  void (*read)(void* object, const RowView& row, std::size_t offset) = nullptr;
+  // A new object of the model in one allocation with its entry, which owns it (session_entry::self).
+  session_entry* (*create)() = nullptr;
+  // A new entry for an object the user made (session_entry::handle keeps it).
+  std::shared_ptr<session_entry> (*new_entry)() = nullptr;
+  // The model's relationships (see relationships.hpp).
+  const std::vector<relationship_info>& (*relationships)() = nullptr;
+  bool has_relationships = false;
   // Mapper events of the model.
   bool (*listened)(mapper_event event) = nullptr;
   void (*dispatch)(mapper_event event, Connection& connection, void* object) = nullptr;
@@ -200,6 +216,21 @@ struct model_mapper {
     }(std::make_index_sequence<count>{});
   }
 
+  static void copy(void* to, const void* from) {
+    M& t = *static_cast<M*>(to);
+    const M& f = *static_cast<const M*>(from);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((t.*std::get<I>(members) = f.*std::get<I>(members)), ...);
+    }(std::make_index_sequence<count>{});
+  }
+
+  static void read(void* object, const RowView& row, std::size_t offset) {
+    M& o = *static_cast<M*>(object);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((o.*std::get<I>(members) = read_value<field_t<I>>(row.raw(offset + I))), ...);
+    }(std::make_index_sequence<count>{});
+  }
+
   static bool diff(const void* object, const void* snapshot, std::vector<bool>& changed) {
     const M& o = *static_cast<const M*>(object);
     const M& s = *static_cast<const M*>(snapshot);
@@ -231,10 +262,27 @@ const mapper& mapper_of() {
     out.key = &ops::key;
     out.bind = [](const void* object, std::size_t column, value& owned) { return ops::binders[column](object, owned); };
     out.diff = &ops::diff;
-    out.copy = [](void* to, const void* from) { *static_cast<M*>(to) = *static_cast<const M*>(from); };
+    out.copy = &ops::copy;
     out.assign_column = [](void* object, std::size_t column, value_ref v) { ops::assigners[column](object, v); };
     out.included = &ops::included;
-    out.read = [](void* object, const RowView& row) { *static_cast<M*>(object) = row.as<M>(); };
+    out.read = &ops::read;
+    out.create = []() -> session_entry* {
+      auto block = std::make_shared<owned_object<M>>();
+      auto* e = &block->entry;
+      e->m = &mapper_of<M>();
+      e->object = &block->object;
+      e->snapshot = &block->entry.snapshot_value;
+      e->self = std::move(block);
+      return e;
+    };
+    out.new_entry = []() -> std::shared_ptr<session_entry> {
+      auto e = std::make_shared<model_entry<M>>();
+      e->m = &mapper_of<M>();
+      e->snapshot = &e->snapshot_value;
+      return e;
+    };
+    out.relationships = &relationships_of<M>;
+    out.has_relationships = std::tuple_size_v<decltype(model_of<M>::relationships())> > 1;
     out.listened = [](mapper_event event) { return model_listeners<M>::instance().any(event); };
     out.dispatch = [](mapper_event event, Connection& connection, void* object) {
       model_listeners<M>::instance().dispatch(event, connection, *static_cast<M*>(object));

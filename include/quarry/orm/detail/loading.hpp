@@ -1,0 +1,249 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "quarry/core/detail/compiler.hpp"
+#include "quarry/core/detail/node.hpp"
+#include "quarry/core/select.hpp"
+#include "quarry/orm/detail/mapper.hpp"
+#include "quarry/orm/detail/relationship_info.hpp"
+#include "quarry/orm/detail/unit_of_work.hpp"
+
+// The statements that load relationships, built as trees: the IN of a
+// selectin load, the subquery of a subquery load, the joins of a joined load.
+namespace quarry::detail {
+
+// One step of a loader option's path: load relationship `r` this way.
+struct loader_step {
+  const relationship_info* r;
+  loading strategy;
+};
+struct loader_path {
+  std::vector<loader_step> steps;
+};
+using loader_options = std::vector<std::shared_ptr<const void>>;  // of loader_path (statement_data::orm_options)
+
+// The strategy for relationship r of objects reached along `path` from the
+// statement's objects: the last option whose path leads to r, else r's own.
+inline loading strategy_for(const loader_options& options, std::span<const relationship_info* const> path,
+                            const relationship_info& r) {
+  loading s = r.lazy;
+  for (auto& o : options) {
+    const auto& steps = static_cast<const loader_path*>(o.get())->steps;
+    if (steps.size() <= path.size() || steps[path.size()].r != &r) continue;
+    if (std::equal(path.begin(), path.end(), steps.begin(), [](auto* p, const loader_step& st) { return p == st.r; }))
+      s = steps[path.size()].strategy;
+  }
+  // A relationship back to where the path has been loads on its own: a joined
+  // self-referential relationship would otherwise join forever.
+  if (s == loading::joined && std::find(path.begin(), path.end(), &r) != path.end()) s = loading::select;
+  return s;
+}
+
+// The values of some columns of an object, as bytes: keys of the maps that
+// match parents with their targets.
+inline std::string column_bytes(const mapper& m, const void* object, const std::vector<std::size_t>& columns) {
+  identity_key k;
+  for (auto c : columns) {
+    value owned;
+    k.append(m.bind(object, c, owned));
+  }
+  return std::move(k.bytes);
+}
+
+// True when any of the columns is NULL (a foreign key that points nowhere).
+inline bool any_null(const mapper& m, const void* object, const std::vector<std::size_t>& columns) {
+  for (auto c : columns) {
+    value owned;
+    if (m.bind(object, c, owned).is_null()) return true;
+  }
+  return false;
+}
+
+// columns = keys: `c = ?` for one key, `c IN (...)` for several, and
+// `(a = ? AND b = ?) OR ...` for composite keys.
+inline node_ptr key_filter(const std::vector<node_ptr>& columns, const std::vector<std::vector<value>>& keys) {
+  if (columns.size() == 1) {
+    if (keys.size() == 1)
+      return make_node(node_kind::binary, precedence::comparison, " = ", columns[0], literal_node(keys[0][0]));
+    auto n = std::make_shared<node>();
+    n->kind = node_kind::in_list;
+    n->precedence = precedence::comparison;
+    n->text = " IN ";
+    n->children.push_back(columns[0]);
+    for (auto& k : keys) n->children.push_back(literal_node(k[0]));
+    return n;
+  }
+  node_ptr any;
+  for (auto& k : keys) {
+    node_ptr all;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      auto equal = make_node(node_kind::binary, precedence::comparison, " = ", columns[i], literal_node(k[i]));
+      all = all ? make_node(node_kind::binary, precedence::and_, " AND ", all, equal) : equal;
+    }
+    any = any ? make_node(node_kind::binary, precedence::or_, " OR ", any, all) : all;
+  }
+  return any;
+}
+
+// SELECT every column of the target's table (as the statement's first columns), ordered as the relationship says.
+inline std::shared_ptr<statement_data> target_select(const relationship_info& r) {
+  const mapper& t = r.target();
+  auto data = std::make_shared<statement_data>();
+  for (std::size_t i = 0; i < t.column_count; ++i) data->columns.push_back(t.column(i));
+  for (auto& [column, descending] : r.order_by)
+    data->order_by.push_back(descending ? make_node(node_kind::postfix, precedence::unary, " DESC", t.column(column))
+                                        : t.column(column));
+  return data;
+}
+
+// The target rows whose `remote` columns hold one of `keys` (selectin and lazy loads).
+inline std::shared_ptr<statement_data> select_by_remote(const relationship_info& r, const std::vector<std::vector<value>>& keys,
+                                                        const loader_options& options) {
+  auto data = target_select(r);
+  std::vector<node_ptr> columns;
+  for (auto c : r.remote) columns.push_back(r.target().column(c));
+  data->where = key_filter(columns, keys);
+  data->orm_options = options;
+  return data;
+}
+
+// The target rows of the parents `source` selects, joined to it as a subquery
+// of the parents' `local` columns (SQLAlchemy's subqueryload).
+inline std::shared_ptr<statement_data> select_by_subquery(const relationship_info& r, const statement_data& source,
+                                                          const loader_options& options) {
+  const mapper& owner = r.owner();
+  auto inner = std::make_shared<statement_data>(source);
+  inner->compiled = compile_cache();
+  inner->orm_options.clear();
+  inner->columns.clear();
+  for (auto c : r.local) inner->columns.push_back(owner.column(c));
+  // Without LIMIT the parents' order does not matter, and DISTINCT keeps the join small.
+  if (!inner->limit && !inner->offset) {
+    inner->order_by.clear();
+    inner->distinct = true;
+  }
+  auto anon = std::make_shared<from_item>();
+  anon->kind = from_item::kind_t::subquery;
+  anon->alias = "anon_parents";
+  anon->body = inner;
+  anon->columns = output_names(*inner);
+  auto data = target_select(r);
+  node_ptr on;
+  for (std::size_t i = 0; i < r.local.size(); ++i) {
+    auto equal = make_node(node_kind::binary, precedence::comparison, " = ", r.target().column(r.remote[i]),
+                           column_node(anon, anon->columns[i]));
+    on = on ? make_node(node_kind::binary, precedence::and_, " AND ", on, equal) : equal;
+  }
+  data->froms.push_back({r.target().from(), {{join_kind::inner, anon, on}}});
+  data->orm_options = options;
+  return data;
+}
+
+// One joined-loaded relationship of a statement: its alias, where its columns
+// start in the row, the relationships joined from it, and what the rows gave.
+struct joined_load {
+  const relationship_info* r = nullptr;
+  from_ptr alias;
+  std::size_t offset = 0;
+  std::vector<joined_load> children;
+  std::vector<session_entry*> parents;                                  // in the order first seen
+  std::unordered_map<session_entry*, std::vector<session_entry*>> targets;  // per parent, in row order
+};
+
+// Adds LEFT OUTER JOINs (and their columns and collection order) for the
+// relationships of `m` the options or defaults load joined, from `parent`
+// (the FROM item whose columns are m's), and recursively from those.
+inline void plan_joins(statement_data& data, from_entry& entry, const mapper& m, const from_ptr& parent,
+                       std::vector<const relationship_info*>& path, const loader_options& options,
+                       std::vector<joined_load>& out, std::size_t& aliases) {
+  for (auto& r : m.relationships()) {
+    if (strategy_for(options, path, r) != loading::joined) continue;
+    const mapper& t = r.target();
+    joined_load j;
+    j.r = &r;
+    j.alias = alias_of(t.from()->table, t.table->name + "_" + std::to_string(++aliases));
+    node_ptr on;
+    for (std::size_t i = 0; i < r.local.size(); ++i) {
+      auto equal = make_node(node_kind::binary, precedence::comparison, " = ",
+                             column_node(parent, m.table->columns[r.local[i]].name),
+                             column_node(j.alias, t.table->columns[r.remote[i]].name));
+      on = on ? make_node(node_kind::binary, precedence::and_, " AND ", on, equal) : equal;
+    }
+    entry.joins.push_back({join_kind::left, j.alias, on});
+    j.offset = data.columns.size();
+    for (auto& c : t.table->columns) data.columns.push_back(column_node(j.alias, c.name));
+    for (auto& [column, descending] : r.order_by) {
+      auto term = column_node(j.alias, t.table->columns[column].name);
+      data.order_by.push_back(descending ? make_node(node_kind::postfix, precedence::unary, " DESC", term) : term);
+    }
+    path.push_back(&r);
+    plan_joins(data, entry, t, j.alias, path, options, j.children, aliases);
+    path.pop_back();
+    out.push_back(std::move(j));
+  }
+}
+
+// Replaces, in a tree, the columns of `from` by those of the same name of `to`.
+inline node_ptr rebase_columns(const node_ptr& n, const from_ptr& from, const from_ptr& to) {
+  if (!n) return n;
+  if (n->kind == node_kind::column && n->from == from) return column_node(to, n->text);
+  bool changed = false;
+  std::vector<node_ptr> children;
+  for (auto& c : n->children) {
+    children.push_back(rebase_columns(c, from, to));
+    changed = changed || children.back() != c;
+  }
+  if (!changed) return n;
+  auto copy = std::make_shared<node>(*n);
+  copy->children = std::move(children);
+  return copy;
+}
+
+// The statement that loads m's objects and their joined relationships. With
+// LIMIT or OFFSET the parents' statement becomes a subquery, so that the limit
+// counts parents, not joined rows. Returns `source` itself when nothing is joined.
+inline std::shared_ptr<const statement_data> with_joins(std::shared_ptr<const statement_data> source, const mapper& m,
+                                                        std::vector<const relationship_info*>& path,
+                                                        const loader_options& options, std::vector<joined_load>& out) {
+  bool any = false;
+  for (auto& r : m.relationships()) any = any || strategy_for(options, path, r) == loading::joined;
+  if (!any) return source;
+  std::size_t aliases = 0;
+  if (source->limit || source->offset) {
+    auto inner = std::make_shared<statement_data>(*source);
+    inner->compiled = compile_cache();
+    inner->orm_options.clear();
+    auto anon = std::make_shared<from_item>();
+    anon->kind = from_item::kind_t::subquery;
+    anon->alias = "anon_parents";
+    anon->body = inner;
+    anon->columns = output_names(*inner);
+    auto data = std::make_shared<statement_data>();
+    for (std::size_t i = 0; i < m.column_count; ++i) data->columns.push_back(column_node(anon, anon->columns[i]));
+    for (auto& term : source->order_by) data->order_by.push_back(rebase_columns(term, m.from(), anon));
+    data->froms.push_back({anon, {}});
+    plan_joins(*data, data->froms.back(), m, anon, path, options, out, aliases);
+    return data;
+  }
+  auto data = std::make_shared<statement_data>(*source);
+  data->compiled = compile_cache();
+  from_entry* entry = nullptr;
+  for (auto& f : data->froms)
+    if (f.item == m.from()) entry = &f;
+  if (!entry) {
+    data->froms.insert(data->froms.begin(), {m.from(), {}});
+    entry = &data->froms.front();
+  }
+  plan_joins(*data, *entry, m, m.from(), path, options, out, aliases);
+  return data;
+}
+
+}  // namespace quarry::detail

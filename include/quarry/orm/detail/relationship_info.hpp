@@ -1,0 +1,174 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "quarry/errors.hpp"
+
+// What the Session knows of one relationship, without templates, and the
+// state every relationship member (quarry::many, quarry::one) carries.
+namespace quarry {
+
+class Session;
+
+// How a relationship is loaded (SQLAlchemy's `lazy=`).
+enum class loading : std::uint8_t {
+  select,        // one SELECT when first used (lazy loading)
+  joined,        // LEFT OUTER JOIN in the statement that loads the parents
+  selectin,      // one more SELECT ... WHERE key IN (...) for all the parents
+  subquery,      // one more SELECT joined to the parents' statement as a subquery
+  raise,         // using it unloaded is an error (the N+1 guard)
+  raise_on_sql,  // an error only when loading it would need SQL
+  noload,        // never loaded: empty
+};
+
+namespace detail {
+
+struct mapper;
+struct session_entry;
+struct relationship_info;
+class relationship_state;
+template <class M, std::size_t I>
+struct relationship_ops;
+
+enum class relationship_kind : std::uint8_t {
+  one_to_many,  // the target's foreign key points at the owner
+  many_to_one,  // the owner's foreign key points at the target
+};
+
+struct cascade_flags {
+  bool save_update = true;     // objects reachable from an added object are added
+  bool merge = true;
+  bool delete_ = false;        // deleting the owner deletes the targets
+  bool delete_orphan = false;  // a target taken out of the collection is deleted
+  bool expunge = false;
+  bool refresh_expire = true;
+};
+
+// How a relationship member reaches its session; the session owns it and
+// empties `session` when it lets go of its objects (close()).
+struct session_link {
+  void* session = nullptr;
+  // Loads relationship `r` of `owner` (an object of r's owner model).
+  void (*load)(void* session, void* owner, const relationship_info& r) = nullptr;
+  // `target` (an object of r's target model, or null) was put into (or taken
+  // out of) relationship r of `owner`: the other side follows (back_populates).
+  void (*changed)(void* session, void* owner, const relationship_info& r, void* target, bool added) = nullptr;
+};
+
+// One QUARRY_RELATIONSHIP, resolved against the two tables.
+struct relationship_info {
+  std::string qualified_name;  // "User.addresses", for messages
+  std::string name;
+  const mapper& (*owner)() = nullptr;
+  const mapper& (*target)() = nullptr;
+  const std::vector<relationship_info>& (*target_relationships)() = nullptr;
+  relationship_kind kind = relationship_kind::one_to_many;
+  bool uselist = true;  // many<T>; one<T> otherwise
+  // owner.local[i] = target.remote[i]: column positions in each model.
+  std::vector<std::size_t> local, remote;
+  loading lazy = loading::select;
+  cascade_flags cascade;
+  bool passive_deletes = false;
+  std::string back_populates;
+  std::vector<std::pair<std::size_t, bool>> order_by;  // target column, descending
+
+  // The member in an owner object.
+  relationship_state& (*state)(void* owner) = nullptr;
+  // Sets the targets: session entries of the target model (for one<T>, the first or none).
+  void (*assign)(relationship_state& s, const relationship_info& r, std::span<session_entry* const> targets) = nullptr;
+  // Adds one target unless it is there (one<T>: sets it).
+  void (*append)(relationship_state& s, const relationship_info& r, const session_entry& target) = nullptr;
+  // Takes a target out (one<T>: clears it when it is that one).
+  void (*remove)(relationship_state& s, const void* target) = nullptr;
+  // Calls fn(context, object, handle) for each target held now, loaded or not.
+  void (*for_each)(relationship_state& s, void* context,
+                   void (*fn)(void* context, void* object, const std::shared_ptr<void>& handle)) = nullptr;
+  // A strong reference of a one<T> becomes weak (see weak()).
+  void (*weaken)(relationship_state& s) = nullptr;
+
+  // The relationship on the other side named by back_populates, or null.
+  const relationship_info* back() const {
+    const relationship_info* found = back_.load(std::memory_order_relaxed);
+    if (found || back_populates.empty()) return found;
+    for (auto& r : target_relationships())
+      if (r.name == back_populates) found = &r;
+    back_.store(found, std::memory_order_relaxed);
+    return found;
+  }
+  // A child's reference to its parent (the side with the foreign key), when
+  // the parent refers back to it, is weak: two strong references would keep
+  // each other alive forever.
+  bool weak() const { return kind == relationship_kind::many_to_one && back(); }
+
+
+ private:
+  // A cache that copies with the info (infos are built in a vector once).
+  struct cached_pointer : std::atomic<const relationship_info*> {
+    cached_pointer() noexcept : atomic(nullptr) {}
+    cached_pointer(const cached_pointer& other) noexcept : atomic(other.load(std::memory_order_relaxed)) {}
+  };
+  mutable cached_pointer back_;
+};
+
+// The state a relationship member carries besides its targets: whether they
+// are loaded, and how to load them.
+class relationship_state {
+ public:
+  bool loaded() const noexcept { return loaded_; }
+
+ protected:
+  relationship_state() = default;
+  // A copy holds the same targets but belongs to no session.
+  relationship_state(const relationship_state& other) noexcept : loaded_(other.loaded_) {}
+  relationship_state& operator=(const relationship_state&) noexcept { return *this; }
+  ~relationship_state() = default;
+
+  // Loads the targets if they are not, through the session that read the owner.
+  void ensure_loaded() const {
+    if (loaded_) return;
+    if (!link_ || !link_->session)
+      throw_detached();
+    link_->load(link_->session, owner_, *info_);
+  }
+  // Loads the targets first when the owner is in a session, so that a change
+  // replaces what the database holds (not an empty collection never read).
+  void load_if_attached() const {
+    if (!loaded_ && link_ && link_->session) link_->load(link_->session, owner_, *info_);
+  }
+  void mark_loaded() noexcept { loaded_ = true; }
+  std::string info_name() const { return info_ ? info_->qualified_name : std::string("this relationship"); }
+  // Tells the session a target came in or went out, for the other side.
+  void notify(void* target, bool added) const {
+    if (link_ && link_->session && info_) link_->changed(link_->session, owner_, *info_, target, added);
+  }
+  [[noreturn]] void throw_detached() const;
+
+ private:
+  template <class M, std::size_t I>
+  friend struct relationship_ops;
+  friend class quarry::Session;
+
+  std::shared_ptr<session_link> link_;
+  void* owner_ = nullptr;
+  const relationship_info* info_ = nullptr;
+  std::vector<const void*> committed_;  // the collection's targets as last loaded or flushed
+  bool loaded_ = true;                  // a new object's relationships hold what the user put there
+  loading on_access_ = loading::select;
+};
+
+inline void relationship_state::throw_detached() const {
+  throw DetachedInstanceError("quarry: " + (info_ ? info_->qualified_name : std::string("this relationship")) +
+                              " is not loaded and its object is not in a Session (it was closed, or the object "
+                              "expunged); load it while the session is open (selectinload(), joinedload())");
+}
+
+}  // namespace detail
+}  // namespace quarry

@@ -1,0 +1,291 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "quarry/core/model.hpp"
+#include "quarry/errors.hpp"
+#include "quarry/orm/detail/mapper.hpp"
+#include "quarry/orm/detail/relationship_info.hpp"
+#include "quarry/orm/detail/unit_of_work.hpp"
+#include "quarry/orm/relationship.hpp"
+
+// Each model's relationships as relationship_info, resolved against the
+// schema once, and the typed operations on its members behind them.
+namespace quarry::detail {
+
+template <class Member>
+struct relationship_member {
+  static_assert(sizeof(Member) == 0, "quarry: a QUARRY_RELATIONSHIP member is a quarry::many<T> or a quarry::one<T>");
+};
+template <class T>
+struct relationship_member<many<T>> {
+  using target = T;
+  static constexpr bool uselist = true;
+};
+template <class T>
+struct relationship_member<one<T>> {
+  using target = T;
+  static constexpr bool uselist = false;
+};
+
+// The session's handle of an entry's object: the user's own pointer, or one
+// that shares the allocation the session made.
+template <class T>
+std::shared_ptr<T> handle_of(const session_entry& e) {
+  return std::shared_ptr<T>(e.handle ? e.handle : e.self, static_cast<T*>(e.object));
+}
+
+// The typed operations behind relationship I of model M.
+template <class M, std::size_t I>
+struct relationship_ops {
+  using entry_type = std::remove_cvref_t<decltype(std::get<I>(model_of<M>::relationships()))>;
+  using member_type = std::remove_cvref_t<decltype(std::declval<M&>().*std::declval<entry_type>().member)>;
+  using target = typename relationship_member<member_type>::target;
+
+  static member_type& member(relationship_state& s) { return static_cast<member_type&>(s); }
+
+  static relationship_state& state(void* owner) {
+    static const auto pointer = std::get<I>(model_of<M>::relationships()).member;
+    return static_cast<M*>(owner)->*pointer;
+  }
+
+  static void assign(relationship_state& s, const relationship_info& r, std::span<session_entry* const> targets) {
+    auto& m = member(s);
+    m.committed_.clear();
+    for (auto* e : targets) m.committed_.push_back(e->object);
+    if constexpr (relationship_member<member_type>::uselist) {
+      m.items_.clear();
+      m.items_.reserve(targets.size());
+      for (auto* e : targets) m.items_.push_back(handle_of<target>(*e));
+    } else {
+      m.strong_.reset();
+      m.weak_.reset();
+      if (!targets.empty()) {
+        if (r.weak()) m.weak_ = handle_of<target>(*targets.front());
+        else m.strong_ = handle_of<target>(*targets.front());
+      }
+    }
+    m.loaded_ = true;
+  }
+
+  static void append(relationship_state& s, const relationship_info& r, const session_entry& e) {
+    auto& m = member(s);
+    if constexpr (relationship_member<member_type>::uselist) {
+      for (auto& item : m.items_)
+        if (item.get() == e.object) return;
+      m.items_.push_back(handle_of<target>(e));
+    } else {
+      m.strong_.reset();
+      m.weak_.reset();
+      if (r.weak()) m.weak_ = handle_of<target>(e);
+      else m.strong_ = handle_of<target>(e);
+      m.loaded_ = true;
+    }
+  }
+
+  static void remove(relationship_state& s, const void* object) {
+    auto& m = member(s);
+    if constexpr (relationship_member<member_type>::uselist) {
+      std::erase_if(m.items_, [&](const auto& item) { return item.get() == object; });
+    } else {
+      if (m.strong_.get() == object) m.strong_.reset();
+      if (auto held = m.weak_.lock(); held && held.get() == object) m.weak_.reset();
+    }
+  }
+
+  static void for_each(relationship_state& s, void* context,
+                       void (*fn)(void* context, void* object, const std::shared_ptr<void>& handle)) {
+    auto& m = member(s);
+    if constexpr (relationship_member<member_type>::uselist) {
+      for (std::size_t i = 0; i < m.items_.size(); ++i) {
+        std::shared_ptr<void> h = m.items_[i];
+        fn(context, h.get(), h);
+      }
+    } else {
+      std::shared_ptr<void> h = m.strong_ ? std::shared_ptr<target>(m.strong_) : m.weak_.lock();
+      if (h) fn(context, h.get(), h);
+    }
+  }
+
+  static void weaken(relationship_state& s) {
+    if constexpr (!relationship_member<member_type>::uselist) {
+      auto& m = member(s);
+      if (m.strong_) {
+        m.weak_ = m.strong_;
+        m.strong_.reset();
+      }
+    }
+  }
+};
+
+inline cascade_flags parse_cascade(std::string_view spec, const std::string& relationship) {
+  cascade_flags c{};
+  c.save_update = c.merge = c.refresh_expire = false;
+  while (!spec.empty()) {
+    auto comma = spec.find(',');
+    auto word = spec.substr(0, comma);
+    spec = comma == std::string_view::npos ? std::string_view{} : spec.substr(comma + 1);
+    while (!word.empty() && word.front() == ' ') word.remove_prefix(1);
+    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+    if (word == "all") c.save_update = c.merge = c.delete_ = c.expunge = c.refresh_expire = true;
+    else if (word == "save-update") c.save_update = true;
+    else if (word == "merge") c.merge = true;
+    else if (word == "delete") c.delete_ = true;
+    else if (word == "delete-orphan") c.delete_orphan = true;
+    else if (word == "expunge") c.expunge = true;
+    else if (word == "refresh-expire") c.refresh_expire = true;
+    else if (!word.empty())
+      throw ArgumentError("quarry: " + relationship + ": unknown cascade '" + std::string(word) +
+                          "' (save-update, merge, delete, delete-orphan, expunge, refresh-expire, all)");
+  }
+  if (c.delete_orphan && !c.delete_)
+    throw ArgumentError("quarry: " + relationship + ": delete-orphan cascade needs the delete cascade too");
+  return c;
+}
+
+// The columns a foreign_keys() option names, as (table, column).
+using named_column = std::pair<std::string, std::string>;
+
+template <class Option>
+void apply_relationship_option(relationship_info& r, std::vector<named_column>& named, const Option& option) {
+  if constexpr (std::is_same_v<Option, back_populates>) {
+    r.back_populates = std::string(option.member);
+  } else if constexpr (std::is_same_v<Option, lazy>) {
+    r.lazy = option.strategy;
+  } else if constexpr (std::is_same_v<Option, cascade>) {
+    r.cascade = parse_cascade(option.spec, r.qualified_name);
+  } else if constexpr (std::is_same_v<Option, passive_deletes_option>) {
+    r.passive_deletes = true;
+  } else if constexpr (is_specialization<Option, foreign_keys_option>) {
+    std::apply([&](const auto&... m) { (named.emplace_back(target_table_name_of(m), target_column_name(m)), ...); },
+               option.members);
+  } else if constexpr (requires { option.member; option.descending; }) {
+    r.order_by.emplace_back(0, option.descending);
+    r.order_by.back().first = r.target().table->column_index(target_column_name(option.member));
+  } else {
+    static_assert(sizeof(Option) == 0, "quarry: this is not a relationship option (see quarry/orm/relationship.hpp)");
+  }
+}
+
+// Finds the one foreign key between the two tables this relationship goes
+// through and records its columns on each side.
+inline void resolve_foreign_key(relationship_info& r, const std::vector<named_column>& named) {
+  const table_info& owner = *r.owner().table;
+  const table_info& target = *r.target().table;
+  struct candidate {
+    const foreign_key_info* fk;
+    relationship_kind kind;
+  };
+  auto matches_named = [&](const foreign_key_info& fk, const table_info& holder) {
+    if (named.empty()) return true;
+    if (named.size() != fk.columns.size()) return false;
+    for (auto& [table, column] : named)
+      if (table != holder.name || std::find(fk.columns.begin(), fk.columns.end(), column) == fk.columns.end()) return false;
+    return true;
+  };
+  std::vector<candidate> found;
+  for (auto& fk : owner.foreign_keys)
+    if (fk.target_table == target.name && matches_named(fk, owner)) found.push_back({&fk, relationship_kind::many_to_one});
+  if (r.uselist || found.empty())
+    for (auto& fk : target.foreign_keys)
+      if (fk.target_table == owner.name && matches_named(fk, target)) found.push_back({&fk, relationship_kind::one_to_many});
+  if (r.uselist) std::erase_if(found, [](const candidate& c) { return c.kind == relationship_kind::many_to_one; });
+  if (found.empty())
+    throw ArgumentError("quarry: " + r.qualified_name + ": no foreign key between '" + owner.name + "' and '" +
+                        target.name + "' fits it; add quarry::foreign_key(...) to the column that points at the other table");
+  if (found.size() > 1)
+    throw ArgumentError("quarry: " + r.qualified_name + ": '" + owner.name + "' and '" + target.name +
+                        "' have several foreign keys between them; name the one to use with quarry::foreign_keys(...)");
+  const auto& fk = *found.front().fk;
+  r.kind = found.front().kind;
+  const table_info& holder = r.kind == relationship_kind::many_to_one ? owner : target;
+  const table_info& referred = r.kind == relationship_kind::many_to_one ? target : owner;
+  std::vector<std::size_t> holding, referring;
+  for (auto& c : fk.columns) holding.push_back(holder.column_index(c));
+  for (auto& c : fk.target_columns) referring.push_back(referred.column_index(c));
+  if (r.kind == relationship_kind::many_to_one) {
+    r.local = std::move(holding);
+    r.remote = std::move(referring);
+  } else {
+    r.local = std::move(referring);
+    r.remote = std::move(holding);
+  }
+}
+
+template <class M>
+const std::vector<relationship_info>& relationships_of();
+
+template <class M, std::size_t I>
+relationship_info build_relationship() {
+  using ops = relationship_ops<M, I>;
+  using target = typename ops::target;
+  static_assert(mapped_model<target>, "quarry: a relationship's target is a model declared with QUARRY_MODEL");
+  const auto entry = std::get<I>(model_of<M>::relationships());
+  relationship_info r;
+  r.name = std::string(entry.name);
+  r.qualified_name = std::string(model_of<M>::type_name) + "." + r.name;
+  r.owner = &mapper_of<M>;
+  r.target = &mapper_of<target>;
+  r.target_relationships = &relationships_of<target>;
+  r.uselist = relationship_member<typename ops::member_type>::uselist;
+  r.state = &ops::state;
+  r.assign = &ops::assign;
+  r.append = &ops::append;
+  r.remove = &ops::remove;
+  r.for_each = &ops::for_each;
+  r.weaken = &ops::weaken;
+  std::vector<named_column> named;
+  std::apply([&](const auto&... option) { (apply_relationship_option(r, named, option), ...); }, entry.options);
+  resolve_foreign_key(r, named);
+  return r;
+}
+
+template <class M>
+constexpr std::size_t relationship_count() {
+  return std::tuple_size_v<decltype(model_of<M>::relationships())> - 1;
+}
+
+// The model's relationships, in declaration order; built on first use.
+template <class M>
+const std::vector<relationship_info>& relationships_of() {
+  static const std::vector<relationship_info> infos = [] {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::vector<relationship_info>{build_relationship<M, I>()...};
+    }(std::make_index_sequence<relationship_count<M>()>{});
+  }();
+  return infos;
+}
+
+// The relationship of `member` (&User::addresses).
+template <class M, class Member>
+const relationship_info& relationship_of(Member M::*member) {
+  std::size_t index = relationship_count<M>();
+  std::size_t at = 0;
+  std::apply(
+      [&](const auto&... entry) {
+        (
+            [&] {
+              if constexpr (requires { entry.member; })
+                if constexpr (std::is_same_v<decltype(entry.member), Member M::*>)
+                  if (entry.member == member) index = at;
+              ++at;
+            }(),
+            ...);
+      },
+      model_of<M>::relationships());
+  if (index == relationship_count<M>())
+    throw ArgumentError("quarry: this member of '" + std::string(model_of<M>::type_name) +
+                        "' is not named by QUARRY_RELATIONSHIP");
+  return relationships_of<M>()[index];
+}
+
+}  // namespace quarry::detail

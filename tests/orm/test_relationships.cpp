@@ -1,0 +1,487 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// Relationships against the real databases: flushes through them, each
+// loading strategy with its exact statement count, back_populates, cascades,
+// a self-referential tree, composite foreign keys, and object lifetimes.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend.hpp"
+
+using namespace quarry;
+
+namespace rel_models {
+struct Post;
+struct Comment;
+struct Profile;
+struct Volume;
+
+struct Writer {
+  std::int64_t id{};
+  std::string name;
+  many<Post> posts;
+  one<Profile> profile;
+};
+struct Profile {
+  std::int64_t id{};
+  std::int64_t writer_id{};
+  std::string bio;
+  one<Writer> writer;
+};
+struct Post {
+  std::int64_t id{};
+  std::optional<std::int64_t> writer_id;
+  std::string title;
+  one<Writer> writer;
+  many<Comment> comments;
+};
+// A tree of comments under a post.
+struct Comment {
+  std::int64_t id{};
+  std::int64_t post_id{};
+  std::optional<std::int64_t> parent_id;
+  std::string body;
+  one<Post> post;
+  one<Comment> parent;
+  many<Comment> replies;
+};
+// Shelves keyed by (room, number); volumes point at them through both columns.
+struct Shelf {
+  std::int64_t room{};
+  std::int32_t number{};
+  std::string label;
+  many<Volume> volumes;
+};
+struct Volume {
+  std::int64_t id{};
+  std::int64_t room{};
+  std::int32_t shelf_number{};
+  std::string title;
+  one<Shelf> shelf;
+};
+// Two foreign keys to the same table: each relationship names its own.
+struct Transfer {
+  std::int64_t id{};
+  std::int64_t sender_id{};
+  std::int64_t receiver_id{};
+  one<Writer> sender;
+  one<Writer> receiver;
+};
+struct Ambiguous {
+  std::int64_t id{};
+  std::int64_t a_id{};
+  std::int64_t b_id{};
+  one<Writer> writer;
+};
+
+QUARRY_MODEL(Writer, "rel_writer",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(name),
+             QUARRY_RELATIONSHIP(posts, quarry::back_populates("writer"), quarry::order_by_column(&Post::title)),
+             QUARRY_RELATIONSHIP(profile, quarry::back_populates("writer")));
+QUARRY_MODEL(Profile, "rel_profile",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(writer_id, quarry::foreign_key(&Writer::id), quarry::unique),
+             QUARRY_COLUMN(bio),
+             QUARRY_RELATIONSHIP(writer, quarry::back_populates("profile")));
+QUARRY_MODEL(Post, "rel_post",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(writer_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_COLUMN(title),
+             QUARRY_RELATIONSHIP(writer, quarry::back_populates("posts")),
+             QUARRY_RELATIONSHIP(comments, quarry::back_populates("post"), quarry::cascade("all, delete-orphan"),
+                                 quarry::order_by_column(&Comment::id)));
+QUARRY_MODEL(Comment, "rel_comment",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(post_id, quarry::foreign_key(&Post::id)),
+             QUARRY_COLUMN(parent_id, quarry::foreign_key(&Comment::id)),
+             QUARRY_COLUMN(body),
+             QUARRY_RELATIONSHIP(post, quarry::back_populates("comments")),
+             QUARRY_RELATIONSHIP(parent, quarry::back_populates("replies")),
+             QUARRY_RELATIONSHIP(replies, quarry::back_populates("parent"), quarry::cascade("all"),
+                                 quarry::order_by_column(&Comment::id)));
+QUARRY_MODEL(Shelf, "rel_shelf",
+             QUARRY_COLUMN(room),
+             QUARRY_COLUMN(number),
+             QUARRY_COLUMN(label),
+             QUARRY_RELATIONSHIP(volumes, quarry::back_populates("shelf"), quarry::lazy(quarry::loading::selectin)),
+             QUARRY_TABLE_ARGS(quarry::primary_key(&Shelf::room, &Shelf::number)));
+QUARRY_MODEL(Volume, "rel_volume",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(room),
+             QUARRY_COLUMN(shelf_number),
+             QUARRY_COLUMN(title),
+             QUARRY_RELATIONSHIP(shelf, quarry::back_populates("volumes")),
+             QUARRY_TABLE_ARGS(quarry::foreign_key(quarry::columns(&Volume::room, &Volume::shelf_number),
+                                                   quarry::references(&Shelf::room, &Shelf::number))));
+QUARRY_MODEL(Transfer, "rel_transfer",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(sender_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_COLUMN(receiver_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_RELATIONSHIP(sender, quarry::foreign_keys(&Transfer::sender_id)),
+             QUARRY_RELATIONSHIP(receiver, quarry::foreign_keys(&Transfer::receiver_id)));
+QUARRY_MODEL(Ambiguous, "rel_ambiguous",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(a_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_COLUMN(b_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_RELATIONSHIP(writer));
+}  // namespace rel_models
+
+using namespace rel_models;
+
+namespace {
+struct fixture {
+  Engine engine = quarry_test::make_engine({}, "relationships");
+  MetaData metadata;
+  std::vector<std::string> statements;
+
+  fixture() {
+    metadata.add<Writer, Profile, Post, Comment, Shelf, Volume, Transfer>();
+    metadata.drop_all(engine);
+    metadata.create_all(engine);
+    engine.listen(events::before_execute, [this](const execute_event& e) { statements.emplace_back(e.sql); });
+  }
+  ~fixture() {
+    try {
+      metadata.drop_all(engine);
+    } catch (const Error&) {
+      // The next fixture drops what is left.
+    }
+  }
+  std::size_t count_sql(std::string_view start) const {
+    std::size_t n = 0;
+    for (auto& s : statements) n += s.starts_with(start);
+    return n;
+  }
+  template <class T>
+  std::int64_t rows(const T& table) {
+    return engine.connect().execute(select(func::count()).select_from(table)).scalar();
+  }
+
+  // Three writers with two posts each, and two comments under each post.
+  void blog() {
+    Session s(engine);
+    for (int w = 1; w <= 3; ++w) {
+      auto writer = std::make_shared<Writer>();
+      writer->name = "writer " + std::to_string(w);
+      for (int p = 1; p <= 2; ++p) {
+        auto post = std::make_shared<Post>();
+        post->title = writer->name + " post " + std::to_string(p);
+        for (int c = 1; c <= 2; ++c) post->comments.push_back(std::make_shared<Comment>(Comment{0, 0, {}, "c" + std::to_string(c), {}, {}, {}}));
+        writer->posts.push_back(post);
+      }
+      s.add(writer);
+    }
+    s.commit();
+    statements.clear();
+  }
+};
+const auto& writers = quarry::table<Writer>;
+const auto& posts = quarry::table<Post>;
+const auto& comments = quarry::table<Comment>;
+}  // namespace
+
+TEST_CASE("a parent added with its children: all INSERTed in FK order, foreign keys filled in", "[orm][relationships]") {
+  fixture f;
+  Session session(f.engine);
+  auto writer = std::make_shared<Writer>();
+  writer->name = "Le Guin";
+  auto post = std::make_shared<Post>();
+  post->title = "Earthsea";
+  post->comments.push_back(std::make_shared<Comment>(Comment{0, 0, {}, "first", {}, {}, {}}));
+  writer->posts.push_back(post);
+  writer->profile = std::make_shared<Profile>(Profile{0, 0, "novelist", {}});
+  session.add(writer);
+  CHECK(session.new_count() == 4);  // save-update cascade at add()
+  CHECK(post->writer.get() == writer);  // back_populates filled in when the graph came into the session
+  CHECK(post->comments[0]->post.get() == post);
+  session.commit();
+  CHECK(f.count_sql("INSERT") == 4);
+  auto conn = f.engine.connect();
+  auto [post_writer, title] = conn.execute(select(posts.writer_id, posts.title)).one();
+  CHECK(post_writer == writer->id);
+  CHECK(title == "Earthsea");
+  CHECK(conn.execute(select(comments.post_id)).scalar() == post->id);
+  CHECK(conn.execute(select(quarry::table<Profile>.writer_id)).scalar() == writer->id);
+}
+
+TEST_CASE("lazy loading: one SELECT per relationship used; the identity map answers many-to-one", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto all = session.scalars(select<Writer>().order_by(writers.id)).all();
+  REQUIRE(all.size() == 3);
+  CHECK(f.statements.size() == 1);
+  std::size_t seen = 0;
+  for (auto& w : all)
+    for (auto& p : w->posts) {
+      CHECK(p->writer.get() == w);  // set from the collection's load: no SQL
+      seen += p->title.starts_with(w->name);
+    }
+  CHECK(seen == 6);
+  CHECK(f.statements.size() == 1 + 3);  // 1 + N
+  CHECK(all[0]->posts[0]->title == "writer 1 post 1");  // order_by_column(&Post::title)
+  // A many-to-one whose target is in the identity map needs no SQL.
+  auto p = session.get<Post>(all[1]->posts[1]->id);
+  f.statements.clear();
+  CHECK(p->writer->name == "writer 2");
+  CHECK(f.statements.empty());
+}
+
+TEST_CASE("joined loading: one statement, parents once each, and a LIMIT counts parents", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto all = session.scalars(select<Writer>().options(joinedload(&Writer::posts)).order_by(writers.id)).all();
+  REQUIRE(all.size() == 3);
+  CHECK(f.statements.size() == 1);
+  CHECK(f.statements[0].find("LEFT OUTER JOIN") != std::string::npos);
+  for (auto& w : all) CHECK(w->posts.size() == 2);
+  CHECK(all[2]->posts[1]->title == "writer 3 post 2");
+  CHECK(f.statements.size() == 1);
+
+  Session limited(f.engine);
+  f.statements.clear();
+  auto two = limited.scalars(select<Writer>().options(joinedload(&Writer::posts)).order_by(writers.id.desc()).limit(2)).all();
+  REQUIRE(two.size() == 2);
+  CHECK(two[0]->name == "writer 3");
+  CHECK(two[1]->posts.size() == 2);
+  CHECK(f.statements.size() == 1);
+
+  // Two levels joined in the same statement.
+  Session nested(f.engine);
+  f.statements.clear();
+  auto deep = nested.scalars(select<Writer>().options(joinedload(&Writer::posts).joinedload(&Post::comments))).all();
+  std::size_t comment_count = 0;
+  for (auto& w : deep)
+    for (auto& p : w->posts) comment_count += p->comments.size();
+  CHECK(comment_count == 12);
+  CHECK(f.statements.size() == 1);
+}
+
+TEST_CASE("selectin and subquery loading: one more statement per level", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  {
+    Session session(f.engine);
+    auto all = session.scalars(select<Writer>().options(selectinload(&Writer::posts).selectinload(&Post::comments))).all();
+    std::size_t comment_count = 0;
+    for (auto& w : all)
+      for (auto& p : w->posts) comment_count += p->comments.size();
+    CHECK(comment_count == 12);
+    CHECK(f.statements.size() == 3);
+    CHECK(f.statements[1].find(" IN (") != std::string::npos);
+  }
+  f.statements.clear();
+  {
+    Session session(f.engine);
+    auto some = session.scalars(select<Writer>().where(writers.name != "writer 2").options(subqueryload(&Writer::posts))).all();
+    REQUIRE(some.size() == 2);
+    for (auto& w : some) CHECK(w->posts.size() == 2);
+    CHECK(f.statements.size() == 2);
+    CHECK(f.statements[1].find("anon_parents") != std::string::npos);
+  }
+  f.statements.clear();
+  {
+    // selectin then joined: the second statement joins the third level in.
+    Session session(f.engine);
+    auto all = session.scalars(select<Writer>().options(selectinload(&Writer::posts).joinedload(&Post::comments))).all();
+    std::size_t comment_count = 0;
+    for (auto& w : all)
+      for (auto& p : w->posts) comment_count += p->comments.size();
+    CHECK(comment_count == 12);
+    CHECK(f.statements.size() == 2);
+  }
+}
+
+TEST_CASE("selectin loading of many parents goes in batches under the parameter limits", "[orm][relationships]") {
+  fixture f;
+  {
+    Session s(f.engine);
+    for (int i = 0; i < 1203; ++i) {
+      auto post = std::make_shared<Post>();
+      post->title = "p" + std::to_string(i);
+      if (i % 2 == 0) post->comments.push_back(std::make_shared<Comment>(Comment{0, 0, {}, "x", {}, {}, {}}));
+      s.add(post);
+    }
+    s.commit();
+  }
+  f.statements.clear();
+  Session session(f.engine);
+  auto all = session.scalars(select<Post>().options(selectinload(&Post::comments))).all();
+  REQUIRE(all.size() == 1203);
+  CHECK(f.statements.size() == 1 + 3);  // 500 + 500 + 203 keys
+  std::size_t with_comment = 0;
+  for (auto& p : all) with_comment += p->comments.size();
+  CHECK(with_comment == 602);
+  CHECK(f.statements.size() == 1 + 3);
+}
+
+TEST_CASE("raise, raise_on_sql and noload", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto all = session.scalars(select<Writer>().options(raiseload(&Writer::posts))).all();
+  CHECK_THROWS_WITH(all[0]->posts.size(), Catch::Contains("Writer.posts") && Catch::Contains("raise"));
+  auto quiet = session.scalars(select<Post>().options(noload(&Post::comments))).all();
+  CHECK(quiet[0]->comments.empty());
+  // raise_on_sql: a many-to-one found in the identity map is fine; one needing SQL is not.
+  auto loaded = session.scalars(select<Post>().options(raiseload(&Post::writer, true))).all();
+  CHECK(loaded[0]->writer->name.starts_with("writer"));
+  Session other(f.engine);
+  auto cold = other.scalars(select<Post>().options(raiseload(&Post::writer, true))).all();
+  CHECK_THROWS_WITH(cold[0]->writer.get(), Catch::Contains("raise_on_sql"));
+}
+
+TEST_CASE("relationships of a closed session: loaded ones stay, unloaded ones raise DetachedInstanceError", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  std::shared_ptr<Writer> writer;
+  std::shared_ptr<Post> lone_post;
+  {
+    Session session(f.engine);
+    writer = session.scalars(select<Writer>().where(writers.name == "writer 1").options(selectinload(&Writer::posts))).one();
+    lone_post = session.scalars(select<Post>().where(posts.title == "writer 2 post 1")).one();
+    CHECK(lone_post->writer->name == "writer 2");
+  }
+  CHECK(writer->posts.size() == 2);
+  CHECK(writer->posts[0]->writer.get() == writer);
+  CHECK_THROWS_AS(writer->posts[0]->comments.size(), DetachedInstanceError);
+  CHECK_THROWS_WITH(writer->profile.get(), Catch::Contains("Writer.profile"));
+  // A child's reference to its parent is weak: nothing else holds writer 2 now.
+  CHECK_THROWS_AS(lone_post->writer.get(), DetachedInstanceError);
+}
+
+TEST_CASE("back_populates keeps both sides in step in memory", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto w1 = session.scalars(select<Writer>().where(writers.name == "writer 1")).one();
+  auto w2 = session.scalars(select<Writer>().where(writers.name == "writer 2")).one();
+  REQUIRE(w1->posts.size() == 2);
+  REQUIRE(w2->posts.size() == 2);
+  auto moving = w1->posts[0];
+  moving->writer = w2;  // leaves w1's collection, joins w2's
+  CHECK(w1->posts.size() == 1);
+  CHECK(w2->posts.size() == 3);
+  auto fresh = std::make_shared<Post>();
+  fresh->title = "new";
+  w1->posts.push_back(fresh);
+  CHECK(fresh->writer.get() == w1);
+  session.commit();
+  auto conn = f.engine.connect();
+  CHECK(conn.execute(select(posts.writer_id).where(posts.id == moving->id)).scalar() == w2->id);
+  CHECK(conn.execute(select(posts.writer_id).where(posts.title == "new")).scalar() == w1->id);
+}
+
+TEST_CASE("cascades: delete, delete-orphan, and foreign keys cleared by default", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto w1 = session.scalars(select<Writer>().where(writers.name == "writer 1")).one();
+  // Taken out of the collection: default cascade clears the foreign key.
+  auto removed = w1->posts[0];
+  w1->posts.remove(removed);
+  session.flush();
+  CHECK(f.count_sql("UPDATE rel_post SET writer_id") == 1);
+  CHECK_FALSE(removed->writer_id.has_value());
+  CHECK_FALSE(session.execute(select(posts.writer_id).where(posts.id == removed->id)).scalar().has_value());
+  // delete-orphan: a comment taken out of its post is deleted.
+  auto post = w1->posts[0];
+  REQUIRE(post->comments.size() == 2);
+  post->comments.remove(post->comments[0]);
+  session.commit();
+  CHECK(f.rows(comments) == 11);
+  // delete: deleting a post deletes its (unloaded) comments first.
+  auto other = session.scalars(select<Post>().where(posts.title == "writer 2 post 1")).one();
+  f.statements.clear();
+  session.delete_(other);
+  session.commit();
+  CHECK(f.rows(comments) == 9);
+  CHECK(f.rows(posts) == 5);
+  // Deleting a writer without a delete cascade clears its posts' foreign keys.
+  auto w3 = session.scalars(select<Writer>().where(writers.name == "writer 3")).one();
+  session.delete_(w3);
+  session.commit();
+  CHECK(f.rows(posts) == 5);
+  CHECK(f.engine.connect().execute(select(func::count()).select_from(posts).where(posts.writer_id.is_null())).scalar() == 3);
+}
+
+TEST_CASE("a self-referential tree: inserted level by level, loaded by selectin, deleted by cascade", "[orm][relationships]") {
+  fixture f;
+  auto session = std::make_optional<Session>(f.engine);
+  auto post = std::make_shared<Post>();
+  post->title = "thread";
+  auto root = std::make_shared<Comment>(Comment{0, 0, {}, "root", {}, {}, {}});
+  auto child = std::make_shared<Comment>(Comment{0, 0, {}, "child", {}, {}, {}});
+  auto grandchild = std::make_shared<Comment>(Comment{0, 0, {}, "grandchild", {}, {}, {}});
+  child->replies.push_back(grandchild);
+  root->replies.push_back(child);
+  post->comments = {root, child, grandchild};
+  session->add(post);
+  session->commit();
+  CHECK(f.count_sql("INSERT INTO rel_comment") == 3);  // one level per statement
+  CHECK(grandchild->parent->body == "child");
+  CHECK(child->parent_id == root->id);
+  session.reset();  // its read transaction would keep SQLite from committing the delete below
+
+  Session reader(f.engine);
+  f.statements.clear();
+  auto top = reader.scalars(select<Comment>().where(comments.parent_id.is_null())
+                                .options(selectinload(&Comment::replies).selectinload(&Comment::replies)))
+                 .one();
+  CHECK(top->replies[0]->replies[0]->body == "grandchild");
+  CHECK(f.statements.size() == 3);
+
+  reader.delete_(top);  // cascade "all" on replies: the whole tree goes, children first
+  reader.commit();
+  CHECK(f.rows(comments) == 0);
+}
+
+TEST_CASE("composite foreign keys, one-to-one, and relationships that name their foreign key", "[orm][relationships]") {
+  fixture f;
+  {
+    Session s(f.engine);
+    for (std::int32_t n = 1; n <= 2; ++n) {
+      auto shelf = std::make_shared<Shelf>(Shelf{7, n, "shelf " + std::to_string(n), {}});
+      shelf->volumes.push_back(std::make_shared<Volume>(Volume{0, 0, 0, "vol a" + std::to_string(n), {}}));
+      shelf->volumes.push_back(std::make_shared<Volume>(Volume{0, 0, 0, "vol b" + std::to_string(n), {}}));
+      s.add(shelf);
+    }
+    auto a = s.add(Writer{0, "a", {}, {}});
+    auto b = s.add(Writer{0, "b", {}, {}});
+    auto t = std::make_shared<Transfer>();
+    t->sender = a;
+    t->receiver = b;
+    s.add(t);
+    s.commit();
+    CHECK(t->sender_id == a->id);
+    CHECK(t->receiver_id == b->id);
+  }
+  f.statements.clear();
+  Session session(f.engine);
+  auto shelves = session.scalars(select<Shelf>()).all();  // lazy = selectin by default on Shelf.volumes
+  REQUIRE(shelves.size() == 2);
+  CHECK(f.statements.size() == 2);
+  for (auto& shelf : shelves) {
+    REQUIRE(shelf->volumes.size() == 2);
+    CHECK(shelf->volumes[0]->shelf_number == shelf->number);
+    CHECK(shelf->volumes[1]->shelf.get() == shelf);
+  }
+  CHECK(f.statements.size() == 2);
+  auto profile_owner = session.add(Writer{0, "with profile", {}, {}});
+  profile_owner->profile = std::make_shared<Profile>(Profile{0, 0, "bio", {}});
+  session.commit();
+  Session again(f.engine);
+  auto w = again.get<Writer>(profile_owner->id);
+  REQUIRE(w->profile);
+  CHECK(w->profile->bio == "bio");
+  CHECK(w->profile->writer.get() == w);
+  CHECK_THROWS_WITH(quarry::detail::relationships_of<Ambiguous>(), Catch::Contains("Ambiguous.writer") &&
+                                                                       Catch::Contains("foreign_keys"));
+}
