@@ -20,12 +20,21 @@ struct Post;
 struct Comment;
 struct Profile;
 struct Volume;
+struct Tag;
+struct Rating;
 
 struct Writer {
   std::int64_t id{};
   std::string name;
   many<Post> posts;
   one<Profile> profile;
+  many<Writer> following;
+  many<Writer> followers;
+};
+// Who follows whom: an association table with two foreign keys to the same table.
+struct Follow {
+  std::int64_t follower_id{};
+  std::int64_t followed_id{};
 };
 struct Profile {
   std::int64_t id{};
@@ -39,6 +48,25 @@ struct Post {
   std::string title;
   one<Writer> writer;
   many<Comment> comments;
+  many<Tag> tags;
+  many<Rating> ratings;
+};
+struct Tag {
+  std::int64_t id{};
+  std::string name;
+  many<Post> posts;
+};
+struct PostTag {
+  std::int64_t post_id{};
+  std::int64_t tag_id{};
+};
+// The association-object pattern: an association row with a column of its own.
+struct Rating {
+  std::int64_t post_id{};
+  std::int64_t writer_id{};
+  std::int32_t stars{};
+  one<Post> post;
+  one<Writer> rater;
 };
 // A tree of comments under a post.
 struct Comment {
@@ -83,7 +111,15 @@ QUARRY_MODEL(Writer, "rel_writer",
              QUARRY_COLUMN(id, quarry::primary_key),
              QUARRY_COLUMN(name),
              QUARRY_RELATIONSHIP(posts, quarry::back_populates("writer"), quarry::order_by_column(&Post::title)),
-             QUARRY_RELATIONSHIP(profile, quarry::back_populates("writer")));
+             QUARRY_RELATIONSHIP(profile, quarry::back_populates("writer")),
+             QUARRY_RELATIONSHIP(following, quarry::secondary(&Follow::follower_id, &Follow::followed_id),
+                                 quarry::back_populates("followers"), quarry::order_by_column(&Writer::name)),
+             QUARRY_RELATIONSHIP(followers, quarry::secondary(&Follow::followed_id, &Follow::follower_id),
+                                 quarry::back_populates("following")));
+QUARRY_MODEL(Follow, "rel_follow",
+             QUARRY_COLUMN(follower_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_COLUMN(followed_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_TABLE_ARGS(quarry::primary_key(&Follow::follower_id, &Follow::followed_id)));
 QUARRY_MODEL(Profile, "rel_profile",
              QUARRY_COLUMN(id, quarry::primary_key),
              QUARRY_COLUMN(writer_id, quarry::foreign_key(&Writer::id), quarry::unique),
@@ -95,7 +131,26 @@ QUARRY_MODEL(Post, "rel_post",
              QUARRY_COLUMN(title),
              QUARRY_RELATIONSHIP(writer, quarry::back_populates("posts")),
              QUARRY_RELATIONSHIP(comments, quarry::back_populates("post"), quarry::cascade("all, delete-orphan"),
-                                 quarry::order_by_column(&Comment::id)));
+                                 quarry::order_by_column(&Comment::id)),
+             QUARRY_RELATIONSHIP(tags, quarry::secondary<PostTag>(), quarry::back_populates("posts"),
+                                 quarry::order_by_column(&Tag::name)),
+             QUARRY_RELATIONSHIP(ratings, quarry::back_populates("post"), quarry::cascade("all, delete-orphan")));
+QUARRY_MODEL(Tag, "rel_tag",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(name, quarry::unique),
+             QUARRY_RELATIONSHIP(posts, quarry::secondary<PostTag>(), quarry::back_populates("tags"),
+                                 quarry::order_by_column(&Post::title)));
+QUARRY_MODEL(PostTag, "rel_post_tag",
+             QUARRY_COLUMN(post_id, quarry::foreign_key(&Post::id)),
+             QUARRY_COLUMN(tag_id, quarry::foreign_key(&Tag::id)),
+             QUARRY_TABLE_ARGS(quarry::primary_key(&PostTag::post_id, &PostTag::tag_id)));
+QUARRY_MODEL(Rating, "rel_rating",
+             QUARRY_COLUMN(post_id, quarry::foreign_key(&Post::id)),
+             QUARRY_COLUMN(writer_id, quarry::foreign_key(&Writer::id)),
+             QUARRY_COLUMN(stars),
+             QUARRY_RELATIONSHIP(post, quarry::back_populates("ratings")),
+             QUARRY_RELATIONSHIP(rater),
+             QUARRY_TABLE_ARGS(quarry::primary_key(&Rating::post_id, &Rating::writer_id)));
 QUARRY_MODEL(Comment, "rel_comment",
              QUARRY_COLUMN(id, quarry::primary_key),
              QUARRY_COLUMN(post_id, quarry::foreign_key(&Post::id)),
@@ -141,7 +196,7 @@ struct fixture {
   std::vector<std::string> statements;
 
   fixture() {
-    metadata.add<Writer, Profile, Post, Comment, Shelf, Volume, Transfer>();
+    metadata.add<Writer, Follow, Profile, Post, Comment, Tag, PostTag, Rating, Shelf, Volume, Transfer>();
     metadata.drop_all(engine);
     metadata.create_all(engine);
     engine.listen(events::before_execute, [this](const execute_event& e) { statements.emplace_back(e.sql); });
@@ -184,6 +239,8 @@ struct fixture {
 const auto& writers = quarry::table<Writer>;
 const auto& posts = quarry::table<Post>;
 const auto& comments = quarry::table<Comment>;
+const auto& tags = quarry::table<Tag>;
+const auto& post_tags = quarry::table<PostTag>;
 }  // namespace
 
 TEST_CASE("a parent added with its children: all INSERTed in FK order, foreign keys filled in", "[orm][relationships]") {
@@ -453,8 +510,8 @@ TEST_CASE("composite foreign keys, one-to-one, and relationships that name their
       shelf->volumes.push_back(std::make_shared<Volume>(Volume{0, 0, 0, "vol b" + std::to_string(n), {}}));
       s.add(shelf);
     }
-    auto a = s.add(Writer{0, "a", {}, {}});
-    auto b = s.add(Writer{0, "b", {}, {}});
+    auto a = s.add(Writer{0, "a", {}, {}, {}, {}});
+    auto b = s.add(Writer{0, "b", {}, {}, {}, {}});
     auto t = std::make_shared<Transfer>();
     t->sender = a;
     t->receiver = b;
@@ -474,7 +531,7 @@ TEST_CASE("composite foreign keys, one-to-one, and relationships that name their
     CHECK(shelf->volumes[1]->shelf.get() == shelf);
   }
   CHECK(f.statements.size() == 2);
-  auto profile_owner = session.add(Writer{0, "with profile", {}, {}});
+  auto profile_owner = session.add(Writer{0, "with profile", {}, {}, {}, {}});
   profile_owner->profile = std::make_shared<Profile>(Profile{0, 0, "bio", {}});
   session.commit();
   Session again(f.engine);
@@ -484,4 +541,118 @@ TEST_CASE("composite foreign keys, one-to-one, and relationships that name their
   CHECK(w->profile->writer.get() == w);
   CHECK_THROWS_WITH(quarry::detail::relationships_of<Ambiguous>(), Catch::Contains("Ambiguous.writer") &&
                                                                        Catch::Contains("foreign_keys"));
+}
+
+TEST_CASE("many-to-many through an association table: written once from both sides, loaded every way", "[orm][relationships]") {
+  fixture f;
+  {
+    Session s(f.engine);
+    auto p1 = std::make_shared<Post>();
+    p1->title = "p1";
+    auto p2 = std::make_shared<Post>();
+    p2->title = "p2";
+    auto cpp = std::make_shared<Tag>(Tag{0, "c++", {}});
+    auto sql = std::make_shared<Tag>(Tag{0, "sql", {}});
+    p1->tags = {sql, cpp};
+    p2->tags.push_back(sql);
+    s.add(p1);
+    s.add(p2);
+    CHECK(sql->posts.size() == 2);  // the other side, filled in as the graph came into the session
+    s.commit();
+    CHECK(f.count_sql("INSERT INTO rel_post_tag") == 1);  // three rows, one executemany
+    CHECK(f.rows(post_tags) == 3);
+  }
+  f.statements.clear();
+  {
+    Session s(f.engine);
+    auto all = s.scalars(select<Post>().order_by(posts.title)).all();
+    REQUIRE(all[0]->tags.size() == 2);
+    CHECK(all[0]->tags[0]->name == "c++");  // order_by_column(&Tag::name)
+    REQUIRE(all[1]->tags.size() == 1);
+    CHECK(all[1]->tags[0] == all[0]->tags[1]);  // one object per row
+    CHECK(f.statements.size() == 3);             // lazy: 1 + N
+  }
+  auto load = [&](auto option, std::size_t statements) {
+    f.statements.clear();
+    Session s(f.engine);
+    auto all = s.scalars(select<Post>().options(option).order_by(posts.title)).all();
+    std::size_t n = 0;
+    for (auto& p : all) n += p->tags.size();
+    CHECK(n == 3);
+    CHECK(all[1]->tags[0]->name == "sql");
+    CHECK(f.statements.size() == statements);
+  };
+  load(selectinload(&Post::tags), 2);
+  load(joinedload(&Post::tags), 1);
+  load(subqueryload(&Post::tags), 2);
+  {
+    Session s(f.engine);
+    auto sql = s.scalars(select<Tag>().where(tags.name == "sql").options(selectinload(&Tag::posts))).one();
+    REQUIRE(sql->posts.size() == 2);
+    CHECK(sql->posts[1]->title == "p2");
+  }
+  {
+    // Taking a tag out deletes the association row, not the tag; deleting a post deletes its rows first.
+    Session s(f.engine);
+    auto p1 = s.scalars(select<Post>().where(posts.title == "p1")).one();
+    p1->tags.remove(p1->tags[0]);
+    s.commit();
+    CHECK(f.rows(post_tags) == 2);
+    CHECK(f.rows(tags) == 2);
+    auto p2 = s.scalars(select<Post>().where(posts.title == "p2")).one();
+    s.delete_(p2);
+    s.commit();
+    CHECK(f.rows(post_tags) == 1);
+  }
+  {
+    // The weak side of a two-way many-to-many (Tag.posts) is dropped when its session closes.
+    std::shared_ptr<Post> post;
+    std::shared_ptr<Tag> tag;
+    {
+      Session s(f.engine);
+      post = s.scalars(select<Post>().options(selectinload(&Post::tags).selectinload(&Tag::posts))).one();
+      tag = post->tags.front();
+      CHECK(tag->posts.size() == 1);
+    }
+    CHECK(post->tags.size() == 1);
+    CHECK_THROWS_AS(tag->posts.size(), DetachedInstanceError);
+  }
+}
+
+TEST_CASE("a self-referential many-to-many (followers) and an association object (ratings)", "[orm][relationships]") {
+  fixture f;
+  std::int64_t a_id = 0;
+  {
+    Session s(f.engine);
+    auto a = s.add(Writer{0, "a", {}, {}, {}, {}});
+    auto b = s.add(Writer{0, "b", {}, {}, {}, {}});
+    auto c = s.add(Writer{0, "c", {}, {}, {}, {}});
+    a->following = {c, b};
+    c->following.push_back(a);
+    CHECK(b->followers.size() == 1);
+    auto post = std::make_shared<Post>();
+    post->title = "rated";
+    post->ratings.push_back(std::make_shared<Rating>(Rating{0, 0, 5, {}, b}));
+    post->ratings.push_back(std::make_shared<Rating>(Rating{0, 0, 3, {}, c}));
+    s.add(post);
+    s.commit();
+    CHECK(f.rows(quarry::table<Follow>) == 3);
+    a_id = a->id;
+  }
+  f.statements.clear();
+  Session s(f.engine);
+  auto a = s.get<Writer>(a_id);
+  REQUIRE(a->following.size() == 2);
+  CHECK(a->following[0]->name == "b");
+  REQUIRE(a->followers.size() == 1);
+  CHECK(a->followers[0]->name == "c");
+  CHECK(a->followers[0]->following.size() == 1);
+  auto rated = s.scalars(select<Post>().options(selectinload(&Post::ratings).joinedload(&Rating::rater))).one();
+  REQUIRE(rated->ratings.size() == 2);
+  int stars = 0;
+  for (auto& r : rated->ratings) stars += r->stars * (r->rater->name == "b" ? 10 : 1);
+  CHECK(stars == 53);
+  rated->ratings.remove(rated->ratings[0]);  // delete-orphan: the association object goes
+  s.commit();
+  CHECK(f.rows(quarry::table<Rating>) == 1);
 }

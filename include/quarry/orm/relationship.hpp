@@ -195,6 +195,28 @@ struct cascade {
   constexpr explicit cascade(std::string_view s) : spec(s) {}
 };
 
+// A many-to-many relationship through an association table, declared as a
+// model (its primary key is usually both columns): quarry::secondary<PostTag>().
+// When the association table has two foreign keys to the same table
+// (followers), name the column that points at the owner and the one that
+// points at the target: quarry::secondary(&Follow::follower_id, &Follow::followed_id).
+template <class Association, class OwnerColumn = void, class TargetColumn = void>
+struct secondary_option {
+  OwnerColumn owner_column;
+  TargetColumn target_column;
+};
+template <class Association>
+struct secondary_option<Association, void, void> {};
+template <class Association>
+constexpr secondary_option<Association> secondary() {
+  return {};
+}
+template <class Association, class F1, class F2>
+constexpr secondary_option<Association, F1 Association::*, F2 Association::*> secondary(F1 Association::*owner_column,
+                                                                                        F2 Association::*target_column) {
+  return {owner_column, target_column};
+}
+
 // Rely on the database's ON DELETE CASCADE: deleting the owner does not load its collection.
 struct passive_deletes_option {};
 inline constexpr passive_deletes_option passive_deletes{};

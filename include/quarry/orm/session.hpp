@@ -345,6 +345,7 @@ class Session {
     // Freed from the highest address down: objects read together were allocated
     // together, and the allocator merges each into the free space above it.
     std::sort(all.begin(), all.end(), std::greater<>());
+    for (auto* e : all) drop_weak_collections(*e);
     for (auto* e : all) release(*e);
   }
 
@@ -409,6 +410,7 @@ class Session {
     } catch (...) {
       flushing_ = false;
       needs_rollback_ = true;
+      associations_.clear();
       try {
         if (connection_) connection_->rollback();
       } catch (...) {
@@ -681,7 +683,20 @@ class Session {
   }
   void expunge(entry& e) {
     forget(e);
+    drop_weak_collections(e);
     release(e);
+  }
+  // The weak side of a two-way many-to-many is emptied and unloaded when the
+  // session lets go of its object: two collections holding each other's
+  // objects would otherwise keep both alive forever.
+  static void drop_weak_collections(entry& e) {
+    if (!e.m->has_relationships) return;
+    for (auto& r : e.m->relationships())
+      if (r.uselist && r.weak()) {
+        auto& s = r.state(e.object);
+        r.assign(s, r, {});
+        s.loaded_ = false;
+      }
   }
   void release_deleted() {
     auto deleted = std::move(deleted_);
@@ -940,8 +955,12 @@ class Session {
   // Runs a statement whose first columns are all of m's, joined as its loader
   // options and m's relationships say, and loads the relationships of the
   // objects it read; returns them, each once, in the order of the rows.
+  // A row's object and the bytes of the parent key its statement selected
+  // after the object's columns (a many-to-many's association columns).
+  using keyed_rows = std::vector<std::pair<entry*, std::string>>;
+
   std::vector<entry*> run_load(Connection& conn, const detail::mapper& m, std::shared_ptr<const detail::statement_data> source,
-                               relationship_path& path) {
+                               relationship_path& path, keyed_rows* keyed = nullptr, std::size_t key_width = 0) {
     const auto& options = source->orm_options;
     std::vector<detail::joined_load> joins;
     auto statement = detail::with_joins(source, m, path, options, joins);
@@ -951,7 +970,12 @@ class Session {
       std::unordered_set<entry*> seen;
       for (auto row : result) {
         entry* e = load_row(m, row, 0, conn);
-        if (joins.empty() || seen.insert(e).second) objects.push_back(e);
+        if (keyed) {
+          detail::identity_key k;
+          for (std::size_t i = 0; i < key_width; ++i) k.append(row.raw(m.column_count + i));
+          keyed->emplace_back(e, std::move(k.bytes));
+        }
+        if ((joins.empty() && !keyed) || seen.insert(e).second) objects.push_back(e);
         for (auto& j : joins) read_joined(j, e, row, conn);
       }
     } catch (...) {
@@ -1050,13 +1074,19 @@ class Session {
     return k;
   }
 
-  // Matches targets to parents by the relationship's columns and gives every parent its list.
-  void distribute(const relationship& r, const std::vector<entry*>& parents, const std::vector<entry*>& targets) {
+  // Matches targets to parents by the relationship's columns (or, for a
+  // many-to-many, by the association columns of each row) and gives every parent its list.
+  void distribute(const relationship& r, const std::vector<entry*>& parents, const std::vector<entry*>& targets,
+                  const keyed_rows& keyed) {
     std::unordered_map<std::string, std::vector<entry*>> by_key;
-    for (auto* t : targets) {
-      auto& list = by_key[detail::column_bytes(r.target(), t->object, r.remote)];
+    auto add = [&](std::string key, entry* t) {
+      auto& list = by_key[std::move(key)];
       if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
-    }
+    };
+    if (r.kind == detail::relationship_kind::many_to_many)
+      for (auto& [t, key] : keyed) add(key, t);
+    else
+      for (auto* t : targets) add(detail::column_bytes(r.target(), t->object, r.remote), t);
     for (auto* p : parents) {
       auto it = by_key.find(detail::column_bytes(r.owner(), p->object, r.local));
       if (it == by_key.end()) set_loaded(*p, r, {});
@@ -1075,7 +1105,7 @@ class Session {
     std::unordered_set<std::string> asked;
     for (auto* p : parents) {
       bool nothing = detail::any_null(r.owner(), p->object, r.local) ||
-                     (p->state == object_state::pending && r.kind == detail::relationship_kind::one_to_many);
+                     (p->state == object_state::pending && r.kind != detail::relationship_kind::many_to_one);
       if (nothing) {
         set_loaded(*p, r, {});
         continue;
@@ -1102,22 +1132,28 @@ class Session {
     }
     if (waiting.empty()) return;
     std::vector<entry*> targets;
+    keyed_rows keyed;
+    bool association = r.kind == detail::relationship_kind::many_to_many;
     path.push_back(&r);
     for (std::size_t first = 0; first < keys.size(); first += batch) {
       std::vector<std::vector<value>> part(keys.begin() + first, keys.begin() + std::min(keys.size(), first + batch));
-      auto found = run_load(conn, r.target(), detail::select_by_remote(r, part, options), path);
+      auto found = run_load(conn, r.target(), detail::select_by_remote(r, part, options), path,
+                            association ? &keyed : nullptr, r.secondary_local.size());
       targets.insert(targets.end(), found.begin(), found.end());
     }
     path.pop_back();
-    distribute(r, waiting, targets);
+    distribute(r, waiting, targets, keyed);
   }
 
   void load_by_subquery(Connection& conn, const relationship& r, const std::vector<entry*>& parents,
                         const detail::statement_data& source, const detail::loader_options& options, relationship_path& path) {
+    keyed_rows keyed;
+    bool association = r.kind == detail::relationship_kind::many_to_many;
     path.push_back(&r);
-    auto targets = run_load(conn, r.target(), detail::select_by_subquery(r, source, options), path);
+    auto targets = run_load(conn, r.target(), detail::select_by_subquery(r, source, options), path,
+                            association ? &keyed : nullptr, r.secondary_local.size());
     path.pop_back();
-    distribute(r, parents, targets);
+    distribute(r, parents, targets, keyed);
   }
 
   // A relationship member was used unloaded (quarry::many / quarry::one).
@@ -1275,6 +1311,10 @@ class Session {
         if (!s.loaded_) continue;
         auto targets = targets_of(r, s);
         if (r.weak()) r.weaken(s);
+        if (r.kind == detail::relationship_kind::many_to_many) {
+          association_changes(*e, r, s, targets, by_address);
+          continue;
+        }
         for (auto& [object, handle] : targets) {
           entry* t = in_session(r.target(), object, by_address);
           if (!t || t->state == object_state::deleted) continue;
@@ -1286,6 +1326,96 @@ class Session {
       }
     }
     return later;
+  }
+
+  // Rows of an association table to write: one per (owner, target) pair
+  // added to or taken out of a many-to-many collection, or all the rows of a
+  // deleted owner (target null).
+  struct association_row {
+    const relationship* r;
+    entry* owner;
+    entry* target;
+    bool insert;
+  };
+
+  void association_changes(entry& owner, const relationship& r, detail::relationship_state& s,
+                           const std::vector<std::pair<void*, std::shared_ptr<void>>>& targets,
+                           std::unordered_map<const void*, entry*>& by_address) {
+    for (auto& [object, handle] : targets)
+      if (std::find(s.committed_.begin(), s.committed_.end(), object) == s.committed_.end())
+        if (entry* t = in_session(r.target(), object, by_address); t && t->state != object_state::deleted)
+          associations_.push_back({&r, &owner, t, true});
+    for (const void* old : s.committed_)
+      if (std::none_of(targets.begin(), targets.end(), [&](const auto& t) { return t.first == old; }))
+        if (entry* t = in_session(r.target(), old, by_address))
+          associations_.push_back({&r, &owner, t, false});
+  }
+
+  // The association table's statements: INSERT of a row, DELETE of a row, DELETE of an owner's rows.
+  const compiled_statement& association_statement(const dialect& d, const relationship& r, int kind) {
+    auto key = std::make_pair(&r, kind);
+    auto it = association_statements_.find(key);
+    if (it != association_statements_.end()) return it->second;
+    const auto& a = r.secondary();
+    std::vector<std::size_t> columns = r.secondary_local;
+    if (kind != 2) columns.insert(columns.end(), r.secondary_remote.begin(), r.secondary_remote.end());
+    detail::statement_data data;
+    data.target = a.from();
+    detail::node_ptr where;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      auto bind = detail::make_node(detail::node_kind::bind, detail::precedence::atom, "a" + std::to_string(i));
+      if (kind == 0) {
+        data.assignments.push_back({a.table->columns[columns[i]].name, bind});
+      } else {
+        auto equal = detail::make_node(detail::node_kind::binary, detail::precedence::comparison, " = ", a.column(columns[i]), bind);
+        where = where ? detail::make_node(detail::node_kind::binary, detail::precedence::and_, " AND ", where, equal) : equal;
+      }
+    }
+    data.kind = kind == 0 ? detail::statement_kind::insert : detail::statement_kind::delete_;
+    data.where = where;
+    return association_statements_.emplace(key, detail::compiler(d).compile(data)).first->second;
+  }
+
+  // Writes the association rows: DELETEs, then INSERTs (after both sides'
+  // INSERTs, before their DELETEs). A two-way many-to-many reports each change
+  // from both sides; each row is written once.
+  void write_associations(Connection& conn) {
+    if (associations_.empty()) return;
+    std::map<std::pair<const relationship*, int>, std::vector<std::vector<value>>> batches;
+    std::unordered_set<std::string> written;
+    for (auto row : std::exchange(associations_, {})) {
+      // A pair seen from the other side of a two-way relationship is written through this side's statement.
+      if (row.target && !row.r->secondary_owner_first && row.r->back()) row = {row.r->back(), row.target, row.owner, row.insert};
+      const relationship& r = *row.r;
+      // Values in the association table's column order, to recognize the same row from the other side.
+      std::vector<value> by_column(r.secondary().column_count);
+      std::vector<value> parameters;
+      for (std::size_t i = 0; i < r.local.size(); ++i) {
+        value owned;
+        by_column[r.secondary_local[i]] = value(r.owner().bind(row.owner->object, r.local[i], owned));
+        parameters.push_back(by_column[r.secondary_local[i]]);
+      }
+      if (row.target)
+        for (std::size_t i = 0; i < r.remote.size(); ++i) {
+          value owned;
+          by_column[r.secondary_remote[i]] = value(r.target().bind(row.target->object, r.remote[i], owned));
+          parameters.push_back(by_column[r.secondary_remote[i]]);
+        }
+      int kind = row.insert ? 0 : row.target ? 1 : 2;
+      detail::identity_key k;
+      k.table = r.secondary().table;
+      k.integer = kind;
+      for (auto& v : by_column) k.append(v.ref());
+      if (!written.insert(std::to_string(kind) + k.bytes + std::to_string(reinterpret_cast<std::uintptr_t>(k.table))).second)
+        continue;
+      batches[{&r, kind}].push_back(std::move(parameters));
+    }
+    for (int kind : {2, 1, 0})
+      for (auto& [key, rows] : batches)
+        if (key.second == kind) {
+          detail::value_batch batch(std::move(rows));
+          conn.execute_compiled_many(association_statement(conn.dialect(), *key.first, kind), batch);
+        }
   }
 
   // Children that left a collection since it was loaded or flushed.
@@ -1325,6 +1455,10 @@ class Session {
     for (std::size_t i = 0; i < work.size(); ++i) {
       entry* e = work[i];
       for (auto& r : e->m->relationships()) {
+        if (r.kind == detail::relationship_kind::many_to_many) {
+          if (!r.passive_deletes) associations_.push_back({&r, e, nullptr, false});
+          continue;
+        }
         if (r.kind != detail::relationship_kind::one_to_many) continue;
         auto& s = r.state(e->object);
         if (!s.loaded_) {
@@ -1379,7 +1513,7 @@ class Session {
       if (e.state == object_state::deleted) deleting.push_back(&e);
       else if (!e.discard && e.m->diff(e.object, e.snapshot, scratch_)) dirty.push_back({&e, column_set(scratch_)});
     });
-    if (pending_.empty() && dirty.empty() && deleting.empty()) return;
+    if (pending_.empty() && dirty.empty() && deleting.empty() && associations_.empty()) return;
     // A table's rows in the order their objects were added or read.
     std::sort(dirty.begin(), dirty.end(), [](const change& a, const change& b) { return a.e->added < b.e->added; });
     std::sort(deleting.begin(), deleting.end(), [](entry* a, entry* b) { return a->added < b->added; });
@@ -1406,6 +1540,7 @@ class Session {
       if (!updating.empty()) update(conn, updating);
     }
     std::erase_if(pending_, [](const entry* e) { return e->state != object_state::pending; });
+    write_associations(conn);
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       std::vector<entry*> rows;
       for (auto* e : deleting)
@@ -1716,6 +1851,8 @@ class Session {
   std::shared_ptr<detail::session_link> link_;  // what this session's objects' relationships load through
   std::vector<entry*> spares_;                  // objects rows are read into, one per model (see load_row())
   std::vector<entry*> retired_;                 // left the session during a flush, released after it
+  std::vector<association_row> associations_;   // association-table rows the current flush writes
+  std::map<std::pair<const relationship*, int>, compiled_statement> association_statements_;
 };
 
 // SQLAlchemy's sessionmaker: a factory of Sessions with the same engine and options.

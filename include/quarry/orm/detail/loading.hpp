@@ -104,13 +104,46 @@ inline std::shared_ptr<statement_data> target_select(const relationship_info& r)
   return data;
 }
 
-// The target rows whose `remote` columns hold one of `keys` (selectin and lazy loads).
+inline node_ptr equal_all(const std::vector<node_ptr>& left, const std::vector<node_ptr>& right) {
+  node_ptr on;
+  for (std::size_t i = 0; i < left.size(); ++i) {
+    auto equal = make_node(node_kind::binary, precedence::comparison, " = ", left[i], right[i]);
+    on = on ? make_node(node_kind::binary, precedence::and_, " AND ", on, equal) : equal;
+  }
+  return on;
+}
+
+// The columns `positions` of model m's table, in `from`: the table, an alias of it, or a subquery of its columns.
+inline std::vector<node_ptr> columns_of(const from_ptr& from, const mapper& m, const std::vector<std::size_t>& positions) {
+  std::vector<node_ptr> out;
+  for (auto p : positions) out.push_back(column_node(from, m.table->columns[p].name));
+  return out;
+}
+
+// The columns that match a target row to its parents: the target's `remote`
+// columns, or for a many-to-many the association table's owner columns,
+// which the statement selects after the target's (see joins_association()).
+inline std::vector<node_ptr> parent_key_columns(const relationship_info& r) {
+  if (r.kind == relationship_kind::many_to_many) return columns_of(r.secondary().from(), r.secondary(), r.secondary_local);
+  return columns_of(r.target().from(), r.target(), r.remote);
+}
+
+// A many-to-many's statement goes through the association table, whose owner
+// columns follow the target's columns in each row.
+inline void join_association(statement_data& data, const relationship_info& r) {
+  if (r.kind != relationship_kind::many_to_many) return;
+  const auto& association = r.secondary().from();
+  auto on = equal_all(columns_of(r.target().from(), r.target(), r.remote), columns_of(association, r.secondary(), r.secondary_remote));
+  data.froms.push_back({r.target().from(), {{join_kind::inner, association, on}}});
+  for (auto& c : columns_of(association, r.secondary(), r.secondary_local)) data.columns.push_back(c);
+}
+
+// The target rows whose parent-key columns hold one of `keys` (selectin and lazy loads).
 inline std::shared_ptr<statement_data> select_by_remote(const relationship_info& r, const std::vector<std::vector<value>>& keys,
                                                         const loader_options& options) {
   auto data = target_select(r);
-  std::vector<node_ptr> columns;
-  for (auto c : r.remote) columns.push_back(r.target().column(c));
-  data->where = key_filter(columns, keys);
+  join_association(*data, r);
+  data->where = key_filter(parent_key_columns(r), keys);
   data->orm_options = options;
   return data;
 }
@@ -136,13 +169,12 @@ inline std::shared_ptr<statement_data> select_by_subquery(const relationship_inf
   anon->body = inner;
   anon->columns = output_names(*inner);
   auto data = target_select(r);
-  node_ptr on;
-  for (std::size_t i = 0; i < r.local.size(); ++i) {
-    auto equal = make_node(node_kind::binary, precedence::comparison, " = ", r.target().column(r.remote[i]),
-                           column_node(anon, anon->columns[i]));
-    on = on ? make_node(node_kind::binary, precedence::and_, " AND ", on, equal) : equal;
-  }
-  data->froms.push_back({r.target().from(), {{join_kind::inner, anon, on}}});
+  join_association(*data, r);
+  std::vector<node_ptr> anon_columns;
+  for (auto& name : anon->columns) anon_columns.push_back(column_node(anon, name));
+  auto on = equal_all(parent_key_columns(r), anon_columns);
+  if (data->froms.empty()) data->froms.push_back({r.target().from(), {}});
+  data->froms.front().joins.push_back({join_kind::inner, anon, on});
   data->orm_options = options;
   return data;
 }
@@ -170,14 +202,14 @@ inline void plan_joins(statement_data& data, from_entry& entry, const mapper& m,
     joined_load j;
     j.r = &r;
     j.alias = alias_of(t.from()->table, t.table->name + "_" + std::to_string(++aliases));
-    node_ptr on;
-    for (std::size_t i = 0; i < r.local.size(); ++i) {
-      auto equal = make_node(node_kind::binary, precedence::comparison, " = ",
-                             column_node(parent, m.table->columns[r.local[i]].name),
-                             column_node(j.alias, t.table->columns[r.remote[i]].name));
-      on = on ? make_node(node_kind::binary, precedence::and_, " AND ", on, equal) : equal;
+    auto parent_columns = columns_of(parent, m, r.local);
+    if (r.kind == relationship_kind::many_to_many) {
+      auto association = alias_of(r.secondary().from()->table, r.secondary().table->name + "_" + std::to_string(++aliases));
+      entry.joins.push_back({join_kind::left, association, equal_all(parent_columns, columns_of(association, r.secondary(), r.secondary_local))});
+      entry.joins.push_back({join_kind::left, j.alias, equal_all(columns_of(association, r.secondary(), r.secondary_remote), columns_of(j.alias, t, r.remote))});
+    } else {
+      entry.joins.push_back({join_kind::left, j.alias, equal_all(parent_columns, columns_of(j.alias, t, r.remote))});
     }
-    entry.joins.push_back({join_kind::left, j.alias, on});
     j.offset = data.columns.size();
     for (auto& c : t.table->columns) data.columns.push_back(column_node(j.alias, c.name));
     for (auto& [column, descending] : r.order_by) {

@@ -39,8 +39,9 @@ template <class M, std::size_t I>
 struct relationship_ops;
 
 enum class relationship_kind : std::uint8_t {
-  one_to_many,  // the target's foreign key points at the owner
-  many_to_one,  // the owner's foreign key points at the target
+  one_to_many,   // the target's foreign key points at the owner
+  many_to_one,   // the owner's foreign key points at the target
+  many_to_many,  // rows of an association table point at both
 };
 
 struct cascade_flags {
@@ -72,8 +73,13 @@ struct relationship_info {
   const std::vector<relationship_info>& (*target_relationships)() = nullptr;
   relationship_kind kind = relationship_kind::one_to_many;
   bool uselist = true;  // many<T>; one<T> otherwise
-  // owner.local[i] = target.remote[i]: column positions in each model.
+  // owner.local[i] = target.remote[i]: column positions in each model. For a
+  // many-to-many, owner.local[i] = secondary.secondary_local[i] and
+  // target.remote[j] = secondary.secondary_remote[j].
   std::vector<std::size_t> local, remote;
+  const mapper& (*secondary)() = nullptr;  // the association table's model
+  std::vector<std::size_t> secondary_local, secondary_remote;
+  bool secondary_owner_first = true;  // the association table's first foreign key points at the owner
   loading lazy = loading::select;
   cascade_flags cascade;
   bool passive_deletes = false;
@@ -103,10 +109,15 @@ struct relationship_info {
     back_.store(found, std::memory_order_relaxed);
     return found;
   }
-  // A child's reference to its parent (the side with the foreign key), when
-  // the parent refers back to it, is weak: two strong references would keep
-  // each other alive forever.
-  bool weak() const { return kind == relationship_kind::many_to_one && back(); }
+  // Two strong references would keep each other alive forever, so in a
+  // two-way relationship one side is weak: a child's reference to its parent
+  // (the side with the foreign key), and of a two-way many-to-many the side
+  // whose owner the association table's second foreign key points at. That
+  // collection is emptied (unloaded) when the session lets go of its object.
+  bool weak() const {
+    if (!back()) return false;
+    return kind == relationship_kind::many_to_one || (kind == relationship_kind::many_to_many && !secondary_owner_first);
+  }
 
 
  private:

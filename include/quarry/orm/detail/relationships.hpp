@@ -155,9 +155,21 @@ inline cascade_flags parse_cascade(std::string_view spec, const std::string& rel
 // The columns a foreign_keys() option names, as (table, column).
 using named_column = std::pair<std::string, std::string>;
 
+template <class Association, class O, class T>
+const mapper& association_mapper(const secondary_option<Association, O, T>&) {
+  static_assert(mapped_model<Association>, "quarry: secondary<T>() names an association table declared with QUARRY_MODEL");
+  return mapper_of<Association>();
+}
+
 template <class Option>
 void apply_relationship_option(relationship_info& r, std::vector<named_column>& named, const Option& option) {
-  if constexpr (std::is_same_v<Option, back_populates>) {
+  if constexpr (is_specialization<Option, secondary_option>) {
+    r.secondary = [] () -> const mapper& { return association_mapper(Option{}); };
+    if constexpr (requires { option.owner_column; }) {
+      named.emplace_back(target_table_name_of(option.owner_column), target_column_name(option.owner_column));
+      named.emplace_back(target_table_name_of(option.target_column), target_column_name(option.target_column));
+    }
+  } else if constexpr (std::is_same_v<Option, back_populates>) {
     r.back_populates = std::string(option.member);
   } else if constexpr (std::is_same_v<Option, lazy>) {
     r.lazy = option.strategy;
@@ -176,9 +188,44 @@ void apply_relationship_option(relationship_info& r, std::vector<named_column>& 
   }
 }
 
+// A many-to-many: the association table's foreign key to the owner and the
+// one to the target (named by secondary(&A::owner_column, &A::target_column)
+// when both point at the same table).
+inline void resolve_secondary(relationship_info& r, const std::vector<named_column>& named) {
+  const table_info& owner = *r.owner().table;
+  const table_info& target = *r.target().table;
+  const table_info& association = *r.secondary().table;
+  auto has_column = [](const foreign_key_info& fk, const std::string& column) {
+    return std::find(fk.columns.begin(), fk.columns.end(), column) != fk.columns.end();
+  };
+  std::vector<std::size_t> to_owner, to_target;
+  for (std::size_t i = 0; i < association.foreign_keys.size(); ++i) {
+    const auto& fk = association.foreign_keys[i];
+    if (fk.target_table == owner.name && (named.empty() || has_column(fk, named[0].second))) to_owner.push_back(i);
+    if (fk.target_table == target.name && (named.empty() || has_column(fk, named[1].second))) to_target.push_back(i);
+  }
+  if (to_owner.size() != 1 || to_target.size() != 1 || to_owner[0] == to_target[0])
+    throw ArgumentError("quarry: " + r.qualified_name + ": the association table '" + association.name +
+                        "' needs one foreign key to '" + owner.name + "' and one to '" + target.name +
+                        "'; when both point at the same table, name them: quarry::secondary(&A::owner_column, &A::target_column)");
+  const auto& fk_owner = association.foreign_keys[to_owner[0]];
+  const auto& fk_target = association.foreign_keys[to_target[0]];
+  r.kind = relationship_kind::many_to_many;
+  r.secondary_owner_first = to_owner[0] < to_target[0];
+  for (auto& c : fk_owner.columns) r.secondary_local.push_back(association.column_index(c));
+  for (auto& c : fk_owner.target_columns) r.local.push_back(owner.column_index(c));
+  for (auto& c : fk_target.columns) r.secondary_remote.push_back(association.column_index(c));
+  for (auto& c : fk_target.target_columns) r.remote.push_back(target.column_index(c));
+}
+
 // Finds the one foreign key between the two tables this relationship goes
 // through and records its columns on each side.
 inline void resolve_foreign_key(relationship_info& r, const std::vector<named_column>& named) {
+  if (r.secondary) {
+    if (!r.uselist) throw ArgumentError("quarry: " + r.qualified_name + ": a many-to-many relationship is a quarry::many<T>");
+    resolve_secondary(r, named);
+    return;
+  }
   const table_info& owner = *r.owner().table;
   const table_info& target = *r.target().table;
   struct candidate {

@@ -192,6 +192,22 @@ class entry_batch final : public parameter_batch {
   std::vector<value_ref> refs_;
 };
 
+// Parameter sets held as values (rows of an association table).
+class value_batch final : public parameter_batch {
+ public:
+  explicit value_batch(std::vector<std::vector<value>> rows) : rows_(std::move(rows)) {}
+  std::size_t size() const override { return rows_.size(); }
+  std::span<const value_ref> parameters(std::size_t index) override {
+    refs_.clear();
+    for (auto& v : rows_[index]) refs_.push_back(v.ref());
+    return refs_;
+  }
+
+ private:
+  std::vector<std::vector<value>> rows_;
+  std::vector<value_ref> refs_;
+};
+
 // Writes the columns an INSERT ... RETURNING gives back into the objects. A
 // multi-row INSERT's rows are matched to its objects in the order of the
 // autoincrement key, which the database numbers in the order of the VALUES.
