@@ -656,3 +656,50 @@ TEST_CASE("a self-referential many-to-many (followers) and an association object
   s.commit();
   CHECK(f.rows(quarry::table<Rating>) == 1);
 }
+
+TEST_CASE("queries across relationships: join, any, has, with_parent, contains_eager", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session s(f.engine);
+  CHECK(s.scalars(select<Post>().join(&Post::comments).where(comments.body == "c1")).all().size() == 6);
+  CHECK(s.execute(select(writers.name).join(&Writer::posts).where(posts.title == "writer 2 post 1")).scalar() == "writer 2");
+  CHECK(s.scalars(select<Writer>().where(any(&Writer::posts, posts.title == "writer 3 post 2"))).one()->name == "writer 3");
+  CHECK(s.scalars(select<Writer>().where(!any(&Writer::posts))).all().empty());
+  CHECK(s.scalars(select<Post>().where(has(&Post::writer, writers.name == "writer 1"))).all().size() == 2);
+  auto w2 = s.scalars(select<Writer>().where(writers.name == "writer 2")).one();
+  auto of_w2 = s.scalars(select<Post>().where(with_parent(*w2, &Writer::posts)).order_by(posts.title)).all();
+  REQUIRE(of_w2.size() == 2);
+  CHECK(of_w2[0]->title == "writer 2 post 1");
+
+  // The same through an association table.
+  auto tagged = of_w2[1];
+  tagged->tags.push_back(std::make_shared<Tag>(Tag{0, "news", {}}));
+  s.commit();
+  CHECK(s.scalars(select<Post>().where(any(&Post::tags, tags.name == "news"))).one()->id == tagged->id);
+  CHECK(s.scalars(select<Post>().join(&Post::tags).where(tags.name == "news")).one()->id == tagged->id);
+  CHECK(s.scalars(select<Tag>().where(with_parent(*tagged, &Post::tags))).one()->name == "news");
+  CHECK(s.scalars(select<Tag>().where(any(&Tag::posts, posts.title == "writer 1 post 1"))).all().empty());
+
+  // contains_eager: the collection comes from the statement's own join, in one statement.
+  Session eager_session(f.engine);
+  f.statements.clear();
+  auto eager = eager_session
+                   .scalars(select<Writer>()
+                                .join(&Writer::posts)
+                                .where(posts.title.like("%post 1"))
+                                .options(contains_eager(&Writer::posts)))
+                   .all();
+  REQUIRE(eager.size() == 3);
+  for (auto& w : eager) {
+    REQUIRE(w->posts.size() == 1);
+    CHECK(w->posts[0]->title == w->name + " post 1");
+  }
+  CHECK(f.statements.size() == 1);
+  // The legacy Query takes loader options too.
+  Session legacy(f.engine);
+  f.statements.clear();
+  auto listed = legacy.query<Writer>().options(selectinload(&Writer::posts)).order_by(writers.name).all();
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[0]->posts.size() == 2);
+  CHECK(f.statements.size() == 2);
+}

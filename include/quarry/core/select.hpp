@@ -294,6 +294,29 @@ class select_statement : public select_base<select_statement<Row>, Row> {
   select_statement join(const T& target, const On&... on) && {
     return std::move(*this).add_join(detail::join_kind::inner, target, on...);
   }
+  // JOIN along an ORM relationship: select<User>().join(&User::addresses)
+  // (through the association table for a many-to-many).
+  template <class Relationship>
+    requires std::is_member_object_pointer_v<Relationship>
+  select_statement join(Relationship relationship) const& {
+    return select_statement(*this).join(relationship);
+  }
+  template <class Relationship>
+    requires std::is_member_object_pointer_v<Relationship>
+  select_statement join(Relationship relationship) && {
+    return std::move(*this).add_relationship_join(detail::join_kind::inner, relationship);
+  }
+  template <class Relationship>
+    requires std::is_member_object_pointer_v<Relationship>
+  select_statement outerjoin(Relationship relationship) const& {
+    return select_statement(*this).outerjoin(relationship);
+  }
+  template <class Relationship>
+    requires std::is_member_object_pointer_v<Relationship>
+  select_statement outerjoin(Relationship relationship) && {
+    return std::move(*this).add_relationship_join(detail::join_kind::left, relationship);
+  }
+
   template <detail::from_like T, class... On>
   select_statement outerjoin(const T& target, const On&... on) const& {
     return select_statement(*this).outerjoin(target, on...);
@@ -343,18 +366,31 @@ class select_statement : public select_base<select_statement<Row>, Row> {
   }
 
  private:
-  template <class T, class... On>
-  select_statement add_join(detail::join_kind kind, const T& target, const On&... on) && {
-    static_assert(sizeof...(On) <= 1, "quarry: a join takes one ON condition");
-    auto& d = this->edit();
+  // The FROM entry a join hangs off: the last one, or the first table the
+  // columns name, as SQLAlchemy's select().join() does.
+  detail::from_entry& join_base(detail::statement_data& d) {
     if (d.froms.empty()) {
-      // Join from the first table the columns name, as SQLAlchemy's select().join() does.
       std::vector<detail::from_ptr> found;
       for (auto& c : d.columns) detail::collect_froms(*c, found);
       if (found.empty()) throw ArgumentError("quarry: join() needs a table to join from; call select_from() first");
       d.froms.push_back({found.front(), {}});
     }
-    auto& entry = d.froms.back();
+    return d.froms.back();
+  }
+
+  template <class Relationship>
+  select_statement add_relationship_join(detail::join_kind kind, Relationship relationship) && {
+    static_assert(requires(Relationship r) { quarry_relationship_join(r); },
+                  "quarry: join(&M::member) takes a member named by QUARRY_RELATIONSHIP (include <quarry/orm.hpp>)");
+    auto& entry = join_base(this->edit());
+    for (auto& [target, on] : quarry_relationship_join(relationship)) entry.joins.push_back({kind, target, on});
+    return std::move(*this);
+  }
+
+  template <class T, class... On>
+  select_statement add_join(detail::join_kind kind, const T& target, const On&... on) && {
+    static_assert(sizeof...(On) <= 1, "quarry: a join takes one ON condition");
+    auto& entry = join_base(this->edit());
     auto right = detail::from_of(target);
     detail::node_ptr condition;
     if constexpr (sizeof...(On) == 1) {

@@ -41,6 +41,10 @@ class loader_option {
   loader_option noload(Member M::*member) const {
     return then(member, loading::noload);
   }
+  template <class M, class Member>
+  loader_option contains_eager(Member M::*member) const {
+    return then(member, loading::contains_eager);
+  }
 
   // What select_statement::options() stores.
   std::shared_ptr<const void> quarry_loader_option() const { return std::make_shared<detail::loader_path>(path_); }
@@ -85,6 +89,12 @@ loader_option raiseload(Member M::*member, bool sql_only = false) {
 template <class M, class Member>
 loader_option noload(Member M::*member) {
   return loader_option({&detail::relationship_of(member), loading::noload});
+}
+// The targets come from a join the statement wrote itself (select<User>().join(&User::addresses)):
+// their columns are added to the SELECT and read into the collection.
+template <class M, class Member>
+loader_option contains_eager(Member M::*member) {
+  return loader_option({&detail::relationship_of(member), loading::contains_eager});
 }
 
 }  // namespace quarry

@@ -78,6 +78,12 @@ class Query {
     return with(statement_.outerjoin(target, on...));
   }
   Query limit(std::int64_t n) const { return with(statement_.limit(n)); }
+  // Loader options (joinedload(&User::addresses), ...).
+  template <class... Options>
+    requires of_model
+  Query options(const Options&... o) const {
+    return with(statement_.options(o...));
+  }
   Query offset(std::int64_t n) const { return with(statement_.offset(n)); }
   Query distinct() const { return with(statement_.distinct()); }
 

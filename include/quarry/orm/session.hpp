@@ -1037,7 +1037,7 @@ class Session {
     if (!m.has_relationships || objects.empty()) return;
     for (auto& r : m.relationships()) {
       loading strategy = detail::strategy_for(options, path, r);
-      if (strategy == loading::joined) continue;  // the statement that read them joined it
+      if (strategy == loading::joined || strategy == loading::contains_eager) continue;  // the statement that read them joined it
       std::vector<entry*> unloaded;
       for (auto* e : objects)
         if (!r.state(e->object).loaded_) unloaded.push_back(e);

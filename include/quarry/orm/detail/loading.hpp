@@ -197,10 +197,22 @@ inline void plan_joins(statement_data& data, from_entry& entry, const mapper& m,
                        std::vector<const relationship_info*>& path, const loader_options& options,
                        std::vector<joined_load>& out, std::size_t& aliases) {
   for (auto& r : m.relationships()) {
-    if (strategy_for(options, path, r) != loading::joined) continue;
+    auto strategy = strategy_for(options, path, r);
+    if (strategy != loading::joined && strategy != loading::contains_eager) continue;
     const mapper& t = r.target();
     joined_load j;
     j.r = &r;
+    if (strategy == loading::contains_eager) {
+      // The statement joined the target's table itself: read its columns from there.
+      j.alias = t.from();
+      j.offset = data.columns.size();
+      for (std::size_t i = 0; i < t.column_count; ++i) data.columns.push_back(t.column(i));
+      path.push_back(&r);
+      plan_joins(data, entry, t, j.alias, path, options, j.children, aliases);
+      path.pop_back();
+      out.push_back(std::move(j));
+      continue;
+    }
     j.alias = alias_of(t.from()->table, t.table->name + "_" + std::to_string(++aliases));
     auto parent_columns = columns_of(parent, m, r.local);
     if (r.kind == relationship_kind::many_to_many) {
@@ -245,11 +257,16 @@ inline node_ptr rebase_columns(const node_ptr& n, const from_ptr& from, const fr
 inline std::shared_ptr<const statement_data> with_joins(std::shared_ptr<const statement_data> source, const mapper& m,
                                                         std::vector<const relationship_info*>& path,
                                                         const loader_options& options, std::vector<joined_load>& out) {
-  bool any = false;
-  for (auto& r : m.relationships()) any = any || strategy_for(options, path, r) == loading::joined;
-  if (!any) return source;
+  bool joined = false, by_hand = false;
+  for (auto& r : m.relationships()) {
+    auto strategy = strategy_for(options, path, r);
+    joined = joined || strategy == loading::joined;
+    by_hand = by_hand || strategy == loading::contains_eager;
+  }
+  if (!joined && !by_hand) return source;
   std::size_t aliases = 0;
-  if (source->limit || source->offset) {
+  // A join written by hand is the statement's own: its LIMIT counts its rows.
+  if ((source->limit || source->offset) && !by_hand) {
     auto inner = std::make_shared<statement_data>(*source);
     inner->compiled = compile_cache();
     inner->orm_options.clear();

@@ -27,6 +27,7 @@ enum class loading : std::uint8_t {
   raise,         // using it unloaded is an error (the N+1 guard)
   raise_on_sql,  // an error only when loading it would need SQL
   noload,        // never loaded: empty
+  contains_eager,  // from a join the query wrote itself (quarry::contains_eager; not a `lazy` value)
 };
 
 namespace detail {

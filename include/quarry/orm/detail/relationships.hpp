@@ -172,6 +172,8 @@ void apply_relationship_option(relationship_info& r, std::vector<named_column>& 
   } else if constexpr (std::is_same_v<Option, back_populates>) {
     r.back_populates = std::string(option.member);
   } else if constexpr (std::is_same_v<Option, lazy>) {
+    if (option.strategy == loading::contains_eager)
+      throw ArgumentError("quarry: " + r.qualified_name + ": contains_eager is a query option, not a lazy= strategy");
     r.lazy = option.strategy;
   } else if constexpr (std::is_same_v<Option, cascade>) {
     r.cascade = parse_cascade(option.spec, r.qualified_name);
