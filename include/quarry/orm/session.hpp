@@ -945,6 +945,18 @@ class Session {
     if (m.listened(mapper_event::load)) m.dispatch(mapper_event::load, conn, e->object);
     return e;
   }
+  // load_row() for the rows of a join, where consecutive rows repeat the
+  // parent: a row whose key is the previous row's gives the same entry unread.
+  entry* load_joined_row(const detail::mapper& m, const RowView& row, std::size_t offset, Connection& conn,
+                         detail::repeated_row& seen) {
+    detail::identity_key k;
+    for (auto c : m.key_columns) k.append(row.raw(offset + c));
+    if (seen.last && k.bytes == seen.key) return seen.last;
+    seen.last = load_row(m, row, offset, conn);
+    seen.key = std::move(k.bytes);
+    return seen.last;
+  }
+
   void release_retired() {
     for (auto* e : std::exchange(retired_, {})) release(*e);
   }
@@ -968,8 +980,9 @@ class Session {
     try {
       auto result = conn.execute(detail::built_statement<void>(std::const_pointer_cast<detail::statement_data>(statement)));
       std::unordered_set<entry*> seen;
+      detail::repeated_row previous;
       for (auto row : result) {
-        entry* e = load_row(m, row, 0, conn);
+        entry* e = joins.empty() ? load_row(m, row, 0, conn) : load_joined_row(m, row, 0, conn, previous);
         if (keyed) {
           detail::identity_key k;
           for (std::size_t i = 0; i < key_width; ++i) k.append(row.raw(m.column_count + i));
@@ -995,9 +1008,12 @@ class Session {
     bool present = false;
     for (auto k : t.key_columns) present = present || !row.raw(j.offset + k).is_null();
     if (!present) return;
-    entry* target = load_row(t, row, j.offset, conn);
-    auto& targets = j.targets[parent];
-    if (std::find(targets.begin(), targets.end(), target) == targets.end()) targets.push_back(target);
+    bool repeated = j.previous.last != nullptr;
+    entry* target = load_joined_row(t, row, j.offset, conn, j.previous);
+    auto& targets = list->second;
+    if (!(repeated && !targets.empty() && targets.back() == target) &&
+        std::find(targets.begin(), targets.end(), target) == targets.end())
+      targets.push_back(target);
     for (auto& c : j.children) read_joined(c, target, row, conn);
   }
 
@@ -1177,7 +1193,9 @@ class Session {
       if (!t) throw InvalidRequestError("quarry: " + r.qualified_name + " is not loaded, and loading it would need SQL, which its loading ('raise_on_sql') forbids");
     }
     check_usable();
-    if (options_.autoflush && !flushing_) flush();
+    // As get() does: only new or deleted objects can change what the load finds
+    // (a full autoflush compares every object, on every lazy load).
+    if (options_.autoflush && !flushing_ && (!pending_.empty() || deleted_marked_ > 0)) flush();
     relationship_path path;
     load_by_key(work_connection(), r, {e}, {}, path);
   }

@@ -179,6 +179,13 @@ inline std::shared_ptr<statement_data> select_by_subquery(const relationship_inf
   return data;
 }
 
+// The object the previous row of a join gave, and its key as the row had it:
+// consecutive rows of a join repeat their parents.
+struct repeated_row {
+  std::string key;
+  session_entry* last = nullptr;
+};
+
 // One joined-loaded relationship of a statement: its alias, where its columns
 // start in the row, the relationships joined from it, and what the rows gave.
 struct joined_load {
@@ -188,6 +195,7 @@ struct joined_load {
   std::vector<joined_load> children;
   std::vector<session_entry*> parents;                                  // in the order first seen
   std::unordered_map<session_entry*, std::vector<session_entry*>> targets;  // per parent, in row order
+  repeated_row previous;  // the target of the previous row
 };
 
 // Adds LEFT OUTER JOINs (and their columns and collection order) for the

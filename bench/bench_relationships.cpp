@@ -1,0 +1,194 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// Loading a three-level object graph (users, their orders, the orders' items)
+// with each relationship loading strategy, against a hand-written sqlite3
+// loader that runs the same joins into plain structs, in one binary.
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+
+#include <quarry/quarry.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench_support.hpp"
+
+namespace bench_graph {
+struct Order;
+struct Item;
+struct User {
+  std::int64_t id{};
+  std::string name;
+  quarry::many<Order> orders;
+};
+struct Order {
+  std::int64_t id{};
+  std::int64_t user_id{};
+  std::string placed;
+  quarry::one<User> user;
+  quarry::many<Item> items;
+};
+struct Item {
+  std::int64_t id{};
+  std::int64_t order_id{};
+  std::string sku;
+  std::int64_t quantity{};
+  quarry::one<Order> order;
+};
+QUARRY_MODEL(User, "bench_user",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(name),
+             QUARRY_RELATIONSHIP(orders, quarry::back_populates("user"), quarry::order_by_column(&Order::id)));
+QUARRY_MODEL(Order, "bench_order",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(user_id, quarry::foreign_key(&User::id), quarry::index),
+             QUARRY_COLUMN(placed),
+             QUARRY_RELATIONSHIP(user, quarry::back_populates("orders")),
+             QUARRY_RELATIONSHIP(items, quarry::back_populates("order"), quarry::order_by_column(&Item::id)));
+QUARRY_MODEL(Item, "bench_item",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(order_id, quarry::foreign_key(&Order::id), quarry::index),
+             QUARRY_COLUMN(sku),
+             QUARRY_COLUMN(quantity),
+             QUARRY_RELATIONSHIP(order, quarry::back_populates("items")));
+}  // namespace bench_graph
+
+namespace {
+using namespace bench_graph;
+
+const char* const database = "quarry_bench_graph.db";
+constexpr std::int64_t orders_per_user = 10, items_per_order = 5;
+
+// 1,000 users at the default 100,000 rows (QUARRY_BENCH_ROWS / 100).
+std::int64_t users() { return std::max<std::int64_t>(1, quarry_bench::rows() / 100); }
+std::int64_t expected_quantity() {
+  return users() * orders_per_user * (items_per_order * (items_per_order + 1) / 2);
+}
+
+void must(int rc, sqlite3* db) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db));
+}
+
+sqlite3* open_raw() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(database, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+    throw std::runtime_error("cannot open the benchmark database");
+  return db;
+}
+
+void fill_graph() {
+  std::remove(database);
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  quarry::MetaData metadata;
+  metadata.add<User, Order, Item>();
+  metadata.create_all(engine);
+  auto conn = engine.connect();
+  const auto& u = quarry::table<User>;
+  const auto& o = quarry::table<Order>;
+  const auto& i = quarry::table<Item>;
+  std::vector<User> user_rows;
+  std::vector<Order> order_rows;
+  std::vector<Item> item_rows;
+  for (std::int64_t user = 1; user <= users(); ++user) {
+    user_rows.push_back({user, "user " + std::to_string(user), {}});
+    for (std::int64_t k = 0; k < orders_per_user; ++k) {
+      std::int64_t order = (user - 1) * orders_per_user + k + 1;
+      order_rows.push_back({order, user, "2026-11-26", {}, {}});
+      for (std::int64_t n = 1; n <= items_per_order; ++n)
+        item_rows.push_back({(order - 1) * items_per_order + n, order, "sku-" + std::to_string(n), n, {}});
+    }
+  }
+  conn.execute(quarry::insert(u), user_rows);
+  conn.execute(quarry::insert(o), order_rows);
+  conn.execute(quarry::insert(i), item_rows);
+  conn.commit();
+}
+
+// --- the hand-written loader: one statement with both joins, rows folded into nested structs ---
+
+struct raw_item {
+  std::int64_t id, order_id;
+  std::string sku;
+  std::int64_t quantity;
+};
+struct raw_order {
+  std::int64_t id, user_id;
+  std::string placed;
+  std::vector<raw_item> items;
+};
+struct raw_user {
+  std::int64_t id;
+  std::string name;
+  std::vector<raw_order> orders;
+};
+
+std::string text_column(sqlite3_stmt* s, int i) {
+  return {reinterpret_cast<const char*>(sqlite3_column_text(s, i)), static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
+}
+
+void raw_graph(benchmark::State& state) {
+  fill_graph();
+  const char* sql =
+      "SELECT u.id, u.name, o.id, o.user_id, o.placed, i.id, i.order_id, i.sku, i.quantity FROM bench_user u "
+      "LEFT OUTER JOIN bench_order o ON u.id = o.user_id LEFT OUTER JOIN bench_item i ON o.id = i.order_id "
+      "ORDER BY u.id, o.id, i.id";
+  for (auto _ : state) {
+    sqlite3* db = open_raw();
+    sqlite3_stmt* s = nullptr;
+    must(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), db);
+    std::vector<raw_user> loaded;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      std::int64_t user = sqlite3_column_int64(s, 0);
+      if (loaded.empty() || loaded.back().id != user) loaded.push_back({user, text_column(s, 1), {}});
+      if (sqlite3_column_type(s, 2) == SQLITE_NULL) continue;
+      auto& orders = loaded.back().orders;
+      std::int64_t order = sqlite3_column_int64(s, 2);
+      if (orders.empty() || orders.back().id != order) orders.push_back({order, sqlite3_column_int64(s, 3), text_column(s, 4), {}});
+      if (sqlite3_column_type(s, 5) == SQLITE_NULL) continue;
+      orders.back().items.push_back({sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6), text_column(s, 7), sqlite3_column_int64(s, 8)});
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    std::int64_t quantity = 0;
+    for (auto& u : loaded)
+      for (auto& o : u.orders)
+        for (auto& i : o.items) quantity += i.quantity;
+    if (quantity != expected_quantity()) state.SkipWithError("wrong total");
+  }
+  state.SetItemsProcessed(state.iterations() * users() * orders_per_user * items_per_order);
+}
+
+// --- Quarry: select<User>() with the orders and their items loaded one way ---
+
+void orm_graph(benchmark::State& state, quarry::loading strategy) {
+  fill_graph();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  auto path = [&] {
+    switch (strategy) {
+      case quarry::loading::joined: return quarry::joinedload(&User::orders).joinedload(&Order::items);
+      case quarry::loading::selectin: return quarry::selectinload(&User::orders).selectinload(&Order::items);
+      case quarry::loading::subquery: return quarry::subqueryload(&User::orders).subqueryload(&Order::items);
+      default: return quarry::lazyload(&User::orders).lazyload(&Order::items);
+    }
+  }();
+  for (auto _ : state) {
+    quarry::Session session(engine);
+    auto loaded = session.scalars(quarry::select<User>().options(path).order_by(quarry::table<User>.id));
+    std::int64_t quantity = 0;
+    for (auto& u : loaded)
+      for (auto& o : u->orders)
+        for (auto& i : o->items) quantity += i->quantity;
+    if (quantity != expected_quantity()) state.SkipWithError("wrong total");
+  }
+  state.SetItemsProcessed(state.iterations() * users() * orders_per_user * items_per_order);
+}
+
+}  // namespace
+
+BENCHMARK(raw_graph)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_graph, joined, quarry::loading::joined)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_graph, selectin, quarry::loading::selectin)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_graph, subquery, quarry::loading::subquery)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_graph, lazy, quarry::loading::select)->Unit(benchmark::kMillisecond);
