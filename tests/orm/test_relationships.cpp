@@ -30,6 +30,7 @@ struct Writer {
   one<Profile> profile;
   many<Writer> following;
   many<Writer> followers;
+  many<Post> first_posts;  // a primaryjoin with a filter of its own
 };
 // Who follows whom: an association table with two foreign keys to the same table.
 struct Follow {
@@ -46,6 +47,7 @@ struct Post {
   std::int64_t id{};
   std::optional<std::int64_t> writer_id;
   std::string title;
+  std::optional<std::string> body;
   one<Writer> writer;
   many<Comment> comments;
   many<Tag> tags;
@@ -115,7 +117,10 @@ QUARRY_MODEL(Writer, "rel_writer",
              QUARRY_RELATIONSHIP(following, quarry::secondary(&Follow::follower_id, &Follow::followed_id),
                                  quarry::back_populates("followers"), quarry::order_by_column(&Writer::name)),
              QUARRY_RELATIONSHIP(followers, quarry::secondary(&Follow::followed_id, &Follow::follower_id),
-                                 quarry::back_populates("following")));
+                                 quarry::back_populates("following")),
+             QUARRY_RELATIONSHIP(first_posts, quarry::primaryjoin([](const auto& writer, const auto& post) {
+                                   return writer.id == post.writer_id && post.title.like("% post 1");
+                                 })));
 QUARRY_MODEL(Follow, "rel_follow",
              QUARRY_COLUMN(follower_id, quarry::foreign_key(&Writer::id)),
              QUARRY_COLUMN(followed_id, quarry::foreign_key(&Writer::id)),
@@ -129,6 +134,7 @@ QUARRY_MODEL(Post, "rel_post",
              QUARRY_COLUMN(id, quarry::primary_key),
              QUARRY_COLUMN(writer_id, quarry::foreign_key(&Writer::id)),
              QUARRY_COLUMN(title),
+             QUARRY_COLUMN(body, quarry::deferred),
              QUARRY_RELATIONSHIP(writer, quarry::back_populates("posts")),
              QUARRY_RELATIONSHIP(comments, quarry::back_populates("post"), quarry::cascade("all, delete-orphan"),
                                  quarry::order_by_column(&Comment::id)),
@@ -164,7 +170,8 @@ QUARRY_MODEL(Shelf, "rel_shelf",
              QUARRY_COLUMN(room),
              QUARRY_COLUMN(number),
              QUARRY_COLUMN(label),
-             QUARRY_RELATIONSHIP(volumes, quarry::back_populates("shelf"), quarry::lazy(quarry::loading::selectin)),
+             QUARRY_RELATIONSHIP(volumes, quarry::back_populates("shelf"), quarry::lazy(quarry::loading::selectin),
+                                 quarry::cascade("all"), quarry::passive_deletes),
              QUARRY_TABLE_ARGS(quarry::primary_key(&Shelf::room, &Shelf::number)));
 QUARRY_MODEL(Volume, "rel_volume",
              QUARRY_COLUMN(id, quarry::primary_key),
@@ -173,7 +180,8 @@ QUARRY_MODEL(Volume, "rel_volume",
              QUARRY_COLUMN(title),
              QUARRY_RELATIONSHIP(shelf, quarry::back_populates("volumes")),
              QUARRY_TABLE_ARGS(quarry::foreign_key(quarry::columns(&Volume::room, &Volume::shelf_number),
-                                                   quarry::references(&Shelf::room, &Shelf::number))));
+                                                   quarry::references(&Shelf::room, &Shelf::number),
+                                                   quarry::fk_action::cascade)));
 QUARRY_MODEL(Transfer, "rel_transfer",
              QUARRY_COLUMN(id, quarry::primary_key),
              QUARRY_COLUMN(sender_id, quarry::foreign_key(&Writer::id)),
@@ -510,8 +518,8 @@ TEST_CASE("composite foreign keys, one-to-one, and relationships that name their
       shelf->volumes.push_back(std::make_shared<Volume>(Volume{0, 0, 0, "vol b" + std::to_string(n), {}}));
       s.add(shelf);
     }
-    auto a = s.add(Writer{0, "a", {}, {}, {}, {}});
-    auto b = s.add(Writer{0, "b", {}, {}, {}, {}});
+    auto a = s.add(Writer{0, "a", {}, {}, {}, {}, {}});
+    auto b = s.add(Writer{0, "b", {}, {}, {}, {}, {}});
     auto t = std::make_shared<Transfer>();
     t->sender = a;
     t->receiver = b;
@@ -531,7 +539,7 @@ TEST_CASE("composite foreign keys, one-to-one, and relationships that name their
     CHECK(shelf->volumes[1]->shelf.get() == shelf);
   }
   CHECK(f.statements.size() == 2);
-  auto profile_owner = session.add(Writer{0, "with profile", {}, {}, {}, {}});
+  auto profile_owner = session.add(Writer{0, "with profile", {}, {}, {}, {}, {}});
   profile_owner->profile = std::make_shared<Profile>(Profile{0, 0, "bio", {}});
   session.commit();
   Session again(f.engine);
@@ -624,9 +632,9 @@ TEST_CASE("a self-referential many-to-many (followers) and an association object
   std::int64_t a_id = 0;
   {
     Session s(f.engine);
-    auto a = s.add(Writer{0, "a", {}, {}, {}, {}});
-    auto b = s.add(Writer{0, "b", {}, {}, {}, {}});
-    auto c = s.add(Writer{0, "c", {}, {}, {}, {}});
+    auto a = s.add(Writer{0, "a", {}, {}, {}, {}, {}});
+    auto b = s.add(Writer{0, "b", {}, {}, {}, {}, {}});
+    auto c = s.add(Writer{0, "c", {}, {}, {}, {}, {}});
     a->following = {c, b};
     c->following.push_back(a);
     CHECK(b->followers.size() == 1);
@@ -702,4 +710,129 @@ TEST_CASE("queries across relationships: join, any, has, with_parent, contains_e
   REQUIRE(listed.size() == 3);
   CHECK(listed[0]->posts.size() == 2);
   CHECK(f.statements.size() == 2);
+}
+
+TEST_CASE("merge and expunge cascade along relationships; passive_deletes leaves children to the database", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  // A detached graph: writer 1 renamed, its first post renamed, a new post, its second post left out.
+  Writer detached;
+  std::shared_ptr<Post> renamed;
+  {
+    Session reader(f.engine);
+    auto w1 = reader.scalars(select<Writer>().where(writers.name == "writer 1").options(selectinload(&Writer::posts))).one();
+    detached.id = w1->id;
+    detached.name = "writer one";
+    renamed = std::make_shared<Post>();
+    renamed->id = w1->posts[0]->id;
+    renamed->writer_id = w1->id;
+    renamed->title = "renamed";
+    auto added = std::make_shared<Post>();
+    added->title = "added";
+    detached.posts = {renamed, added};
+  }
+  Session s(f.engine);
+  auto merged = s.merge(detached);
+  CHECK(merged->name == "writer one");
+  REQUIRE(merged->posts.size() == 2);
+  CHECK(merged->posts[0].get() != renamed.get());  // the session's own object, with the detached one's values
+  CHECK(merged->posts[0]->title == "renamed");
+  CHECK(merged->posts[1]->writer.get() == merged);
+  s.commit();
+  auto conn = f.engine.connect();
+  CHECK(conn.execute(select(func::count()).select_from(posts).where(posts.writer_id == detached.id)).scalar() == 2);
+  CHECK(conn.execute(select(posts.title).where(posts.id == renamed->id)).scalar() == "renamed");
+  CHECK(conn.execute(select(func::count()).select_from(posts).where(posts.writer_id.is_null())).scalar() == 1);
+  CHECK(conn.execute(select(writers.name).where(writers.id == detached.id)).scalar() == "writer one");
+  conn.close();
+
+  // expunge cascades along Post.comments ("all"), not along Post.writer.
+  auto post = s.scalars(select<Post>().where(posts.title == "writer 2 post 1").options(selectinload(&Post::comments))).one();
+  auto comment = post->comments[0];
+  auto writer = post->writer.get();
+  s.expunge(post);
+  CHECK_FALSE(s.contains(post.get()));
+  CHECK_FALSE(s.contains(comment.get()));
+  CHECK(s.contains(writer.get()));
+  s.close();
+
+  // passive_deletes: the unloaded volumes of a shelf are left to ON DELETE CASCADE.
+  {
+    Session adder(f.engine);
+    auto shelf = std::make_shared<Shelf>(Shelf{1, 1, "top", {}});
+    shelf->volumes.push_back(std::make_shared<Volume>(Volume{0, 0, 0, "one", {}}));
+    adder.add(shelf);
+    adder.commit();
+  }
+  Session deleter(f.engine);
+  auto shelf = deleter.scalars(select<Shelf>().options(lazyload(&Shelf::volumes))).one();
+  f.statements.clear();
+  deleter.delete_(shelf);
+  deleter.commit();
+  CHECK(f.count_sql("SELECT") == 0);
+  CHECK(f.rows(quarry::table<Volume>) == 0);
+}
+
+TEST_CASE("deferred columns: declared deferred, defer, undefer and load_only, along paths too", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  {
+    Session s(f.engine);
+    auto p = s.scalars(select<Post>().where(posts.title == "writer 1 post 1")).one();
+    p->body = "a long text";
+    s.commit();
+  }
+  f.statements.clear();
+  Session s(f.engine);
+  auto post = s.scalars(select<Post>().where(posts.title == "writer 1 post 1")).one();
+  CHECK_FALSE(post->body.has_value());  // Post.body is declared deferred
+  CHECK(f.statements[0].find("body") == std::string::npos);
+  post->title = "renamed";
+  s.flush();
+  CHECK(f.statements.back().find("SET title = ") != std::string::npos);
+  CHECK(f.statements.back().find("body") == std::string::npos);  // the unread column is not written
+  auto again = s.scalars(select<Post>().where(posts.id == post->id).options(undefer(&Post::body))).one();
+  CHECK(again == post);
+  CHECK(post->body == "a long text");  // arrived into the object the session has
+  CHECK_FALSE(s.is_modified(post));
+
+  Session other(f.engine);
+  f.statements.clear();
+  auto only = other.scalars(select<Writer>().where(writers.name == "writer 1").options(load_only(&Writer::id))).one();
+  CHECK(only->name.empty());
+  auto with_posts = other.scalars(select<Writer>().options(selectinload(&Writer::posts).load_only(&Post::title, &Post::body))).all();
+  bool found = false;
+  for (auto& w : with_posts)
+    for (auto& p : w->posts) {
+      CHECK((p->writer_id.has_value() && !p->title.empty()));
+      found = found || p->body == "a long text";
+    }
+  CHECK(found);
+  CHECK(only->name == "writer 1");  // read by the second query, into the same object
+  auto deferred_title = other.scalars(select<Post>().options(joinedload(&Post::writer), defer(&Post::title))).all();
+  CHECK(deferred_title.size() == 6);
+}
+
+TEST_CASE("primaryjoin: a relationship over a join condition of its own, with every strategy", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  auto check = [&](auto statement, std::size_t statements) {
+    f.statements.clear();
+    Session s(f.engine);
+    auto all = s.scalars(statement.order_by(writers.id)).all();
+    REQUIRE(all.size() == 3);
+    for (auto& w : all) {
+      REQUIRE(w->first_posts.size() == 1);
+      CHECK(w->first_posts[0]->title == w->name + " post 1");
+    }
+    CHECK(f.statements.size() == statements);
+  };
+  check(select<Writer>(), 4);
+  check(select<Writer>().options(selectinload(&Writer::first_posts)), 2);
+  check(select<Writer>().options(joinedload(&Writer::first_posts)), 1);
+  check(select<Writer>().options(subqueryload(&Writer::first_posts)), 2);
+  Session s(f.engine);
+  CHECK(s.scalars(select<Writer>().where(any(&Writer::first_posts, posts.title == "writer 2 post 1"))).one()->name == "writer 2");
+  CHECK(s.scalars(select<Writer>().where(any(&Writer::first_posts, posts.title == "writer 2 post 2"))).all().empty());
+  CHECK(s.scalars(select<Writer>().join(&Writer::first_posts)).all().size() == 3);
 }

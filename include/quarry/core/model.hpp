@@ -229,6 +229,8 @@ void apply_column_option(table_info& table, column_info& c, bool& autoincrement_
     static_assert(std::is_integral_v<Field> && !std::is_same_v<Field, bool>,
                   "quarry: a version_id column is an integer member");
     c.version_id = true;
+  } else if constexpr (std::is_same_v<Option, deferred_option>) {
+    c.deferred = true;
   } else if constexpr (std::is_same_v<Option, unique_option>) {
     c.unique = true;
   } else if constexpr (std::is_same_v<Option, index_option>) {

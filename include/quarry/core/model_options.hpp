@@ -60,6 +60,11 @@ inline constexpr autoincrement_option no_autoincrement{false};
 inline constexpr struct version_id_option {
 } version_id{};
 
+// A column the ORM leaves out of its SELECTs unless a query undefers it
+// (SQLAlchemy's deferred()): large text or blobs most queries do not need.
+inline constexpr struct deferred_option {
+} deferred{};
+
 // A table-level UNIQUE (a, b).
 template <class... Members>
 struct unique_constraint {

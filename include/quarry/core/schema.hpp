@@ -41,6 +41,7 @@ struct column_info {
   bool primary_key = false;
   bool autoincrement = false;
   bool version_id = false;  // counted up by the ORM at each UPDATE (model_options.hpp)
+  bool deferred = false;    // left out of the ORM's SELECTs unless undeferred (model_options.hpp)
   bool unique = false;
   bool index = false;
   std::optional<value> default_value;  // sent by INSERTs that leave the column out

@@ -13,9 +13,26 @@
 //   select<User>().options(quarry::selectinload(&User::orders).joinedload(&Order::items))
 namespace quarry {
 
+namespace detail {
+// A bit per column for the given members (a model's first 64 columns can be deferred).
+template <class M, class... F>
+std::uint64_t column_bits(F M::*... columns) {
+  std::uint64_t bits = 0;
+  (
+      [&] {
+        auto index = column_of_member_index(columns);
+        if (index >= 64) throw ArgumentError("quarry: only a model's first 64 columns can be deferred");
+        bits |= std::uint64_t{1} << index;
+      }(),
+      ...);
+  return bits;
+}
+}  // namespace detail
+
 class loader_option {
  public:
   explicit loader_option(detail::loader_step first) { path_.steps.push_back(first); }
+  explicit loader_option(detail::loader_path path) : path_(std::move(path)) {}
 
   template <class M, class Member>
   loader_option joinedload(Member M::*member) const {
@@ -46,10 +63,38 @@ class loader_option {
     return then(member, loading::contains_eager);
   }
 
+  // Columns of the objects this path reaches: left out of the SELECT (defer),
+  // selected (undefer), or only these and the key (load_only).
+  template <class M, class... F>
+  loader_option defer(F M::*... columns) const {
+    return with_columns<M>(detail::column_bits(columns...), 0);
+  }
+  template <class M, class... F>
+  loader_option undefer(F M::*... columns) const {
+    return with_columns<M>(0, detail::column_bits(columns...));
+  }
+  template <class M, class... F>
+  loader_option load_only(F M::*... columns) const {
+    return with_columns<M>(~detail::column_bits(columns...), detail::column_bits(columns...));
+  }
+
   // What select_statement::options() stores.
   std::shared_ptr<const void> quarry_loader_option() const { return std::make_shared<detail::loader_path>(path_); }
 
  private:
+  template <class M>
+  loader_option with_columns(std::uint64_t defer, std::uint64_t undefer) const {
+    const auto& m = detail::mapper_of<M>();
+    if (path_.columns_of) throw ArgumentError("quarry: a loader option's path takes one defer(), undefer() or load_only()");
+    if (!path_.steps.empty() && &path_.steps.back().r->target() != &m)
+      throw ArgumentError("quarry: defer() / load_only() names columns of a model this path does not reach");
+    loader_option next = *this;
+    next.path_.columns_of = &m;
+    next.path_.defer = defer;
+    next.path_.undefer = undefer;
+    return next;
+  }
+
   template <class M, class Member>
   loader_option then(Member M::*member, loading strategy) const {
     const auto& r = detail::relationship_of(member);
@@ -64,6 +109,33 @@ class loader_option {
 
   detail::loader_path path_;
 };
+
+
+// Columns of the statement's own objects: select<User>().options(quarry::defer(&User::bio)).
+// A deferred member keeps its default value until a query that selects it (or
+// refresh()) reads it; the flush never writes it unless it was changed.
+template <class M, class... F>
+loader_option defer(F M::*... columns) {
+  detail::loader_path p;
+  p.columns_of = &detail::mapper_of<M>();
+  p.defer = detail::column_bits(columns...);
+  return loader_option(std::move(p));
+}
+template <class M, class... F>
+loader_option undefer(F M::*... columns) {
+  detail::loader_path p;
+  p.columns_of = &detail::mapper_of<M>();
+  p.undefer = detail::column_bits(columns...);
+  return loader_option(std::move(p));
+}
+template <class M, class... F>
+loader_option load_only(F M::*... columns) {
+  detail::loader_path p;
+  p.columns_of = &detail::mapper_of<M>();
+  p.undefer = detail::column_bits(columns...);
+  p.defer = ~p.undefer;
+  return loader_option(std::move(p));
+}
 
 template <class M, class Member>
 loader_option joinedload(Member M::*member) {

@@ -20,20 +20,7 @@ namespace detail {
 // The typed column of a model's member: filter_by(&User::name, "x").
 template <class M, class F>
 column<M, F> column_of_member(F M::*member) {
-  constexpr auto& members = model_of<M>::columns;
-  std::size_t found = model_column_count<M>();
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (
-        [&] {
-          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(std::get<I>(members))>, F M::*>)
-            if (std::get<I>(members) == member) found = I;
-        }(),
-        ...);
-  }(std::make_index_sequence<model_column_count<M>()>{});
-  if (found == model_column_count<M>())
-    throw ArgumentError("quarry: filter_by() names a member that is not a column of '" +
-                        std::string(model_of<M>::name) + "'");
-  return column<M, F>(&table<M>, found);
+  return column<M, F>(&table<M>, column_of_member_index(member));
 }
 }  // namespace detail
 

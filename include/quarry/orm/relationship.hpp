@@ -217,6 +217,21 @@ constexpr secondary_option<Association, F1 Association::*, F2 Association::*> se
   return {owner_column, target_column};
 }
 
+// A join condition that is not a foreign key's (SQLAlchemy's primaryjoin):
+// a function of the owner's table and the target's, called once, whose
+// equalities between the two give the columns that match, and whose other
+// terms (on the target's columns) filter the targets:
+//   QUARRY_RELATIONSHIP(boston_addresses, quarry::primaryjoin([](const auto& user, const auto& address) {
+//     return user.id == address.user_id && address.city == "Boston"; }))
+template <class Fn>
+struct primaryjoin_option {
+  Fn condition;
+};
+template <class Fn>
+primaryjoin_option<Fn> primaryjoin(Fn condition) {
+  return {std::move(condition)};
+}
+
 // Rely on the database's ON DELETE CASCADE: deleting the owner does not load its collection.
 struct passive_deletes_option {};
 inline constexpr passive_deletes_option passive_deletes{};

@@ -25,7 +25,8 @@ inline std::vector<std::pair<from_ptr, node_ptr>> relationship_joins(const relat
   const mapper& owner = r.owner();
   const mapper& target = r.target();
   if (r.kind != relationship_kind::many_to_many)
-    return {{target.from(), equal_all(columns_of(owner.from(), owner, r.local), columns_of(target.from(), target, r.remote))}};
+    return {{target.from(), and_all(equal_all(columns_of(owner.from(), owner, r.local), columns_of(target.from(), target, r.remote)),
+                                    r.criteria)}};
   const mapper& a = r.secondary();
   return {{a.from(), equal_all(columns_of(owner.from(), owner, r.local), columns_of(a.from(), a, r.secondary_local))},
           {target.from(), equal_all(columns_of(a.from(), a, r.secondary_remote), columns_of(target.from(), target, r.remote))}};
@@ -92,7 +93,7 @@ expr<bool> with_parent(const M& parent, Member M::*member) {
     key[0].emplace_back(owner.bind(&parent, c, owned));
   }
   if (r.kind != detail::relationship_kind::many_to_many)
-    return expr<bool>(detail::key_filter(detail::columns_of(r.target().from(), r.target(), r.remote), key));
+    return expr<bool>(detail::and_all(detail::key_filter(detail::columns_of(r.target().from(), r.target(), r.remote), key), r.criteria));
   // target.remote IN (SELECT association.remote FROM association WHERE association.local = parent's key)
   const auto& a = r.secondary();
   auto data = std::make_shared<detail::statement_data>();

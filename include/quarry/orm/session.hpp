@@ -279,28 +279,21 @@ class Session {
   // The session's object for `object`'s primary key, with `object`'s values
   // copied onto it (read from the database first when the session does not
   // have it); a new pending object when there is no such row.
+  // Relationships with the merge cascade (the default) merge their loaded
+  // targets the same way, and the session's object holds the merged ones.
   template <class M>
     requires detail::mapped_model<M>
   std::shared_ptr<M> merge(const M& object) {
     check_usable();
-    const auto& m = detail::mapper_of<M>();
-    std::vector<bool> included;
-    m.included(&object, included);
-    bool has_key = std::all_of(m.key_columns.begin(), m.key_columns.end(), [&](std::size_t i) { return included[i]; });
-    if (has_key) {
-      std::shared_ptr<M> existing;
-      entry* found = identity_map_.find(m.key_of(&object));
-      if (found && found->state != object_state::deleted) {
-        if (!found->expired || reload(*found)) existing = handle<M>(*found);
-      } else {
-        existing = get_by_identity<M>(object);
-      }
-      if (existing) {
-        *existing = object;
-        return existing;
-      }
+    bool outermost = merging_.empty();
+    try {
+      auto merged = merge_one(object);
+      if (outermost) merging_.clear();
+      return merged;
+    } catch (...) {
+      if (outermost) merging_.clear();
+      throw;
     }
-    return add(std::make_shared<M>(object));
   }
 
   // Reads the object's row again, dropping changes made in memory.
@@ -329,9 +322,27 @@ class Session {
     identity_map_.for_each([](entry& e) { expire_entry(e, true); });
   }
 
+  // Takes the object out of the session (and what its expunge-cascade relationships reach).
   template <class M>
   void expunge(const std::shared_ptr<M>& object) {
-    expunge(entry_of(detail::mapper_of<M>(), object.get(), "expunge()"));
+    entry& e = entry_of(detail::mapper_of<M>(), object.get(), "expunge()");
+    if (!e.m->has_relationships) {
+      expunge(e);
+      return;
+    }
+    std::vector<entry*> work{&e};
+    std::unordered_map<const void*, entry*> by_address;
+    for (std::size_t i = 0; i < work.size(); ++i)
+      for (auto& r : work[i]->m->relationships()) {
+        auto& s = r.state(work[i]->object);
+        if (!r.cascade.expunge || !s.loaded_) continue;
+        for (auto& [target, handle] : targets_of(r, s))
+          if (entry* t = in_session(r.target(), target, by_address); t && std::find(work.begin(), work.end(), t) == work.end())
+            work.push_back(t);
+      }
+    std::vector<std::shared_ptr<void>> keep;  // the entries stay valid until all are out
+    for (auto* x : work) keep.push_back(x->handle ? x->handle : x->self);
+    for (auto* x : work) expunge(*x);
   }
   void expunge_all() {
     std::vector<entry*> all;
@@ -686,13 +697,13 @@ class Session {
     drop_weak_collections(e);
     release(e);
   }
-  // The weak side of a two-way many-to-many is emptied and unloaded when the
-  // session lets go of its object: two collections holding each other's
-  // objects would otherwise keep both alive forever.
+  // Collections that could hold each other's objects in a cycle are emptied
+  // and unloaded when the session lets go of their object (see
+  // relationship_info::dropped_on_release()); the cycle would live forever.
   static void drop_weak_collections(entry& e) {
     if (!e.m->has_relationships) return;
     for (auto& r : e.m->relationships())
-      if (r.uselist && r.weak()) {
+      if (r.dropped_on_release()) {
         auto& s = r.state(e.object);
         r.assign(s, r, {});
         s.loaded_ = false;
@@ -740,7 +751,7 @@ class Session {
     }
     auto block = std::make_shared<detail::owned_object<M>>();
     block->object = std::move(fresh);
-    detail::model_mapper<M>::copy(&block->entry.snapshot_value, &block->object);
+    detail::model_mapper<M>::copy(&block->entry.snapshot_value, &block->object, 0);
     entry* e = &block->entry;
     e->m = &m;
     e->object = &block->object;
@@ -759,10 +770,12 @@ class Session {
   // object takes the row's values, unless it was changed in memory since it
   // expired at a commit; those changes stay and the next flush writes what
   // differs from the row.
-  void refreshed(entry& e, const void* fresh) {
+  // `skip`: columns the row did not read (deferred).
+  void refreshed(entry& e, const void* fresh, std::uint64_t skip = 0) {
     bool keep = !e.discard && e.m->diff(e.object, e.snapshot, scratch_);
-    e.m->copy(e.snapshot, fresh);
-    if (!keep) e.m->copy(e.object, fresh);
+    e.m->copy(e.snapshot, fresh, skip);
+    e.m->copy(e.object, fresh, keep ? ~(e.unloaded & ~skip) : skip);  // kept changes keep; columns never read arrive
+    e.unloaded &= skip;
     e.expired = e.discard = false;
   }
 
@@ -782,8 +795,9 @@ class Session {
       return false;
     }
     bool keep = !e.discard && m.diff(e.object, e.snapshot, scratch_);
-    m.read(e.snapshot, *row, 0);
-    if (!keep) m.copy(e.object, e.snapshot);
+    m.read(e.snapshot, *row, 0, 0);
+    m.copy(e.object, e.snapshot, keep ? ~e.unloaded : 0);
+    e.unloaded = 0;
     e.expired = e.discard = false;
     return true;
   }
@@ -830,8 +844,9 @@ class Session {
           forget(*e);
           deleted_.push_back(e);
         } else {
-          m.read(e->snapshot, row, 0);
-          m.copy(e->object, e->snapshot);
+          m.read(e->snapshot, row, 0, 0);
+          m.copy(e->object, e->snapshot, 0);
+          e->unloaded = 0;
           e->expired = e->discard = false;
           e->touched = ++serial_;
         }
@@ -924,19 +939,29 @@ class Session {
   // The session's entry of an object read from a row (at `offset`): the one
   // in the identity map, or a new one. Rows are read into a spare object of
   // the model, which becomes the new entry's object when the key is new.
-  entry* load_row(const detail::mapper& m, const RowView& row, std::size_t offset, Connection& conn) {
+  // `deferred`: columns the statement did not select (it holds NULL in their place).
+  entry* load_row(const detail::mapper& m, const RowView& row, std::size_t offset, Connection& conn,
+                  std::uint64_t deferred = 0) {
     auto spare = std::find_if(spares_.begin(), spares_.end(), [&](entry* e) { return e->m == &m; });
     if (spare == spares_.end()) spare = spares_.insert(spares_.end(), m.create());
     entry* e = *spare;
-    m.read(e->object, row, offset);
+    m.read(e->object, row, offset, deferred);
     detail::identity_key identity;
     m.key(m, e->object, identity);
     if (entry* found = identity_map_.find(identity)) {
-      if (found->expired) refreshed(*found, e->object);
+      if (found->expired) {
+        refreshed(*found, e->object, deferred);
+      } else if (std::uint64_t arriving = found->unloaded & ~deferred) {
+        // Columns deferred when the object was read, which this row has.
+        m.copy(found->object, e->object, ~arriving);
+        m.copy(found->snapshot, e->object, ~arriving);
+        found->unloaded &= ~arriving;
+      }
       return found;
     }
     spares_.erase(spare);
-    m.copy(e->snapshot, e->object);
+    e->unloaded = deferred;
+    m.copy(e->snapshot, e->object, 0);
     e->key = std::move(identity);
     e->state = object_state::persistent;
     e->added = ++serial_;
@@ -948,11 +973,11 @@ class Session {
   // load_row() for the rows of a join, where consecutive rows repeat the
   // parent: a row whose key is the previous row's gives the same entry unread.
   entry* load_joined_row(const detail::mapper& m, const RowView& row, std::size_t offset, Connection& conn,
-                         detail::repeated_row& seen) {
+                         detail::repeated_row& seen, std::uint64_t deferred) {
     detail::identity_key k;
     for (auto c : m.key_columns) k.append(row.raw(offset + c));
     if (seen.last && k.bytes == seen.key) return seen.last;
-    seen.last = load_row(m, row, offset, conn);
+    seen.last = load_row(m, row, offset, conn, deferred);
     seen.key = std::move(k.bytes);
     return seen.last;
   }
@@ -975,14 +1000,15 @@ class Session {
                                relationship_path& path, keyed_rows* keyed = nullptr, std::size_t key_width = 0) {
     const auto& options = source->orm_options;
     std::vector<detail::joined_load> joins;
-    auto statement = detail::with_joins(source, m, path, options, joins);
+    std::uint64_t deferred = detail::deferred_columns(options, path, m);
+    auto statement = detail::with_joins(detail::without_columns(source, m, deferred), m, path, options, joins);
     std::vector<entry*> objects;
     try {
       auto result = conn.execute(detail::built_statement<void>(std::const_pointer_cast<detail::statement_data>(statement)));
       std::unordered_set<entry*> seen;
       detail::repeated_row previous;
       for (auto row : result) {
-        entry* e = joins.empty() ? load_row(m, row, 0, conn) : load_joined_row(m, row, 0, conn, previous);
+        entry* e = joins.empty() ? load_row(m, row, 0, conn, deferred) : load_joined_row(m, row, 0, conn, previous, deferred);
         if (keyed) {
           detail::identity_key k;
           for (std::size_t i = 0; i < key_width; ++i) k.append(row.raw(m.column_count + i));
@@ -1009,7 +1035,7 @@ class Session {
     for (auto k : t.key_columns) present = present || !row.raw(j.offset + k).is_null();
     if (!present) return;
     bool repeated = j.previous.last != nullptr;
-    entry* target = load_joined_row(t, row, j.offset, conn, j.previous);
+    entry* target = load_joined_row(t, row, j.offset, conn, j.previous, j.deferred);
     auto& targets = list->second;
     if (!(repeated && !targets.empty() && targets.back() == target) &&
         std::find(targets.begin(), targets.end(), target) == targets.end())
@@ -1041,8 +1067,15 @@ class Session {
     if (!back || back->uselist) return;
     for (auto* t : targets) {
       auto& s = back->state(t->object);
-      if (!s.loaded_) back->append(s, *back, owner);
+      if (!s.loaded_ || referent(*back, s) == nullptr) back->append(s, *back, owner);
     }
+  }
+
+  // What a one<T> points at now (without loading it), or null.
+  static void* referent(const relationship& r, detail::relationship_state& s) {
+    void* current = nullptr;
+    r.for_each(s, &current, [](void* c, void* object, const std::shared_ptr<void>&) { *static_cast<void**>(c) = object; });
+    return current;
   }
 
   // Loads the relationships of objects just read (reached along `path`) that
@@ -1077,7 +1110,7 @@ class Session {
   // points at the target's primary key (then the identity map can answer).
   static std::optional<detail::identity_key> referenced_identity(const relationship& r, const void* owner) {
     const auto& t = r.target();
-    if (r.kind != detail::relationship_kind::many_to_one || r.remote != t.key_columns) return std::nullopt;
+    if (r.kind != detail::relationship_kind::many_to_one || r.remote != t.key_columns || r.criteria) return std::nullopt;
     detail::identity_key k;
     k.table = t.table;
     const auto& o = r.owner();
@@ -1209,8 +1242,7 @@ class Session {
     auto& s = back->state(target);
     if (!back->uselist) {
       // The target's one reference: to the owner, or none when taken out.
-      void* current = nullptr;
-      back->for_each(s, &current, [](void* c, void* object, const std::shared_ptr<void>&) { *static_cast<void**>(c) = object; });
+      void* current = referent(*back, s);
       if (added) {
         if (current && current != owner) r.remove(r.state(current), target);  // it leaves its old parent's collection
         back->append(s, *back, *o);
@@ -1223,6 +1255,69 @@ class Session {
     if (added) back->append(s, *back, *o);
     else back->remove(s, owner);
   }
+
+  // merge() of one object of the graph a merge() walks.
+  template <class M>
+  std::shared_ptr<M> merge_one(const M& object) {
+    if (auto it = merging_.find(&object); it != merging_.end()) return handle<M>(*it->second);  // a cycle of the graph
+    const auto& m = detail::mapper_of<M>();
+    std::vector<bool> included;
+    m.included(&object, included);
+    bool has_key = std::all_of(m.key_columns.begin(), m.key_columns.end(), [&](std::size_t i) { return included[i]; });
+    std::shared_ptr<M> existing;
+    if (has_key) {
+      entry* found = identity_map_.find(m.key_of(&object));
+      if (found && found->state != object_state::deleted) {
+        if (!found->expired || reload(*found)) existing = handle<M>(*found);
+      } else {
+        existing = get_by_identity<M>(object);
+      }
+    }
+    if (existing) {
+      detail::model_mapper<M>::copy(existing.get(), &object, 0);
+    } else {
+      auto fresh = std::make_shared<M>();
+      detail::model_mapper<M>::copy(fresh.get(), &object, 0);
+      existing = add(std::move(fresh));
+    }
+    if constexpr (detail::relationship_count<M>() > 0) {
+      entry& e = entry_of(m, existing.get(), "merge()");
+      merging_.emplace(&object, &e);
+      merge_relationships(e, &object);
+    }
+    return existing;
+  }
+
+  // The merged object `e` takes the merged targets of `source`'s loaded
+  // relationships that hold any (an empty one cannot say whether it was
+  // emptied or never set); what it held before (read first when unloaded)
+  // is what the flush compares them with.
+  void merge_relationships(entry& e, const void* source) {
+    for (auto& r : e.m->relationships()) {
+      auto& from = r.state(const_cast<void*>(source));
+      if (!r.cascade.merge || !from.loaded_) continue;
+      auto targets = targets_of(r, from);
+      if (targets.empty()) continue;
+      auto& to = r.state(e.object);
+      if (!to.loaded_ && e.state != object_state::pending) {
+        relationship_path path;
+        load_by_key(work_connection(), r, {&e}, {}, path);
+      }
+      std::vector<entry*> merged;
+      for (auto& [object, handle] : targets) merged.push_back(r.merge(*this, object));
+      auto committed = to.committed_;
+      set_loaded(e, r, merged);
+      // Targets left out no longer point back here (the flush clears their foreign keys).
+      if (const relationship* back = r.back(); back && !back->uselist)
+        for (const void* old : committed)
+          if (std::none_of(merged.begin(), merged.end(), [&](entry* m) { return m->object == old; }))
+            back->remove(back->state(const_cast<void*>(old)), e.object);
+      to.committed_ = std::move(committed);
+    }
+  }
+
+  template <class T>
+  friend detail::session_entry* detail::merge_into_session(Session& session, const void* object);
 
   // --- relationships: the flush --------------------------------------------------------
 
@@ -1259,9 +1354,7 @@ class Session {
       back->append(s, *back, owner);
       return;
     }
-    void* current = nullptr;
-    back->for_each(s, &current, [](void* c, void* object, const std::shared_ptr<void>&) { *static_cast<void**>(c) = object; });
-    if (!current) back->append(s, *back, owner);
+    if (!referent(*back, s)) back->append(s, *back, owner);
   }
 
   static std::vector<std::pair<void*, std::shared_ptr<void>>> targets_of(const relationship& r, detail::relationship_state& s) {
@@ -1710,7 +1803,7 @@ class Session {
     bool after = m.listened(mapper_event::after_insert);
     identity_map_.reserve(rows.size());
     for (auto* e : rows) {
-      m.copy(e->snapshot, e->object);
+      m.copy(e->snapshot, e->object, 0);
       m.key(m, e->object, e->key);
       e->state = object_state::persistent;
       e->inserted = ++serial_;
@@ -1801,7 +1894,7 @@ class Session {
     bool after = m.listened(mapper_event::after_update);
     for (auto* c : changes) {
       entry& e = *c->e;
-      m.copy(e.snapshot, e.object);
+      m.copy(e.snapshot, e.object, 0);
       detail::identity_key identity;
       m.key(m, e.object, identity);
       if (!(identity == e.key)) {
@@ -1871,6 +1964,7 @@ class Session {
   std::vector<entry*> retired_;                 // left the session during a flush, released after it
   std::vector<association_row> associations_;   // association-table rows the current flush writes
   std::map<std::pair<const relationship*, int>, compiled_statement> association_statements_;
+  std::unordered_map<const void*, entry*> merging_;  // objects merged by the current merge(), for cycles
 };
 
 // SQLAlchemy's sessionmaker: a factory of Sessions with the same engine and options.
@@ -1925,5 +2019,13 @@ class scoped_session {
 };
 
 }  // namespace quarry
+
+namespace quarry::detail {
+template <class T>
+session_entry* merge_into_session(Session& session, const void* object) {
+  auto merged = session.merge_one(*static_cast<const T*>(object));
+  return &session.entry_of(mapper_of<T>(), merged.get(), "merge()");
+}
+}  // namespace quarry::detail
 
 #include "quarry/orm/query.hpp"

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -27,6 +28,9 @@ struct loader_step {
 };
 struct loader_path {
   std::vector<loader_step> steps;
+  // defer() / undefer() / load_only(): columns of `columns_of`'s objects reached along `steps`.
+  const mapper* columns_of = nullptr;
+  std::uint64_t defer = 0, undefer = 0;
 };
 using loader_options = std::vector<std::shared_ptr<const void>>;  // of loader_path (statement_data::orm_options)
 
@@ -45,6 +49,37 @@ inline loading strategy_for(const loader_options& options, std::span<const relat
   // self-referential relationship would otherwise join forever.
   if (s == loading::joined && std::find(path.begin(), path.end(), &r) != path.end()) s = loading::select;
   return s;
+}
+
+// The columns of m's objects reached along `path` that the statement leaves
+// out: those declared deferred, and those the options defer, less those they undefer.
+inline std::uint64_t deferred_columns(const loader_options& options, std::span<const relationship_info* const> path,
+                                      const mapper& m) {
+  std::uint64_t mask = m.deferred;
+  for (auto& o : options) {
+    const auto& p = *static_cast<const loader_path*>(o.get());
+    if (p.columns_of != &m || p.steps.size() != path.size()) continue;
+    if (std::equal(path.begin(), path.end(), p.steps.begin(), [](auto* r, const loader_step& st) { return r == st.r; }))
+      mask = (mask | p.defer) & ~p.undefer;
+  }
+  return mask & ~m.always_loaded;
+}
+
+inline bool is_deferred(std::uint64_t mask, std::size_t column) { return column < 64 && ((mask >> column) & 1); }
+
+// What a statement selects in place of a deferred column.
+inline node_ptr null_column() { return make_node(node_kind::raw, precedence::atom, "NULL"); }
+
+// The statement with NULL in place of m's deferred columns (its first
+// columns are m's), so that rows keep their shape and the values stay home.
+inline std::shared_ptr<const statement_data> without_columns(std::shared_ptr<const statement_data> source, const mapper& m,
+                                                             std::uint64_t deferred) {
+  if (!deferred) return source;
+  auto data = std::make_shared<statement_data>(*source);
+  data->compiled = compile_cache();
+  for (std::size_t i = 0; i < m.column_count && i < data->columns.size(); ++i)
+    if (is_deferred(deferred, i)) data->columns[i] = null_column();
+  return data;
 }
 
 // The values of some columns of an object, as bytes: keys of the maps that
@@ -93,11 +128,35 @@ inline node_ptr key_filter(const std::vector<node_ptr>& columns, const std::vect
   return any;
 }
 
-// SELECT every column of the target's table (as the statement's first columns), ordered as the relationship says.
+// Replaces, in a tree, the columns of `from` by those of the same name of `to`.
+inline node_ptr rebase_columns(const node_ptr& n, const from_ptr& from, const from_ptr& to) {
+  if (!n) return n;
+  if (n->kind == node_kind::column && n->from == from) return column_node(to, n->text);
+  bool changed = false;
+  std::vector<node_ptr> children;
+  for (auto& c : n->children) {
+    children.push_back(rebase_columns(c, from, to));
+    changed = changed || children.back() != c;
+  }
+  if (!changed) return n;
+  auto copy = std::make_shared<node>(*n);
+  copy->children = std::move(children);
+  return copy;
+}
+
+inline node_ptr and_all(node_ptr a, node_ptr b) {
+  if (!a) return b;
+  if (!b) return a;
+  return make_node(node_kind::binary, precedence::and_, " AND ", std::move(a), std::move(b));
+}
+
+// SELECT every column of the target's table (as the statement's first
+// columns), filtered by a primaryjoin's criteria, ordered as the relationship says.
 inline std::shared_ptr<statement_data> target_select(const relationship_info& r) {
   const mapper& t = r.target();
   auto data = std::make_shared<statement_data>();
   for (std::size_t i = 0; i < t.column_count; ++i) data->columns.push_back(t.column(i));
+  data->where = r.criteria;
   for (auto& [column, descending] : r.order_by)
     data->order_by.push_back(descending ? make_node(node_kind::postfix, precedence::unary, " DESC", t.column(column))
                                         : t.column(column));
@@ -143,7 +202,7 @@ inline std::shared_ptr<statement_data> select_by_remote(const relationship_info&
                                                         const loader_options& options) {
   auto data = target_select(r);
   join_association(*data, r);
-  data->where = key_filter(parent_key_columns(r), keys);
+  data->where = and_all(key_filter(parent_key_columns(r), keys), data->where);
   data->orm_options = options;
   return data;
 }
@@ -196,6 +255,7 @@ struct joined_load {
   std::vector<session_entry*> parents;                                  // in the order first seen
   std::unordered_map<session_entry*, std::vector<session_entry*>> targets;  // per parent, in row order
   repeated_row previous;  // the target of the previous row
+  std::uint64_t deferred = 0;  // the target's columns the statement leaves out
 };
 
 // Adds LEFT OUTER JOINs (and their columns and collection order) for the
@@ -210,11 +270,17 @@ inline void plan_joins(statement_data& data, from_entry& entry, const mapper& m,
     const mapper& t = r.target();
     joined_load j;
     j.r = &r;
+    path.push_back(&r);
+    j.deferred = deferred_columns(options, path, t);
+    path.pop_back();
+    auto column_or_null = [&](const from_ptr& from, std::size_t i) {
+      return is_deferred(j.deferred, i) ? null_column() : column_node(from, t.table->columns[i].name);
+    };
     if (strategy == loading::contains_eager) {
       // The statement joined the target's table itself: read its columns from there.
       j.alias = t.from();
       j.offset = data.columns.size();
-      for (std::size_t i = 0; i < t.column_count; ++i) data.columns.push_back(t.column(i));
+      for (std::size_t i = 0; i < t.column_count; ++i) data.columns.push_back(column_or_null(j.alias, i));
       path.push_back(&r);
       plan_joins(data, entry, t, j.alias, path, options, j.children, aliases);
       path.pop_back();
@@ -228,10 +294,11 @@ inline void plan_joins(statement_data& data, from_entry& entry, const mapper& m,
       entry.joins.push_back({join_kind::left, association, equal_all(parent_columns, columns_of(association, r.secondary(), r.secondary_local))});
       entry.joins.push_back({join_kind::left, j.alias, equal_all(columns_of(association, r.secondary(), r.secondary_remote), columns_of(j.alias, t, r.remote))});
     } else {
-      entry.joins.push_back({join_kind::left, j.alias, equal_all(parent_columns, columns_of(j.alias, t, r.remote))});
+      auto on = and_all(equal_all(parent_columns, columns_of(j.alias, t, r.remote)), rebase_columns(r.criteria, t.from(), j.alias));
+      entry.joins.push_back({join_kind::left, j.alias, on});
     }
     j.offset = data.columns.size();
-    for (auto& c : t.table->columns) data.columns.push_back(column_node(j.alias, c.name));
+    for (std::size_t i = 0; i < t.column_count; ++i) data.columns.push_back(column_or_null(j.alias, i));
     for (auto& [column, descending] : r.order_by) {
       auto term = column_node(j.alias, t.table->columns[column].name);
       data.order_by.push_back(descending ? make_node(node_kind::postfix, precedence::unary, " DESC", term) : term);
@@ -241,22 +308,6 @@ inline void plan_joins(statement_data& data, from_entry& entry, const mapper& m,
     path.pop_back();
     out.push_back(std::move(j));
   }
-}
-
-// Replaces, in a tree, the columns of `from` by those of the same name of `to`.
-inline node_ptr rebase_columns(const node_ptr& n, const from_ptr& from, const from_ptr& to) {
-  if (!n) return n;
-  if (n->kind == node_kind::column && n->from == from) return column_node(to, n->text);
-  bool changed = false;
-  std::vector<node_ptr> children;
-  for (auto& c : n->children) {
-    children.push_back(rebase_columns(c, from, to));
-    changed = changed || children.back() != c;
-  }
-  if (!changed) return n;
-  auto copy = std::make_shared<node>(*n);
-  copy->children = std::move(children);
-  return copy;
 }
 
 // The statement that loads m's objects and their joined relationships. With
@@ -284,7 +335,9 @@ inline std::shared_ptr<const statement_data> with_joins(std::shared_ptr<const st
     anon->body = inner;
     anon->columns = output_names(*inner);
     auto data = std::make_shared<statement_data>();
-    for (std::size_t i = 0; i < m.column_count; ++i) data->columns.push_back(column_node(anon, anon->columns[i]));
+    for (std::size_t i = 0; i < m.column_count; ++i)
+      data->columns.push_back(inner->columns[i]->kind == node_kind::raw ? null_column()  // deferred
+                                                                        : column_node(anon, anon->columns[i]));
     for (auto& term : source->order_by) data->order_by.push_back(rebase_columns(term, m.from(), anon));
     data->froms.push_back({anon, {}});
     plan_joins(*data, data->froms.back(), m, anon, path, options, out, aliases);

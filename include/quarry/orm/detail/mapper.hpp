@@ -121,14 +121,15 @@ struct mapper {
   value_ref (*bind)(const void* object, std::size_t column, value& owned) = nullptr;
   // Marks in `changed` the columns where object and snapshot differ; true when any does.
   bool (*diff)(const void* object, const void* snapshot, std::vector<bool>& changed) = nullptr;
-  // The mapped columns of *from into *to (objects of the model).
-  void (*copy)(void* to, const void* from) = nullptr;
+  // The mapped columns of *from into *to (objects of the model), but those in `skip` (a bit per column).
+  void (*copy)(void* to, const void* from, std::uint64_t skip) = nullptr;
   // Sets one column of an object from a value the database returned.
   void (*assign_column)(void* object, std::size_t column, value_ref v) = nullptr;
   // Marks the columns an INSERT of the object sends (see included_columns()).
   void (*included)(const void* object, std::vector<bool>& out) = nullptr;
-  // Sets the object's columns from a row: all its columns, from column `offset` on.
-  void (*read)(void* object, const RowView& row, std::size_t offset) = nullptr;
+  // Sets the object's columns from a row of all its columns, from column
+  // `offset` on, but those in `skip` (deferred: the row holds NULL there).
+  void (*read)(void* object, const RowView& row, std::size_t offset, std::uint64_t skip) = nullptr;
   // A new object of the model in one allocation with its entry, which owns it (session_entry::self).
   session_entry* (*create)() = nullptr;
   // A new entry for an object the user made (session_entry::handle keeps it).
@@ -140,6 +141,8 @@ struct mapper {
   bool (*listened)(mapper_event event) = nullptr;
   void (*dispatch)(mapper_event event, Connection& connection, void* object) = nullptr;
   std::optional<std::size_t> version_column;  // the version_id column, if any
+  std::uint64_t deferred = 0;                  // columns declared quarry::deferred (a bit per column)
+  std::uint64_t always_loaded = 0;             // key and foreign-key columns: relationships match on them
 
   node_ptr column(std::size_t i) const { return (*columns_)[i]; }
   const from_ptr& from() const { return *from_; }
@@ -216,18 +219,24 @@ struct model_mapper {
     }(std::make_index_sequence<count>{});
   }
 
-  static void copy(void* to, const void* from) {
+  template <std::size_t I>
+  static bool skipped(std::uint64_t skip) noexcept {
+    if constexpr (I < 64) return (skip >> I) & 1;
+    else return false;
+  }
+
+  static void copy(void* to, const void* from, std::uint64_t skip) {
     M& t = *static_cast<M*>(to);
     const M& f = *static_cast<const M*>(from);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((t.*std::get<I>(members) = f.*std::get<I>(members)), ...);
+      ((skipped<I>(skip) ? void() : void(t.*std::get<I>(members) = f.*std::get<I>(members))), ...);
     }(std::make_index_sequence<count>{});
   }
 
-  static void read(void* object, const RowView& row, std::size_t offset) {
+  static void read(void* object, const RowView& row, std::size_t offset, std::uint64_t skip) {
     M& o = *static_cast<M*>(object);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((o.*std::get<I>(members) = read_value<field_t<I>>(row.raw(offset + I))), ...);
+      ((skipped<I>(skip) ? void() : void(o.*std::get<I>(members) = read_value<field_t<I>>(row.raw(offset + I)))), ...);
     }(std::make_index_sequence<count>{});
   }
 
@@ -287,8 +296,17 @@ const mapper& mapper_of() {
     out.dispatch = [](mapper_event event, Connection& connection, void* object) {
       model_listeners<M>::instance().dispatch(event, connection, *static_cast<M*>(object));
     };
-    for (std::size_t i = 0; i < out.table->columns.size(); ++i)
+    for (std::size_t i = 0; i < out.table->columns.size(); ++i) {
       if (out.table->columns[i].version_id) out.version_column = i;
+      if (out.table->columns[i].deferred && i < 64) out.deferred |= std::uint64_t{1} << i;
+    }
+    auto keep = [&](std::size_t column) {
+      if (column < 64) out.always_loaded |= std::uint64_t{1} << column;
+    };
+    for (auto k : out.key_columns) keep(k);
+    for (auto& fk : out.table->foreign_keys)
+      for (auto& c : fk.columns) keep(out.table->column_index(c));
+    out.deferred &= ~out.always_loaded;
     return out;
   }();
   return m;

@@ -33,6 +33,7 @@ enum class loading : std::uint8_t {
 namespace detail {
 
 struct mapper;
+struct node;
 struct session_entry;
 struct relationship_info;
 class relationship_state;
@@ -79,6 +80,9 @@ struct relationship_info {
   // target.remote[j] = secondary.secondary_remote[j].
   std::vector<std::size_t> local, remote;
   const mapper& (*secondary)() = nullptr;  // the association table's model
+  // primaryjoin(): the terms of the join condition besides owner.local = target.remote
+  // (they name the target's columns only), or null.
+  std::shared_ptr<const node> criteria;
   std::vector<std::size_t> secondary_local, secondary_remote;
   bool secondary_owner_first = true;  // the association table's first foreign key points at the owner
   loading lazy = loading::select;
@@ -100,6 +104,8 @@ struct relationship_info {
                    void (*fn)(void* context, void* object, const std::shared_ptr<void>& handle)) = nullptr;
   // A strong reference of a one<T> becomes weak (see weak()).
   void (*weaken)(relationship_state& s) = nullptr;
+  // Session::merge() of a target object: the session's entry of the merged object.
+  session_entry* (*merge)(Session& session, const void* target) = nullptr;
 
   // The relationship on the other side named by back_populates, or null.
   const relationship_info* back() const {
@@ -118,6 +124,13 @@ struct relationship_info {
   bool weak() const {
     if (!back()) return false;
     return kind == relationship_kind::many_to_one || (kind == relationship_kind::many_to_many && !secondary_owner_first);
+  }
+  // Collections the session empties (and unloads) when it lets go of their
+  // object: the weak side of a two-way many-to-many, and both sides of a
+  // self-referential many-to-many, whose one side alone can go round in a
+  // cycle (two users who follow each other).
+  bool dropped_on_release() const {
+    return uselist && (weak() || (kind == relationship_kind::many_to_many && owner == target));
   }
 
 

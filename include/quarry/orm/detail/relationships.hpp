@@ -1,7 +1,9 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -11,8 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "quarry/core/expression.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/errors.hpp"
+#include "quarry/orm/detail/loading.hpp"
 #include "quarry/orm/detail/mapper.hpp"
 #include "quarry/orm/detail/relationship_info.hpp"
 #include "quarry/orm/detail/unit_of_work.hpp"
@@ -43,6 +47,10 @@ template <class T>
 std::shared_ptr<T> handle_of(const session_entry& e) {
   return std::shared_ptr<T>(e.handle ? e.handle : e.self, static_cast<T*>(e.object));
 }
+
+// Session::merge() of a target (defined in session.hpp).
+template <class T>
+session_entry* merge_into_session(Session& session, const void* object);
 
 // The typed operations behind relationship I of model M.
 template <class M, std::size_t I>
@@ -161,9 +169,75 @@ const mapper& association_mapper(const secondary_option<Association, O, T>&) {
   return mapper_of<Association>();
 }
 
-template <class Option>
-void apply_relationship_option(relationship_info& r, std::vector<named_column>& named, const Option& option) {
-  if constexpr (is_specialization<Option, secondary_option>) {
+// The owner's and target's columns of a primaryjoin() condition: equalities
+// between the two sides match them; the other terms (the target's columns
+// only) become the relationship's criteria. `target` is an alias of the
+// target's table, so that a self-referential condition can tell the sides apart.
+inline void resolve_primaryjoin(relationship_info& r, const node_ptr& condition, const from_ptr& owner, const from_ptr& target) {
+  std::vector<node_ptr> terms, extra;
+  std::vector<node_ptr> pending{condition};
+  while (!pending.empty()) {
+    auto n = pending.back();
+    pending.pop_back();
+    if (n->kind == node_kind::binary && n->text == " AND ") {
+      pending.push_back(n->children[1]);
+      pending.push_back(n->children[0]);
+    } else {
+      terms.push_back(n);
+    }
+  }
+  auto side = [&](const node_ptr& n) -> int {
+    if (n->kind != node_kind::column) return 0;
+    return n->from == owner ? 1 : n->from == target ? 2 : 0;
+  };
+  std::function<bool(const node&)> names_owner = [&](const node& n) {
+    if (n.kind == node_kind::column && n.from == owner) return true;
+    for (auto& c : n.children)
+      if (c && names_owner(*c)) return true;
+    return false;
+  };
+  const mapper& o = r.owner();
+  const mapper& t = r.target();
+  for (auto& term : terms) {
+    if (term->kind == node_kind::binary && term->text == " = " && side(term->children[0]) + side(term->children[1]) == 3) {
+      const auto& a = side(term->children[0]) == 1 ? term->children[0] : term->children[1];
+      const auto& b = side(term->children[0]) == 1 ? term->children[1] : term->children[0];
+      r.local.push_back(o.table->column_index(a->text));
+      r.remote.push_back(t.table->column_index(b->text));
+      continue;
+    }
+    if (names_owner(*term))
+      throw ArgumentError("quarry: " + r.qualified_name +
+                          ": a primaryjoin term other than owner.column == target.column may name the target's columns only");
+    extra.push_back(term);
+  }
+  if (r.local.empty())
+    throw ArgumentError("quarry: " + r.qualified_name + ": a primaryjoin needs at least one owner.column == target.column");
+  node_ptr criteria;
+  for (auto& e : extra) {
+    auto term = rebase_columns(e, target, t.from());
+    criteria = criteria ? make_node(node_kind::binary, precedence::and_, " AND ", criteria, term) : term;
+  }
+  r.criteria = criteria;
+  // Matching the owner's primary key: the target holds the reference (one-to-many); else many-to-one.
+  auto local = r.local, key = o.key_columns;
+  std::sort(local.begin(), local.end());
+  std::sort(key.begin(), key.end());
+  r.kind = local == key ? relationship_kind::one_to_many : relationship_kind::many_to_one;
+  if (r.uselist && r.kind == relationship_kind::many_to_one)
+    throw ArgumentError("quarry: " + r.qualified_name + ": a many<T> primaryjoin matches the owner's primary key");
+}
+
+template <class M, class T, class Option>
+void apply_relationship_option(relationship_info& r, std::vector<named_column>& named, node_ptr& join,
+                               from_ptr& join_target, const Option& option) {
+  if constexpr (is_specialization<Option, primaryjoin_option>) {
+    auto target = aliased<T>(std::string(model_of<T>::name));
+    auto condition = option.condition(table<M>, target);
+    static_assert(is_boolean<value_type_of_t<decltype(condition)>>, "quarry: a primaryjoin is a boolean condition");
+    join = operand<bool>(condition);
+    join_target = target.quarry_from();
+  } else if constexpr (is_specialization<Option, secondary_option>) {
     r.secondary = [] () -> const mapper& { return association_mapper(Option{}); };
     if constexpr (requires { option.owner_column; }) {
       named.emplace_back(target_table_name_of(option.owner_column), target_column_name(option.owner_column));
@@ -292,9 +366,14 @@ relationship_info build_relationship() {
   r.remove = &ops::remove;
   r.for_each = &ops::for_each;
   r.weaken = &ops::weaken;
+  r.merge = &merge_into_session<target>;
   std::vector<named_column> named;
-  std::apply([&](const auto&... option) { (apply_relationship_option(r, named, option), ...); }, entry.options);
-  resolve_foreign_key(r, named);
+  node_ptr join;
+  from_ptr join_target;
+  std::apply([&](const auto&... option) { (apply_relationship_option<M, target>(r, named, join, join_target, option), ...); },
+             entry.options);
+  if (join) resolve_primaryjoin(r, join, model_from<model_of<M>>(), join_target);
+  else resolve_foreign_key(r, named);
   return r;
 }
 
@@ -312,6 +391,24 @@ const std::vector<relationship_info>& relationships_of() {
     }(std::make_index_sequence<relationship_count<M>()>{});
   }();
   return infos;
+}
+
+// The position of a member among the model's columns.
+template <class M, class F>
+std::size_t column_of_member_index(F M::*member) {
+  constexpr auto& members = model_of<M>::columns;
+  std::size_t found = model_column_count<M>();
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (
+        [&] {
+          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(std::get<I>(members))>, F M::*>)
+            if (std::get<I>(members) == member) found = I;
+        }(),
+        ...);
+  }(std::make_index_sequence<model_column_count<M>()>{});
+  if (found == model_column_count<M>())
+    throw ArgumentError("quarry: this member of '" + std::string(model_of<M>::type_name) + "' is not one of its columns");
+  return found;
 }
 
 // The relationship of `member` (&User::addresses).

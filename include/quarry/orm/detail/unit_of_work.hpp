@@ -34,6 +34,7 @@ struct session_entry {
   bool expired = false;  // read again before the session hands it out
   bool discard = false;  // expired by expire() or a rollback: changes made in memory are dropped
   bool from_add = false;  // came in through add(), not read from a row
+  std::uint64_t unloaded = 0;  // deferred columns not read into the object yet (a bit per column)
   // Serial numbers (Session::serial_) of when it was added or read, INSERTed and last UPDATEd.
   std::uint64_t added = 0, inserted = 0, touched = 0;
 };
