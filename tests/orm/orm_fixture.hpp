@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "database_fixture.hpp"
 
 using namespace quarry;
 
@@ -75,35 +76,8 @@ QUARRY_MODEL(Node, "orm_node",
 using namespace orm_models;
 
 namespace orm_test {
-struct fixture {
-  Engine engine = quarry_test::make_engine({}, "orm");
-  MetaData metadata;
-  std::vector<std::string> statements;
-
-  fixture() {
-    metadata.add<Edition, Book, Author, Account, Node>();
-    metadata.drop_all(engine);
-    metadata.create_all(engine);
-    engine.listen(events::before_execute, [this](const execute_event& e) { statements.emplace_back(e.sql); });
-  }
-  ~fixture() {
-    try {
-      metadata.drop_all(engine);
-    } catch (const Error&) {
-      // The next fixture drops what is left.
-    }
-  }
-  // Rows in a table, read on a connection of its own that is closed at once
-  // (an open SQLite read transaction would keep the session from committing).
-  template <class T>
-  std::int64_t rows(const T& table) {
-    return engine.connect().execute(select(func::count()).select_from(table)).scalar();
-  }
-  std::size_t count_sql(std::string_view start) const {
-    std::size_t n = 0;
-    for (auto& s : statements) n += s.starts_with(start);
-    return n;
-  }
+struct fixture : database_fixture<Edition, Book, Author, Account, Node> {
+  fixture() : database_fixture("orm") {}
 };
 inline const auto& authors = quarry::table<orm_models::Author>;
 inline const auto& books = quarry::table<orm_models::Book>;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "database_fixture.hpp"
 
 using namespace quarry;
 
@@ -198,33 +199,9 @@ QUARRY_MODEL(Ambiguous, "rel_ambiguous",
 using namespace rel_models;
 
 namespace {
-struct fixture {
-  Engine engine = quarry_test::make_engine({}, "relationships");
-  MetaData metadata;
-  std::vector<std::string> statements;
-
-  fixture() {
-    metadata.add<Writer, Follow, Profile, Post, Comment, Tag, PostTag, Rating, Shelf, Volume, Transfer>();
-    metadata.drop_all(engine);
-    metadata.create_all(engine);
-    engine.listen(events::before_execute, [this](const execute_event& e) { statements.emplace_back(e.sql); });
-  }
-  ~fixture() {
-    try {
-      metadata.drop_all(engine);
-    } catch (const Error&) {
-      // The next fixture drops what is left.
-    }
-  }
-  std::size_t count_sql(std::string_view start) const {
-    std::size_t n = 0;
-    for (auto& s : statements) n += s.starts_with(start);
-    return n;
-  }
-  template <class T>
-  std::int64_t rows(const T& table) {
-    return engine.connect().execute(select(func::count()).select_from(table)).scalar();
-  }
+struct fixture : orm_test::database_fixture<Writer, Follow, Profile, Post, Comment, Tag, PostTag, Rating, Shelf, Volume,
+                                            Transfer> {
+  fixture() : database_fixture("relationships") {}
 
   // Three writers with two posts each, and two comments under each post.
   void blog() {
