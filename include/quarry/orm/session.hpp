@@ -200,7 +200,9 @@ class Session {
     }
     if (options_.autoflush && !flushing_ && (!pending_.empty() || deleted_marked_ > 0)) flush();
     Connection& conn = work_connection();
-    if (m.has_relationships) {
+    // A model whose default loading joins, subqueries or defers columns loads
+    // through a statement built for it; the others through the cached SELECT by key.
+    if (m.has_relationships && loads_through_statement(m)) {
       std::vector<std::vector<value>> keys(1);
       (keys[0].push_back(detail::owned_value(key)), ...);
       std::vector<detail::node_ptr> columns;
@@ -217,9 +219,17 @@ class Session {
     std::size_t i = 0;
     ((owned[i] = detail::owned_value(key), refs[i] = owned[i].ref(), ++i), ...);
     auto& select = statements_.get(conn.dialect(), m, detail::flush_statements::kind::select_by_key, {});
-    for (auto row : conn.execute_compiled(select, std::span<const value_ref>(refs, sizeof...(Key))))
-      return handle<M>(loaded(row.template as<M>(), conn));
-    return nullptr;
+    entry* found = nullptr;
+    for (auto row : conn.execute_compiled(select, std::span<const value_ref>(refs, sizeof...(Key)))) {
+      found = &loaded(row.template as<M>(), conn);
+      break;
+    }
+    if (!found) return nullptr;
+    if (m.has_relationships) {
+      relationship_path path;
+      post_load(conn, m, {found}, nullptr, {}, path);
+    }
+    return handle<M>(*found);
   }
 
   // --- objects ------------------------------------------------------------------------
@@ -897,6 +907,13 @@ class Session {
     return link;
   }
 
+  static bool loads_through_statement(const detail::mapper& m) {
+    if (m.deferred) return true;
+    for (auto& r : m.relationships())
+      if (r.lazy == loading::joined || r.lazy == loading::subquery) return true;
+    return false;
+  }
+
   // An expired object's relationships load again on next use, as its columns do.
   static void expire_entry(entry& e, bool discard) {
     e.expired = true;
@@ -1399,21 +1416,20 @@ class Session {
   // point at. Keys of parents already in the database are set now; the rest,
   // returned, once their parents are INSERTed.
   std::vector<key_sync> prepare_relationships() {
-    std::vector<entry*> work;
-    for (auto* e : pending_)
-      if (e->m->has_relationships) work.push_back(e);
-    identity_map_.for_each([&](entry& e) {
-      if (e.m->has_relationships) work.push_back(&e);
-    });
+    auto with_relationships = [&](bool deleted_too) {
+      std::vector<entry*> out;
+      for (auto* e : pending_)
+        if (e->m->has_relationships) out.push_back(e);
+      identity_map_.for_each([&](entry& e) {
+        if (e.m->has_relationships && (deleted_too || e.state != object_state::deleted)) out.push_back(&e);
+      });
+      return out;
+    };
+    auto work = with_relationships(true);
     if (work.empty()) return {};
     cascade_deletes(work);
     cascade_save_update(work);
-    work.clear();
-    for (auto* e : pending_)
-      if (e->m->has_relationships) work.push_back(e);
-    identity_map_.for_each([&](entry& e) {
-      if (e.m->has_relationships && e.state != object_state::deleted) work.push_back(&e);
-    });
+    work = with_relationships(false);
     std::unordered_map<const void*, entry*> by_address;
     std::vector<key_sync> later;
     for (auto* e : work) {
