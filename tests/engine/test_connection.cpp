@@ -121,6 +121,26 @@ TEST_CASE("NULL into a non-optional and values that do not fit are clear errors"
   CHECK_THROWS_AS(row.get<int>(7), quarry::InvalidRequestError);
 }
 
+TEST_CASE("rows read as they stream convert each column as materialized rows do", "[connection]") {
+  auto engine = quarry_test::make_engine();
+  auto conn = engine.connect();
+  // Integers, reals and text take the driver's typed reads; everything else falls back.
+  using converted_row = std::tuple<std::int16_t, std::int64_t, std::string, double, std::optional<int>,
+                                   std::optional<std::string>>;
+  auto converted = conn.execute(text("SELECT 7, CAST(2.0 AS DOUBLE PRECISION), 'seven', 7, NULL, NULL"))
+                       .as<converted_row>()
+                       .one();
+  CHECK(converted == converted_row{7, 2, "seven", 7.0, std::nullopt, std::nullopt});
+  for (auto row : conn.execute(text("SELECT 3000000000, 'x', CAST(1.5 AS DOUBLE PRECISION), NULL"))) {
+    CHECK(row.get<std::int64_t>(0) == 3000000000);
+    CHECK_THROWS_WITH(row.get<std::int32_t>(0), Catch::Contains("(3000000000) as int32"));
+    CHECK_THROWS_WITH(row.get<int>(1), Catch::Contains("cannot read a text value ('x') as int32"));
+    CHECK_THROWS_WITH(row.get<std::string>(2), Catch::Contains("as text"));
+    CHECK(row.get<float>(2) == 1.5f);
+    CHECK_THROWS_WITH(row.get<double>(3), Catch::Contains("NULL"));
+  }
+}
+
 TEST_CASE("executemany runs one prepared statement over tuples, aggregates and maps", "[connection]") {
   auto engine = quarry_test::make_engine();
   auto conn = users_table(engine);

@@ -441,14 +441,15 @@ constexpr std::size_t model_column_count() {
   return std::tuple_size_v<std::remove_cvref_t<decltype(model_of<T>::columns)>> - 1;
 }
 
-// Reads the model's columns, in declaration order, into a default-constructed T.
-template <class T, class Read>
-T read_model(Read&& read) {
+// Reads the model's columns, in declaration order, into a default-constructed T;
+// `at` follows the column being read, for the error message.
+template <class T, class Source>
+T read_model(const Source& source, std::size_t& at) {
   T object{};
   constexpr auto& members = model_of<T>::columns;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ((object.*std::get<I>(members) =
-          read_value<std::remove_cvref_t<decltype(object.*std::get<I>(members))>>(read(I))),
+    ((at = I, object.*std::get<I>(members) =
+                  read_column<std::remove_cvref_t<decltype(object.*std::get<I>(members))>>(source, I)),
      ...);
   }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(members)>> - 1>{});
   return object;

@@ -66,6 +66,28 @@ class dbapi_statement {
   virtual std::string_view column_name(std::size_t index) const = 0;
   // The value of a column in the current row; views stay valid until next().
   virtual value_ref column(std::size_t index) = 0;
+  // The current row's column when it holds an integer, a real or text: true with
+  // the value, or false (with `out` untouched) for any other kind or NULL, when the
+  // caller reads column() instead. Typed rows read through these, so a driver that
+  // overrides them skips building a value_ref per column.
+  virtual bool column_integer(std::size_t index, std::int64_t& out) {
+    value_ref v = column(index);
+    if (v.kind() != value_kind::integer) return false;
+    out = v.as_int64();
+    return true;
+  }
+  virtual bool column_real(std::size_t index, double& out) {
+    value_ref v = column(index);
+    if (v.kind() != value_kind::real) return false;
+    out = v.as_double();
+    return true;
+  }
+  virtual bool column_text(std::size_t index, std::string_view& out) {
+    value_ref v = column(index);
+    if (v.kind() != value_kind::text) return false;
+    out = v.as_text();
+    return true;
+  }
   virtual std::int64_t rowcount() const = 0;                 // -1 when unknown
   virtual std::optional<std::int64_t> lastrowid() const = 0;  // the inserted row's id, where the driver has one
   // Releases the current result so the statement can run again.

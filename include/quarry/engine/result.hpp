@@ -29,6 +29,10 @@ class RowView : public detail::row_access<RowView> {
   std::size_t size() const { return column_count(); }
   std::string_view column_name(std::size_t i) const;
   value_ref raw(std::size_t i) const;
+  // Typed reads of a column (see dbapi_statement::column_integer()), for read_column().
+  bool raw_integer(std::size_t i, std::int64_t& out) const;
+  bool raw_real(std::size_t i, double& out) const;
+  bool raw_text(std::size_t i, std::string_view& out) const;
   Row materialize() const;
 
  private:
@@ -303,6 +307,13 @@ class typed_rows {
 inline std::size_t RowView::column_count() const { return result_->columns_; }
 inline std::string_view RowView::column_name(std::size_t i) const { return result_->keys()[i]; }
 inline value_ref RowView::raw(std::size_t i) const { return result_->statement_->column(i); }
+inline bool RowView::raw_integer(std::size_t i, std::int64_t& out) const {
+  return result_->statement_->column_integer(i, out);
+}
+inline bool RowView::raw_real(std::size_t i, double& out) const { return result_->statement_->column_real(i, out); }
+inline bool RowView::raw_text(std::size_t i, std::string_view& out) const {
+  return result_->statement_->column_text(i, out);
+}
 inline Row RowView::materialize() const {
   std::vector<value> values;
   values.reserve(column_count());

@@ -4,7 +4,9 @@
 #include <boost/pfr/core.hpp>
 #include <boost/pfr/tuple_size.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -36,8 +38,42 @@ template <class T>
 concept declared_model = requires { quarry_model_of(static_cast<T*>(nullptr)); };
 template <class T>
 constexpr std::size_t model_column_count();
-template <class T, class Read>
-T read_model(Read&& read);
+template <class T, class Source>
+T read_model(const Source& source, std::size_t& at);
+
+template <class T>
+struct direct_read {
+  using type = T;
+};
+template <class T>
+struct direct_read<std::optional<T>> {
+  using type = T;
+};
+
+// Column `index` of `source` as T. A source that reads typed columns straight
+// from the driver (RowView) does so for the built-in integer, floating-point and
+// string types and their optionals. Any other kind, NULL, or an integer out of T's
+// range goes through read_value(), which converts it or names the error.
+template <class T, class Source>
+T read_column(const Source& source, std::size_t index) {
+  if constexpr (requires(std::int64_t& i) { source.raw_integer(index, i); }) {
+    using U = typename direct_read<T>::type;
+    if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && !std::is_same_v<U, char>) {
+      std::int64_t i;
+      if (source.raw_integer(index, i) && std::in_range<U>(i)) [[likely]]
+        return T(static_cast<U>(i));
+    } else if constexpr (std::is_floating_point_v<U>) {
+      double d;
+      if (source.raw_real(index, d)) [[likely]]
+        return T(static_cast<U>(d));
+    } else if constexpr (std::is_same_v<U, std::string> || std::is_same_v<U, std::string_view>) {
+      std::string_view text;
+      if (source.raw_text(index, text)) [[likely]]
+        return T(U(text));
+    }
+  }
+  return read_value<T>(source.raw(index));
+}
 
 // Typed access shared by the row a cursor points at and a materialized Row.
 // Derived provides column_count(), column_name(i) and raw(i).
@@ -93,10 +129,7 @@ class row_access {
       check_width<T>(model_column_count<T>());
       std::size_t at = 0;
       try {
-        return read_model<T>([&](std::size_t i) {
-          at = i;
-          return self.raw(i);
-        });
+        return read_model<T>(self, at);
       } catch (const DataError& e) {
         throw column_error(at, e);
       }
@@ -121,7 +154,7 @@ class row_access {
   template <class T>
   T read(std::size_t index) const {
     try {
-      return read_value<T>(static_cast<const Derived&>(*this).raw(index));
+      return read_column<T>(static_cast<const Derived&>(*this), index);
     } catch (const DataError& e) {
       throw column_error(index, e);
     }
@@ -131,7 +164,7 @@ class row_access {
   template <class T>
   T read_tracked(std::size_t index, std::size_t& at) const {
     at = index;
-    return read_value<T>(static_cast<const Derived&>(*this).raw(index));
+    return read_column<T>(static_cast<const Derived&>(*this), index);
   }
 
   // A conversion error, naming the column it happened in.

@@ -114,6 +114,19 @@ class statement final : public dbapi_statement {
     return read(sqlite3_value_type(v), [&](auto reader) { return reader.value(v); });
   }
 
+  bool column_integer(std::size_t index, std::int64_t& out) override {
+    return read_as<SQLITE_INTEGER>(index, out, int64_reader{});
+  }
+  bool column_real(std::size_t index, double& out) override {
+    return read_as<SQLITE_FLOAT>(index, out, double_reader{});
+  }
+  bool column_text(std::size_t index, std::string_view& out) override {
+    std::pair<const void*, std::size_t> bytes;
+    if (!read_as<SQLITE_TEXT>(index, bytes, bytes_reader<true>{})) return false;
+    out = {static_cast<const char*>(bytes.first), bytes.second};
+    return true;
+  }
+
   std::int64_t rowcount() const override { return rowcount_; }
   std::optional<std::int64_t> lastrowid() const override { return lastrowid_; }
 
@@ -185,6 +198,20 @@ class statement final : public dbapi_statement {
       }
       default: return {};
     }
+  }
+  // column_*() of one storage class, read the same two ways as column().
+  template <int Type, class Out, class Reader>
+  bool read_as(std::size_t index, Out& out, Reader reader) {
+    int i = static_cast<int>(index);
+    if (shared_) {
+      if (sqlite3_column_type(stmt_, i) != Type) return false;
+      out = reader.column(stmt_, i);
+      return true;
+    }
+    sqlite3_value* v = sqlite3_column_value(stmt_, i);
+    if (sqlite3_value_type(v) != Type) return false;
+    out = reader.value(v);
+    return true;
   }
   struct int64_reader {
     static std::int64_t column(sqlite3_stmt* s, int i) { return sqlite3_column_int64(s, i); }
