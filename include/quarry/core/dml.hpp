@@ -102,6 +102,17 @@ std::vector<bool> included_columns(const M& object) {
   return out;
 }
 
+// Whether an INSERT of `object` sends the columns `included` marks, without
+// building a list per object.
+template <class M>
+bool sends_columns(const M& object, const std::vector<bool>& included) {
+  const table_info& table = table_info_of<M>();
+  constexpr auto& members = model_of<M>::columns;
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return ((included[I] == !left_to_database(table.columns[I], object.*std::get<I>(members))) && ...);
+  }(std::make_index_sequence<model_column_count<M>()>{});
+}
+
 // Parameter sets for a compiled statement: each placeholder takes a value the
 // statement holds, or the named value from the current row of `rows`.
 class slot_batch final : public parameter_batch {
@@ -341,11 +352,10 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
       std::size_t total = 0;
       std::size_t expected = 0;
       for (const M& object : rows) {
-        auto given = detail::included_columns(object);
         if (total == 0) {
-          included = std::move(given);
+          included = detail::included_columns(object);
           expected = static_cast<std::size_t>(std::count(included.begin(), included.end(), true));
-        } else if (given != included) {
+        } else if (!detail::sends_columns(object, included)) {
           throw ArgumentError("quarry: executemany() of '" + table.name +
                               "' objects needs every object to set its key, or none to");
         }
