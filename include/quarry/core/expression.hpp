@@ -32,14 +32,6 @@ struct expression_tag {};
 struct statement_tag {};
 
 template <class T>
-struct without_optional {
-  using type = T;
-};
-template <class T>
-struct without_optional<std::optional<T>> {
-  using type = T;
-};
-template <class T>
 using without_optional_t = typename without_optional<T>::type;
 
 template <class T>

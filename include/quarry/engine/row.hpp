@@ -41,15 +41,6 @@ constexpr std::size_t model_column_count();
 template <class T, class Source>
 T read_model(const Source& source, std::size_t& at);
 
-template <class T>
-struct direct_read {
-  using type = T;
-};
-template <class T>
-struct direct_read<std::optional<T>> {
-  using type = T;
-};
-
 // Column `index` of `source` as T. A source that reads typed columns straight
 // from the driver (RowView) does so for the built-in integer, floating-point and
 // string types and their optionals. Any other kind, NULL, or an integer out of T's
@@ -57,7 +48,7 @@ struct direct_read<std::optional<T>> {
 template <class T, class Source>
 T read_column(const Source& source, std::size_t index) {
   if constexpr (requires(std::int64_t& i) { source.raw_integer(index, i); }) {
-    using U = typename direct_read<T>::type;
+    using U = typename without_optional<T>::type;
     if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && !std::is_same_v<U, char>) {
       std::int64_t i;
       if (source.raw_integer(index, i) && std::in_range<U>(i)) [[likely]]

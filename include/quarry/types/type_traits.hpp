@@ -236,6 +236,16 @@ struct type_traits<std::optional<T>> {
 };
 
 namespace detail {
+// The type a std::optional holds, or T itself.
+template <class T>
+struct without_optional {
+  using type = T;
+};
+template <class T>
+struct without_optional<std::optional<T>> {
+  using type = T;
+};
+
 template <class T>
 inline constexpr bool accepts_null = false;
 template <class T>
