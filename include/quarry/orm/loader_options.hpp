@@ -111,30 +111,32 @@ class loader_option {
 };
 
 
+namespace detail {
+// A loader option on the columns of the statement's own objects.
+template <class M>
+loader_option own_columns(std::uint64_t defer, std::uint64_t undefer) {
+  loader_path p;
+  p.columns_of = &mapper_of<M>();
+  p.defer = defer;
+  p.undefer = undefer;
+  return loader_option(std::move(p));
+}
+}  // namespace detail
+
 // Columns of the statement's own objects: select<User>().options(quarry::defer(&User::bio)).
 // A deferred member keeps its default value until a query that selects it (or
 // refresh()) reads it; the flush never writes it unless it was changed.
 template <class M, class... F>
 loader_option defer(F M::*... columns) {
-  detail::loader_path p;
-  p.columns_of = &detail::mapper_of<M>();
-  p.defer = detail::column_bits(columns...);
-  return loader_option(std::move(p));
+  return detail::own_columns<M>(detail::column_bits(columns...), 0);
 }
 template <class M, class... F>
 loader_option undefer(F M::*... columns) {
-  detail::loader_path p;
-  p.columns_of = &detail::mapper_of<M>();
-  p.undefer = detail::column_bits(columns...);
-  return loader_option(std::move(p));
+  return detail::own_columns<M>(0, detail::column_bits(columns...));
 }
 template <class M, class... F>
 loader_option load_only(F M::*... columns) {
-  detail::loader_path p;
-  p.columns_of = &detail::mapper_of<M>();
-  p.undefer = detail::column_bits(columns...);
-  p.defer = ~p.undefer;
-  return loader_option(std::move(p));
+  return detail::own_columns<M>(~detail::column_bits(columns...), detail::column_bits(columns...));
 }
 
 template <class M, class Member>
