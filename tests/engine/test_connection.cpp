@@ -134,6 +134,8 @@ TEST_CASE("rows read as they stream convert each column as materialized rows do"
   for (auto row : conn.execute(text("SELECT 3000000000, 'x', CAST(1.5 AS DOUBLE PRECISION), NULL"))) {
     CHECK(row.get<std::int64_t>(0) == 3000000000);
     CHECK_THROWS_WITH(row.get<std::int32_t>(0), Catch::Contains("(3000000000) as int32"));
+    CHECK_THROWS_WITH(row.get<std::uint8_t>(0), Catch::Contains("(3000000000) as uint8"));
+    CHECK(row.get<std::uint32_t>(0) == 3000000000u);
     CHECK_THROWS_WITH(row.get<int>(1), Catch::Contains("cannot read a text value ('x') as int32"));
     CHECK_THROWS_WITH(row.get<std::string>(2), Catch::Contains("as text"));
     CHECK(row.get<float>(2) == 1.5f);

@@ -51,7 +51,7 @@ T read_column(const Source& source, std::size_t index) {
     using U = typename without_optional<T>::type;
     if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && !std::is_same_v<U, char>) {
       std::int64_t i;
-      if (source.raw_integer(index, i) && std::in_range<U>(i)) [[likely]]
+      if (source.raw_integer(index, i) && fits_integer<U>(i)) [[likely]]
         return T(static_cast<U>(i));
     } else if constexpr (std::is_floating_point_v<U>) {
       double d;

@@ -69,15 +69,18 @@ constexpr std::string_view integer_name() {
   }
 }
 
+// Whether a stored integer fits Int (any integral type, character types included).
+template <class Int>
+constexpr bool fits_integer(std::int64_t i) noexcept {
+  if constexpr (std::is_signed_v<Int>)
+    return i >= std::numeric_limits<Int>::min() && i <= std::numeric_limits<Int>::max();
+  else
+    return i >= 0 && static_cast<std::uint64_t>(i) <= std::numeric_limits<Int>::max();
+}
+
 template <class Int>
 Int narrow_integer(std::int64_t i, value_ref original) {
-  if constexpr (std::is_signed_v<Int>) {
-    if (i < std::numeric_limits<Int>::min() || i > std::numeric_limits<Int>::max())
-      cannot_read(original, integer_name<Int>());
-  } else {
-    if (i < 0 || static_cast<std::uint64_t>(i) > std::numeric_limits<Int>::max())
-      cannot_read(original, integer_name<Int>());
-  }
+  if (!fits_integer<Int>(i)) cannot_read(original, integer_name<Int>());
   return static_cast<Int>(i);
 }
 
