@@ -36,10 +36,16 @@ class table_base {
   // The node of column `index`: a model's own table shares one node per column.
   node_ptr quarry_column(std::size_t index) const;
 
+ protected:
+  // The index of the next column member to be constructed (a typed table's
+  // columns are its members, in declaration order).
+  constexpr std::size_t quarry_next_column_index() noexcept { return quarry_column_count_++; }
+
  private:
   from_function quarry_base_ = nullptr;
   nodes_function quarry_columns_ = nullptr;
   from_ptr quarry_from_;
+  std::size_t quarry_column_count_ = 0;
 };
 
 [[gnu::noinline]] inline from_ptr alias_of(std::shared_ptr<const table_info> table, std::string alias) {
@@ -58,7 +64,7 @@ class table_base {
   return n;
 }
 
-inline node_ptr table_base::quarry_column(std::size_t index) const {
+[[gnu::noinline]] inline node_ptr table_base::quarry_column(std::size_t index) const {
   if (quarry_columns_) return quarry_columns_()[index];
   return column_node(quarry_from_, quarry_from_->table->columns[index].name);
 }

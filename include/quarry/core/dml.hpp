@@ -44,14 +44,11 @@ constexpr bool same_model() {
   return (std::is_same_v<A, assignment<M>> && ...);
 }
 
-template <class M>
-void add_assignments(std::vector<assignment_node>& to, const std::vector<assignment<M>>& given) {
-  for (auto& a : given) {
-    for (auto& existing : to)
-      if (existing.column == a.column)
-        throw ArgumentError("quarry: column '" + a.column + "' is given two values");
-    to.push_back({a.column, a.value});
-  }
+[[gnu::noinline]] inline void add_assignment(std::vector<assignment_node>& to, const std::string& column,
+                                             const node_ptr& value) {
+  for (auto& existing : to)
+    if (existing.column == column) throw ArgumentError("quarry: column '" + column + "' is given two values");
+  to.push_back({column, value});
 }
 
 template <class F>
@@ -238,7 +235,7 @@ class dml_base : public detail::statement_holder {
     static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
     Statement<M, Row> copy(static_cast<const Statement<M, Row>&>(*this));
     auto& d = copy.edit();
-    d.where = detail::and_node(d.where, detail::operand<bool>(condition));
+    detail::add_condition(d.where, detail::operand<bool>(condition));
     return copy;
   }
 };
@@ -279,7 +276,7 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
       static_assert(detail::same_model<M, A...>(),
                     "quarry: insert().values() takes `column = value` assignments of the inserted table's columns "
                     "(or one object of its model)");
-      detail::add_assignments(d.assignments, std::vector<assignment<M>>{a...});
+      (detail::add_assignment(d.assignments, a.column, a.value), ...);
     }
     return copy;
   }
@@ -315,7 +312,7 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
     auto& d = copy.edit();
     d.on_conflict = true;
     std::apply([&](const auto&... c) { (d.conflict_columns.push_back(c.info().name), ...); }, target.columns);
-    detail::add_assignments(d.conflict_set, std::vector<assignment<M>>{set...});
+    (detail::add_assignment(d.conflict_set, set.column, set.value), ...);
     return copy;
   }
 
@@ -416,7 +413,8 @@ class update_statement : public dml_base<update_statement, M, Row> {
     static_assert(detail::same_model<M, A...>(),
                   "quarry: update().values() takes `column = value` assignments of the updated table's columns");
     update_statement copy(*this);
-    detail::add_assignments(copy.edit().assignments, std::vector<assignment<M>>{a...});
+    auto& d = copy.edit();
+    (detail::add_assignment(d.assignments, a.column, a.value), ...);
     return copy;
   }
 };
@@ -435,11 +433,10 @@ class delete_statement : public dml_base<delete_statement, M, Row> {
 };
 
 namespace detail {
-template <class T>
-std::shared_ptr<statement_data> dml_data(statement_kind kind, const T& target) {
+[[gnu::noinline]] inline std::shared_ptr<statement_data> dml_data(statement_kind kind, from_ptr target) {
   auto data = std::make_shared<statement_data>();
   data->kind = kind;
-  data->target = from_of(target);
+  data->target = std::move(target);
   if (data->target->kind != from_item::kind_t::table)
     throw ArgumentError("quarry: insert, update and delete need a table, not a subquery");
   return data;
@@ -450,19 +447,19 @@ std::shared_ptr<statement_data> dml_data(statement_kind kind, const T& target) {
 template <detail::from_like T>
 insert_statement<typename detail::model_of_target<T>::type> insert(const T& target) {
   return insert_statement<typename detail::model_of_target<T>::type>(
-      detail::dml_data(detail::statement_kind::insert, target));
+      detail::dml_data(detail::statement_kind::insert, detail::from_of(target)));
 }
 
 template <detail::from_like T>
 update_statement<typename detail::model_of_target<T>::type> update(const T& target) {
   return update_statement<typename detail::model_of_target<T>::type>(
-      detail::dml_data(detail::statement_kind::update, target));
+      detail::dml_data(detail::statement_kind::update, detail::from_of(target)));
 }
 
 template <detail::from_like T>
 delete_statement<typename detail::model_of_target<T>::type> delete_(const T& target) {
   return delete_statement<typename detail::model_of_target<T>::type>(
-      detail::dml_data(detail::statement_kind::delete_, target));
+      detail::dml_data(detail::statement_kind::delete_, detail::from_of(target)));
 }
 
 }  // namespace quarry

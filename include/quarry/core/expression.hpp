@@ -160,6 +160,22 @@ node_ptr operand(const X& x) {
   }
 }
 
+// `subject IN (values...)` from {subject, values...}; over no values, a
+// condition that is never true (or always, for NOT IN), never `IN ()`.
+[[gnu::noinline]] inline node_ptr in_list_node(std::vector<node_ptr> items, const char* op) {
+  auto n = std::make_shared<node>();
+  if (items.size() == 1) {
+    n->kind = node_kind::empty_set;
+    n->count = op[1] == 'N' ? 1 : 0;
+    return n;
+  }
+  n->kind = node_kind::in_list;
+  n->precedence = precedence::comparison;
+  n->text = op;
+  n->children = std::move(items);
+  return n;
+}
+
 template <class X>
 inline constexpr bool is_null_literal = std::is_same_v<std::decay_t<X>, std::nullptr_t> ||
                                         std::is_same_v<std::decay_t<X>, std::nullopt_t>;
@@ -337,19 +353,9 @@ class expression_methods : public detail::expression_tag {
     using element = std::ranges::range_value_t<Range>;
     static_assert(detail::comparable<T, detail::value_type_of_t<element>>,
                   "quarry: in_() values must have the column's type");
-    auto n = std::make_shared<detail::node>();
-    n->children.push_back(self());
-    for (const auto& v : values) n->children.push_back(detail::operand<T>(v));
-    if (n->children.size() == 1) {
-      n->kind = detail::node_kind::empty_set;
-      n->count = op[1] == 'N' ? 1 : 0;
-      n->children.clear();
-      return condition(std::move(n));
-    }
-    n->kind = detail::node_kind::in_list;
-    n->precedence = detail::precedence::comparison;
-    n->text = op;
-    return condition(std::move(n));
+    std::vector<detail::node_ptr> items{self()};
+    for (const auto& v : values) items.push_back(detail::operand<T>(v));
+    return condition(detail::in_list_node(std::move(items), op));
   }
 
   template <class S>

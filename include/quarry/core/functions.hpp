@@ -39,12 +39,8 @@ inline void check_function_name(std::string_view name) {
 }
 
 template <class... Args>
-node_ptr function_node(std::string name, const Args&... args) {
-  auto n = std::make_shared<node>();
-  n->kind = node_kind::function;
-  n->text = std::move(name);
-  (n->children.push_back(operand<value_type_of_t<Args>>(args)), ...);
-  return n;
+node_ptr function_node(std::string_view name, const Args&... args) {
+  return make_node(node_kind::function, precedence::atom, name, operand<value_type_of_t<Args>>(args)...);
 }
 
 }  // namespace detail
@@ -232,7 +228,7 @@ expr<std::int64_t> length(const E& e) {
 template <class R, class... Args>
 expr<R> call(std::string_view name, const Args&... args) {
   detail::check_function_name(name);
-  return expr<R>(detail::function_node(std::string(name), args...));
+  return expr<R>(detail::function_node(name, args...));
 }
 
 }  // namespace func

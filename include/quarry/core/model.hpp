@@ -47,10 +47,14 @@
     static constexpr std::string_view type_name = #Type;                                                            \
     static constexpr auto columns =                                                                                 \
         ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_COLUMN, Type, __VA_ARGS__)::quarry::detail::end{}); \
-    static constexpr auto fields =                                                                                  \
-        ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_FIELD, Type, __VA_ARGS__)::quarry::detail::end{});  \
-    static auto entries() {                                                                                         \
-      return ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_ENTRY, Type, __VA_ARGS__)::quarry::detail::end{}); \
+    /* The name of column `index`, read without building the table (foreign keys to it need it). */                 \
+    static std::string_view column_name(std::size_t index) {                                                        \
+      static const std::string_view names[] = {                                                                    \
+          QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_NAME, Type, __VA_ARGS__) std::string_view()};                       \
+      return names[index];                                                                                          \
+    }                                                                                                               \
+    static void describe(::quarry::table_info& table, ::std::vector<bool>& autoincrement_given) {                   \
+      QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_DESCRIBE, Type, __VA_ARGS__)                                           \
     }                                                                                                               \
     static auto relationships() {                                                                                   \
       return ::std::make_tuple(QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_RELATIONSHIP, Type, __VA_ARGS__)::quarry::detail::end{}); \
@@ -68,7 +72,7 @@
   [[maybe_unused]] quarry_model_##Type quarry_model_of(Type*);                                                      \
   [[maybe_unused]] quarry_table_##Type quarry_table_of(Type*);                                                      \
   inline const bool quarry_registered_##Type = ::quarry::detail::register_model<quarry_model_##Type>();             \
-  static_assert(::quarry::detail::check_fields<quarry_model_##Type>())
+  static_assert(::quarry::detail::check_fields<Type QUARRY_PP_FOR_EACH(QUARRY_DETAIL_MODEL_FIELD, Type, __VA_ARGS__)>())
 
 // Each QUARRY_MODEL entry is (kind, member, options...); these pick what each kind contributes.
 #define QUARRY_DETAIL_DISPATCH(what, Type, entry) \
@@ -81,18 +85,25 @@
 #define QUARRY_DETAIL_COLUMN_quarry_relationship_(Type, member, ...)
 #define QUARRY_DETAIL_COLUMN_quarry_table_args_(Type, ...)
 
+#define QUARRY_DETAIL_MODEL_NAME(Type, entry) QUARRY_DETAIL_DISPATCH(NAME, Type, entry)
+#define QUARRY_DETAIL_NAME_quarry_column_(Type, member, ...) \
+  ::quarry::detail::column_name(#member __VA_OPT__(, ) __VA_ARGS__),
+#define QUARRY_DETAIL_NAME_quarry_not_mapped_(Type, member)
+#define QUARRY_DETAIL_NAME_quarry_relationship_(Type, member, ...)
+#define QUARRY_DETAIL_NAME_quarry_table_args_(Type, ...)
+
 #define QUARRY_DETAIL_MODEL_FIELD(Type, entry) QUARRY_DETAIL_DISPATCH(FIELD, Type, entry)
-#define QUARRY_DETAIL_FIELD_quarry_column_(Type, member, ...) &Type::member,
-#define QUARRY_DETAIL_FIELD_quarry_not_mapped_(Type, member) &Type::member,
-#define QUARRY_DETAIL_FIELD_quarry_relationship_(Type, member, ...) &Type::member,
+#define QUARRY_DETAIL_FIELD_quarry_column_(Type, member, ...) , &Type::member
+#define QUARRY_DETAIL_FIELD_quarry_not_mapped_(Type, member) , &Type::member
+#define QUARRY_DETAIL_FIELD_quarry_relationship_(Type, member, ...) , &Type::member
 #define QUARRY_DETAIL_FIELD_quarry_table_args_(Type, ...)
 
-#define QUARRY_DETAIL_MODEL_ENTRY(Type, entry) QUARRY_DETAIL_DISPATCH(ENTRY, Type, entry)
-#define QUARRY_DETAIL_ENTRY_quarry_column_(Type, member, ...) \
-  ::quarry::detail::column_entry(&Type::member, #member __VA_OPT__(, ) __VA_ARGS__),
-#define QUARRY_DETAIL_ENTRY_quarry_not_mapped_(Type, member)
-#define QUARRY_DETAIL_ENTRY_quarry_relationship_(Type, member, ...)
-#define QUARRY_DETAIL_ENTRY_quarry_table_args_(Type, ...) ::quarry::detail::table_entry(__VA_ARGS__),
+#define QUARRY_DETAIL_MODEL_DESCRIBE(Type, entry) QUARRY_DETAIL_DISPATCH(DESCRIBE, Type, entry)
+#define QUARRY_DETAIL_DESCRIBE_quarry_column_(Type, member, ...) \
+  ::quarry::detail::add_column<decltype(Type::member)>(table, autoincrement_given, #member __VA_OPT__(, ) __VA_ARGS__);
+#define QUARRY_DETAIL_DESCRIBE_quarry_not_mapped_(Type, member)
+#define QUARRY_DETAIL_DESCRIBE_quarry_relationship_(Type, member, ...)
+#define QUARRY_DETAIL_DESCRIBE_quarry_table_args_(Type, ...) ::quarry::detail::add_table_options(table, __VA_ARGS__);
 
 #define QUARRY_DETAIL_MODEL_RELATIONSHIP(Type, entry) QUARRY_DETAIL_DISPATCH(RELATIONSHIP, Type, entry)
 #define QUARRY_DETAIL_RELATIONSHIP_quarry_column_(Type, member, ...)
@@ -101,10 +112,10 @@
   ::quarry::detail::relationship_entry(&Type::member, #member __VA_OPT__(, ) __VA_ARGS__),
 #define QUARRY_DETAIL_RELATIONSHIP_quarry_table_args_(Type, ...)
 
+// Columns number themselves in declaration order, the order of `columns`.
 #define QUARRY_DETAIL_MODEL_MEMBER(Type, entry) QUARRY_DETAIL_DISPATCH(MEMBER, Type, entry)
-#define QUARRY_DETAIL_MEMBER_quarry_column_(Type, member, ...)                               \
-  ::quarry::column<Type, decltype(Type::member)> member{                                   \
-      this, ::quarry::detail::member_index(quarry_model_##Type::columns, &Type::member)};
+#define QUARRY_DETAIL_MEMBER_quarry_column_(Type, member, ...) \
+  ::quarry::column<Type, decltype(Type::member)> member{this, quarry_next_column_index()};
 #define QUARRY_DETAIL_MEMBER_quarry_not_mapped_(Type, member)
 #define QUARRY_DETAIL_MEMBER_quarry_relationship_(Type, member, ...)
 #define QUARRY_DETAIL_MEMBER_quarry_table_args_(Type, ...)
@@ -124,46 +135,39 @@ using model_of = decltype(quarry_model_of(static_cast<T*>(nullptr)));
 template <class T>
 using table_of = decltype(quarry_table_of(static_cast<T*>(nullptr)));
 
-// The position of a member among the model's columns.
-template <class Tuple, class Member>
-constexpr std::size_t member_index(const Tuple& members, Member member) {
-  std::size_t found = 0, at = 0;
-  std::apply(
-      [&](const auto&... m) {
-        (
-            [&] {
-              if constexpr (std::is_same_v<std::decay_t<decltype(m)>, Member>)
-                if (m == member) found = at;
-              ++at;
-            }(),
-            ...);
-      },
-      members);
+template <class A, class B>
+constexpr bool same_member_pointer(A, B) {
+  return false;
+}
+template <class A>
+constexpr bool same_member_pointer(A a, A b) {
+  return a == b;
+}
+
+template <class Tuple, class Member, std::size_t... I>
+constexpr std::size_t column_position(const Tuple& columns, Member member, std::index_sequence<I...>) {
+  std::size_t found = sizeof...(I);
+  ((found == sizeof...(I) && same_member_pointer(std::get<I>(columns), member) ? found = I : 0), ...);
   return found;
 }
 
-// One QUARRY_COLUMN: the member, its column name, and its options.
-template <class Model, class Field, class... Options>
-struct column_entry_data {
-  Field Model::*member;
-  std::string_view column;
-  std::tuple<Options...> options;
-};
+// The position of a member among a model's columns (the model's column count when it is not one).
+template <class Model, class Member>
+constexpr std::size_t column_position(Member member) {
+  constexpr std::size_t count = std::tuple_size_v<std::remove_cvref_t<decltype(Model::columns)>> - 1;
+  return column_position(Model::columns, member, std::make_index_sequence<count>{});
+}
 
 template <class Option>
 constexpr void rename(std::string_view& column, const Option& option) {
   if constexpr (std::is_same_v<Option, quarry::name>) column = option.column;
 }
 
-template <class Model, class Field, class... Options>
-column_entry_data<Model, Field, Options...> column_entry(Field Model::*member, std::string_view member_name,
-                                                         Options... options) {
-  static_assert(has_column_type<Field>,
-                "quarry: this member's type has no column type; specialize quarry::type_traits<T> with column_type(), "
-                "or use QUARRY_NOT_MAPPED(member)");
-  std::string_view column = member_name;
-  (rename(column, options), ...);
-  return {member, column, {std::move(options)...}};
+// A column's name: the member's, unless a name() option gives another.
+template <class... Options>
+std::string_view column_name(std::string_view member, const Options&... options) {
+  (rename(member, options), ...);
+  return member;
 }
 
 // One QUARRY_RELATIONSHIP: the member and its options, which the ORM reads
@@ -181,31 +185,16 @@ relationship_entry_data<Model, Member, Options...> relationship_entry(Member Mod
   return {member, name, {std::move(options)...}};
 }
 
-template <class... Options>
-std::tuple<Options...> table_entry(Options... options) {
-  return {std::move(options)...};
-}
-
 // The column name of a member of a model, for foreign keys that point at it.
 template <class Target, class Field>
 std::string target_column_name(Field Target::*member) {
   static_assert(mapped_model<Target>, "quarry: foreign_key() points at a member of a model declared with QUARRY_MODEL");
-  std::string found;
-  std::apply(
-      [&](const auto&... entry) {
-        (
-            [&] {
-              if constexpr (requires { entry.member == member; })
-                if constexpr (std::is_same_v<decltype(entry.member), Field Target::*>)
-                  if (entry.member == member) found = std::string(entry.column);
-            }(),
-            ...);
-      },
-      model_of<Target>::entries());
-  if (found.empty())
-    throw ArgumentError("quarry: foreign_key() points at a member of '" + std::string(model_of<Target>::name) +
+  using target = model_of<Target>;
+  std::size_t at = column_position<target>(member);
+  if (at == model_column_count<Target>())
+    throw ArgumentError("quarry: foreign_key() points at a member of '" + std::string(target::name) +
                         "' that is not one of its columns");
-  return found;
+  return std::string(target::column_name(at));
 }
 
 template <class Target, class Field>
@@ -218,43 +207,73 @@ inline constexpr bool is_specialization = false;
 template <template <class...> class Template, class... Args>
 inline constexpr bool is_specialization<Template<Args...>, Template> = true;
 
-template <class Model, class Field, class Option>
-void apply_column_option(table_info& table, column_info& c, bool& autoincrement_given, const Option& option) {
-  if constexpr (std::is_same_v<Option, primary_key_option>) {
-    c.primary_key = true;
-  } else if constexpr (std::is_same_v<Option, autoincrement_option>) {
-    c.autoincrement = option.on;
-    autoincrement_given = true;
-  } else if constexpr (std::is_same_v<Option, version_id_option>) {
-    static_assert(std::is_integral_v<Field> && !std::is_same_v<Field, bool>,
-                  "quarry: a version_id column is an integer member");
-    c.version_id = true;
-  } else if constexpr (std::is_same_v<Option, deferred_option>) {
-    c.deferred = true;
-  } else if constexpr (std::is_same_v<Option, unique_option>) {
-    c.unique = true;
-  } else if constexpr (std::is_same_v<Option, index_option>) {
-    c.index = true;
-  } else if constexpr (std::is_same_v<Option, length>) {
-    if (c.type.kind != sql_type_kind::text)
-      throw ArgumentError("quarry: length() applies to text columns; '" + c.name + "' is not text");
-    c.type.length = option.characters;
-  } else if constexpr (std::is_same_v<Option, server_default>) {
-    c.server_default = option.sql;
-  } else if constexpr (std::is_same_v<Option, check>) {
-    c.check = option.sql;
-  } else if constexpr (std::is_same_v<Option, quarry::name>) {
-    // Applied when the entry was made.
-  } else if constexpr (is_specialization<Option, default_option>) {
+// What each column option does to the column; a default_() value is applied by
+// add_column(), which knows the member's type.
+inline void apply_column_option(table_info&, column_info& c, bool&, primary_key_option) { c.primary_key = true; }
+inline void apply_column_option(table_info&, column_info& c, bool& autoincrement_given, autoincrement_option option) {
+  c.autoincrement = option.on;
+  autoincrement_given = true;
+}
+inline void apply_column_option(table_info&, column_info& c, bool&, version_id_option) { c.version_id = true; }
+inline void apply_column_option(table_info&, column_info& c, bool&, deferred_option) { c.deferred = true; }
+inline void apply_column_option(table_info&, column_info& c, bool&, unique_option) { c.unique = true; }
+inline void apply_column_option(table_info&, column_info& c, bool&, index_option) { c.index = true; }
+inline void apply_column_option(table_info&, column_info& c, bool&, length option) {
+  if (c.type.kind != sql_type_kind::text)
+    throw ArgumentError("quarry: length() applies to text columns; '" + c.name + "' is not text");
+  c.type.length = option.characters;
+}
+inline void apply_column_option(table_info&, column_info& c, bool&, const server_default& option) {
+  c.server_default = option.sql;
+}
+inline void apply_column_option(table_info&, column_info& c, bool&, const check& option) { c.check = option.sql; }
+inline void apply_column_option(table_info&, column_info&, bool&, quarry::name) {}
+template <class V>
+void apply_column_option(table_info&, column_info&, bool&, const default_option<V>&) {}
+template <class Member>
+void apply_column_option(table_info& table, column_info& c, bool&, const foreign_key_option<Member>& option) {
+  table.foreign_keys.push_back(
+      {{c.name}, target_table_name_of(option.target), {target_column_name(option.target)}, option.on_delete, option.on_update});
+}
+template <class Option>
+void apply_column_option(table_info&, column_info&, bool&, const Option&) {
+  static_assert(sizeof(Option) == 0, "quarry: this is not a column option (see quarry/core/model_options.hpp)");
+}
+
+template <class Field, class Option>
+void apply_default(column_info& c, const Option& option) {
+  if constexpr (is_specialization<Option, default_option>) {
     using V = decltype(option.value);
     if constexpr (std::is_constructible_v<Field, const V&>) c.default_value = value(type_traits<Field>::to_db(Field(option.value)));
     else c.default_value = value(type_traits<V>::to_db(option.value));
-  } else if constexpr (is_specialization<Option, foreign_key_option>) {
-    table.foreign_keys.push_back(
-        {{c.name}, target_table_name_of(option.target), {target_column_name(option.target)}, option.on_delete, option.on_update});
-  } else {
-    static_assert(sizeof(Option) == 0, "quarry: this is not a column option (see quarry/core/model_options.hpp)");
   }
+}
+
+// The part of a column that its member's type decides.
+template <class Field>
+column_info column_of_type(std::string_view name) {
+  static_assert(has_column_type<Field>,
+                "quarry: this member's type has no column type; specialize quarry::type_traits<T> with column_type(), "
+                "or use QUARRY_NOT_MAPPED(member)");
+  column_info c;
+  c.name = std::string(name);
+  c.type = type_traits<Field>::column_type();
+  c.nullable = accepts_null<Field>;
+  return c;
+}
+
+// One QUARRY_COLUMN(member, options...), added to the table being described.
+template <class Field, class... Options>
+void add_column(table_info& table, std::vector<bool>& autoincrement_given, std::string_view member,
+                const Options&... options) {
+  if constexpr ((std::is_same_v<Options, version_id_option> || ...))
+    static_assert(std::is_integral_v<Field> && !std::is_same_v<Field, bool>,
+                  "quarry: a version_id column is an integer member");
+  column_info& c = table.columns.emplace_back(column_of_type<Field>(column_name(member, options...)));
+  bool given = false;
+  (apply_column_option(table, c, given, options), ...);
+  if constexpr ((is_specialization<Options, default_option> || ...)) (apply_default<Field>(c, options), ...);
+  autoincrement_given.push_back(given);
 }
 
 // Column names of members given to a table-level option.
@@ -265,83 +284,70 @@ std::vector<std::string> column_names_of(const std::tuple<Members...>& members) 
   return out;
 }
 
+template <class Columns, class Targets>
+void add_table_option(table_info& table, const composite_foreign_key<Columns, Targets>& option) {
+  foreign_key_info fk;
+  fk.columns = column_names_of(option.columns.members);
+  fk.target_columns = column_names_of(option.targets.members);
+  fk.target_table = target_table_name_of(std::get<0>(option.targets.members));
+  fk.on_delete = option.on_delete;
+  fk.on_update = option.on_update;
+  table.foreign_keys.push_back(std::move(fk));
+}
+template <class... Members>
+void add_table_option(table_info& table, const index_definition<Members...>& option) {
+  table.indexes.push_back({option.name, column_names_of(option.members), option.is_unique, option.predicate});
+}
+inline void add_table_option(table_info& table, const check& option) { table.checks.push_back(option.sql); }
+template <class... Members>
+void add_table_option(table_info& table, const unique_constraint<Members...>& option) {
+  table.unique_constraints.push_back(column_names_of(option.members));
+}
+template <class... Members>
+void add_table_option(table_info& table, const primary_key_constraint<Members...>& option) {
+  table.primary_key = column_names_of(option.members);
+}
 template <class Option>
-void apply_table_option(table_info& table, const Option& option) {
-  if constexpr (is_specialization<Option, composite_foreign_key>) {
-    foreign_key_info fk;
-    fk.columns = column_names_of(option.columns.members);
-    fk.target_columns = column_names_of(option.targets.members);
-    fk.target_table = target_table_name_of(std::get<0>(option.targets.members));
-    fk.on_delete = option.on_delete;
-    fk.on_update = option.on_update;
-    table.foreign_keys.push_back(std::move(fk));
-  } else if constexpr (is_specialization<Option, index_definition>) {
-    table.indexes.push_back({option.name, column_names_of(option.members), option.is_unique, option.predicate});
-  } else if constexpr (std::is_same_v<Option, check>) {
-    table.checks.push_back(option.sql);
-  } else if constexpr (is_specialization<Option, unique_constraint>) {
-    table.unique_constraints.push_back(column_names_of(option.members));
-  } else if constexpr (is_specialization<Option, primary_key_constraint>) {
-    table.primary_key = column_names_of(option.members);
-  } else {
-    static_assert(sizeof(Option) == 0, "quarry: this is not a table option (see quarry/core/model_options.hpp)");
-  }
+void add_table_option(table_info&, const Option&) {
+  static_assert(sizeof(Option) == 0, "quarry: this is not a table option (see quarry/core/model_options.hpp)");
 }
 
-template <class Model, class Field, class... Options>
-void add_entry(table_info& table, std::vector<bool>& autoincrement_given,
-               const column_entry_data<Model, Field, Options...>& entry) {
-  column_info c;
-  c.name = std::string(entry.column);
-  c.type = type_traits<Field>::column_type();
-  c.nullable = accepts_null<Field>;
-  table.columns.push_back(std::move(c));
-  bool given = false;
-  std::apply(
-      [&](const auto&... option) {
-        (apply_column_option<Model, Field>(table, table.columns.back(), given, option), ...);
-      },
-      entry.options);
-  autoincrement_given.push_back(given);
-}
-
+// QUARRY_TABLE_ARGS(options...).
 template <class... Options>
-void add_entry(table_info& table, std::vector<bool>&, const std::tuple<Options...>& options) {
-  std::apply([&](const auto&... option) { (apply_table_option(table, option), ...); }, options);
+void add_table_options(table_info& table, const Options&... options) {
+  (add_table_option(table, options), ...);
 }
 
-inline void add_entry(table_info&, std::vector<bool>&, end) {}
+using describe_function = void (*)(table_info&, std::vector<bool>&);
 
-template <class Model>
-std::shared_ptr<const table_info> build_table_info() {
+[[gnu::noinline]] inline from_ptr described_table(std::string_view name, describe_function describe) {
   table_info table;
-  table.name = std::string(Model::name);
+  table.name = std::string(name);
   std::vector<bool> autoincrement_given;
-  std::apply([&](const auto&... entry) { (add_entry(table, autoincrement_given, entry), ...); }, Model::entries());
+  describe(table, autoincrement_given);
   finish_table(table, std::move(autoincrement_given));
-  return std::make_shared<const table_info>(std::move(table));
+  auto item = std::make_shared<from_item>();
+  item->kind = from_item::kind_t::table;
+  item->table = std::make_shared<const table_info>(std::move(table));
+  return item;
 }
 
 template <class Model>
 const from_ptr& model_from() {
-  static const from_ptr from = [] {
-    auto item = std::make_shared<from_item>();
-    item->kind = from_item::kind_t::table;
-    item->table = build_table_info<Model>();
-    return from_ptr(std::move(item));
-  }();
+  static const from_ptr from = described_table(Model::name, &Model::describe);
   return from;
+}
+
+[[gnu::noinline]] inline std::vector<node_ptr> column_nodes(const from_ptr& from) {
+  std::vector<node_ptr> out;
+  for (auto& c : from->table->columns) out.push_back(column_node(from, c.name));
+  return out;
 }
 
 // One node per column of the model's table, shared by every statement that names it.
 template <class Model>
 const std::vector<node_ptr>& model_column_nodes() {
-  static const std::vector<node_ptr> nodes = [] {
-    std::vector<node_ptr> out;
-    const auto& from = model_from<Model>();
-    for (auto& c : from->table->columns) out.push_back(column_node(from, c.name));
-    return out;
-  }();
+  static const std::vector<node_ptr> nodes = column_nodes(model_from<Model>());
   return nodes;
 }
 
@@ -383,29 +389,8 @@ constexpr std::size_t count_of_type() {
   }(std::make_index_sequence<std::tuple_size_v<Tuple>>{});
 }
 
-template <class T, class Tuple>
-constexpr bool has_duplicates(const Tuple& members) {
-  bool duplicate = false;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (
-        [&] {
-          constexpr std::size_t i = I;
-          [&]<std::size_t... J>(std::index_sequence<J...>) {
-            (
-                [&] {
-                  if constexpr (J < i && std::is_same_v<std::tuple_element_t<J, Tuple>, std::tuple_element_t<i, Tuple>>)
-                    if (std::get<J>(members) == std::get<i>(members)) duplicate = true;
-                }(),
-                ...);
-          }(std::make_index_sequence<std::tuple_size_v<Tuple>>{});
-        }(),
-        ...);
-  }(std::make_index_sequence<std::tuple_size_v<Tuple> - 1>{});
-  return duplicate;
-}
-
 // The first field index whose type is named fewer times than the struct has
-// fields of that type, or the field count when every field is named.
+// fields of that type (only worked out when a field is missing).
 template <class T, class Tuple>
 constexpr std::size_t first_unnamed_field() {
   constexpr std::size_t fields = boost::pfr::tuple_size_v<T>;
@@ -424,15 +409,20 @@ constexpr std::size_t first_unnamed_field() {
   return first;
 }
 
-// Every field of the struct is named exactly once in QUARRY_MODEL.
-template <class Model>
+template <class Member, class... Members>
+constexpr std::size_t occurrences(Member member, Members... members) {
+  return (std::size_t{same_member_pointer(member, members)} + ... + 0);
+}
+
+// Every field of the struct is named exactly once in QUARRY_MODEL: the named
+// members are distinct and as many as the struct's fields.
+template <class T, auto... Members>
 constexpr bool check_fields() {
-  using T = typename Model::model_type;
   static_assert(std::is_aggregate_v<T>, "quarry: a model is an aggregate struct (no constructors, no base classes)");
   static_assert(std::is_default_constructible_v<T>, "quarry: a model must be default-constructible");
-  static_assert(!has_duplicates<T>(Model::fields), "quarry: QUARRY_MODEL names the same field twice");
-  constexpr std::size_t unnamed = first_unnamed_field<T, std::remove_cvref_t<decltype(Model::fields)>>();
-  if constexpr (unnamed != boost::pfr::tuple_size_v<T>) return field_is_not_in_quarry_model<T, unnamed>::value;
+  static_assert(((occurrences(Members, Members...) == 1) && ...), "quarry: QUARRY_MODEL names the same field twice");
+  if constexpr (sizeof...(Members) != boost::pfr::tuple_size_v<T>)
+    return field_is_not_in_quarry_model<T, first_unnamed_field<T, std::tuple<decltype(Members)...>>()>::value;
   return true;
 }
 

@@ -47,6 +47,15 @@ from_ptr from_of(const T& t) {
   return make_node(node_kind::binary, precedence::and_, " AND ", std::move(a), std::move(b));
 }
 
+// A WHERE or HAVING with `condition` joined to it by AND.
+[[gnu::noinline]] inline void add_condition(node_ptr& clause, node_ptr condition) {
+  clause = and_node(std::move(clause), std::move(condition));
+}
+
+[[gnu::noinline]] inline std::shared_ptr<statement_data> new_statement_data() {
+  return std::make_shared<statement_data>();
+}
+
 // The ON clause between `left` items and `right` from their one foreign key,
 // as SQLAlchemy infers it; none or several is an error that says so.
 inline node_ptr infer_on(const std::vector<from_ptr>& left, const from_ptr& right) {
@@ -97,12 +106,39 @@ struct select_row<quarry::Table> {
   using type = quarry::Row;
 };
 
+[[gnu::noinline]] inline void add_table_columns(statement_data& data, const table_base& table) {
+  std::size_t count = table.quarry_table().columns.size();
+  data.columns.reserve(data.columns.size() + count);
+  for (std::size_t i = 0; i < count; ++i) data.columns.push_back(table.quarry_column(i));
+}
+
+// The FROM entry a join hangs off: the last one, or the first table the
+// columns name, as SQLAlchemy's select().join() does.
+inline from_entry& join_base(statement_data& d) {
+  if (d.froms.empty()) {
+    std::vector<from_ptr> found;
+    for (auto& c : d.columns) collect_froms(*c, found);
+    if (found.empty()) throw ArgumentError("quarry: join() needs a table to join from; call select_from() first");
+    d.froms.push_back({found.front(), {}});
+  }
+  return d.froms.back();
+}
+
+// JOIN right ON condition, or ON the one foreign key between them when condition is null.
+[[gnu::noinline]] inline void add_join(statement_data& d, join_kind kind, from_ptr right, node_ptr condition) {
+  auto& entry = join_base(d);
+  if (!condition) {
+    std::vector<from_ptr> left{entry.item};
+    for (auto& j : entry.joins) left.push_back(j.target);
+    condition = infer_on(left, right);
+  }
+  entry.joins.push_back({kind, std::move(right), std::move(condition)});
+}
+
 template <class T>
 void add_select_columns(statement_data& data, const T& item) {
   if constexpr (std::derived_from<T, table_base>) {
-    std::size_t count = item.quarry_table().columns.size();
-    data.columns.reserve(data.columns.size() + count);
-    for (std::size_t i = 0; i < count; ++i) data.columns.push_back(item.quarry_column(i));
+    add_table_columns(data, item);
   } else {
     static_assert(expression<T>, "quarry: select() takes columns, expressions, or one table");
     data.columns.push_back(item.node());
@@ -219,7 +255,7 @@ class select_statement : public select_base<select_statement<Row>, Row> {
   select_statement where(const C& condition) && {
     static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
     auto& d = this->edit();
-    d.where = detail::and_node(d.where, detail::operand<bool>(condition));
+    detail::add_condition(d.where, detail::operand<bool>(condition));
     return std::move(*this);
   }
   template <class C>
@@ -249,7 +285,7 @@ class select_statement : public select_base<select_statement<Row>, Row> {
   select_statement having(const C& condition) && {
     static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: having() needs a boolean expression");
     auto& d = this->edit();
-    d.having = detail::and_node(d.having, detail::operand<bool>(condition));
+    detail::add_condition(d.having, detail::operand<bool>(condition));
     return std::move(*this);
   }
 
@@ -366,23 +402,11 @@ class select_statement : public select_base<select_statement<Row>, Row> {
   }
 
  private:
-  // The FROM entry a join hangs off: the last one, or the first table the
-  // columns name, as SQLAlchemy's select().join() does.
-  detail::from_entry& join_base(detail::statement_data& d) {
-    if (d.froms.empty()) {
-      std::vector<detail::from_ptr> found;
-      for (auto& c : d.columns) detail::collect_froms(*c, found);
-      if (found.empty()) throw ArgumentError("quarry: join() needs a table to join from; call select_from() first");
-      d.froms.push_back({found.front(), {}});
-    }
-    return d.froms.back();
-  }
-
   template <class Relationship>
   select_statement add_relationship_join(detail::join_kind kind, Relationship relationship) && {
     static_assert(requires(Relationship r) { quarry_relationship_join(r); },
                   "quarry: join(&M::member) takes a member named by QUARRY_RELATIONSHIP (include <quarry/orm.hpp>)");
-    auto& entry = join_base(this->edit());
+    auto& entry = detail::join_base(this->edit());
     for (auto& [target, on] : quarry_relationship_join(relationship)) entry.joins.push_back({kind, target, on});
     return std::move(*this);
   }
@@ -390,18 +414,10 @@ class select_statement : public select_base<select_statement<Row>, Row> {
   template <class T, class... On>
   select_statement add_join(detail::join_kind kind, const T& target, const On&... on) && {
     static_assert(sizeof...(On) <= 1, "quarry: a join takes one ON condition");
-    auto& entry = join_base(this->edit());
-    auto right = detail::from_of(target);
+    static_assert((detail::is_boolean<detail::value_type_of_t<On>> && ...), "quarry: a join's ON needs a boolean expression");
     detail::node_ptr condition;
-    if constexpr (sizeof...(On) == 1) {
-      static_assert((detail::is_boolean<detail::value_type_of_t<On>> && ...), "quarry: a join's ON needs a boolean expression");
-      condition = (detail::operand<bool>(on), ...);
-    } else {
-      std::vector<detail::from_ptr> left{entry.item};
-      for (auto& j : entry.joins) left.push_back(j.target);
-      condition = detail::infer_on(left, right);
-    }
-    entry.joins.push_back({kind, std::move(right), std::move(condition)});
+    if constexpr (sizeof...(On) == 1) condition = (detail::operand<bool>(on), ...);
+    detail::add_join(this->edit(), kind, detail::from_of(target), std::move(condition));
     return std::move(*this);
   }
 };
@@ -416,7 +432,7 @@ select_statement<typename detail::select_row<Items...>::type> select(const Items
   if constexpr (sizeof...(Items) > 1)
     static_assert((expression<Items> && ...),
                   "quarry: select() takes either columns and expressions, or one table; not both");
-  auto data = std::make_shared<detail::statement_data>();
+  auto data = detail::new_statement_data();
   (detail::add_select_columns(*data, items), ...);
   return select_statement<row>(std::move(data));
 }

@@ -66,18 +66,18 @@ struct node {
 
 // Statement building is not hot enough to be worth inlining into every
 // expression of every query, which costs compile time: these stay calls.
-[[gnu::noinline]] inline node_ptr make_node(node_kind kind, std::uint8_t prec, std::string text,
+[[gnu::noinline]] inline node_ptr make_node(node_kind kind, std::uint8_t prec, std::string_view text,
                                             std::initializer_list<node_ptr> children = {}) {
   auto n = std::make_shared<node>();
   n->kind = kind;
   n->precedence = prec;
-  n->text = std::move(text);
+  n->text = std::string(text);
   n->children.assign(children.begin(), children.end());
   return n;
 }
 template <class... Children>
-node_ptr make_node(node_kind kind, std::uint8_t prec, std::string text, Children... children) {
-  return make_node(kind, prec, std::move(text), {node_ptr(std::move(children))...});
+node_ptr make_node(node_kind kind, std::uint8_t prec, std::string_view text, Children... children) {
+  return make_node(kind, prec, text, {node_ptr(std::move(children))...});
 }
 
 [[gnu::noinline]] inline node_ptr literal_node(value v) {

@@ -24,7 +24,7 @@ class statement_holder {
   void plan(const dialect& d, execution_plan& out) const { plan_execution(data_, d, out); }
 
  protected:
-  statement_data& edit() {
+  [[gnu::noinline]] statement_data& edit() {
     if (data_.use_count() > 1) data_ = std::make_shared<statement_data>(*data_);
     else data_->compiled = compile_cache();
     return *data_;

@@ -396,16 +396,7 @@ const std::vector<relationship_info>& relationships_of() {
 // The position of a member among the model's columns.
 template <class M, class F>
 std::size_t column_of_member_index(F M::*member) {
-  constexpr auto& members = model_of<M>::columns;
-  std::size_t found = model_column_count<M>();
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (
-        [&] {
-          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(std::get<I>(members))>, F M::*>)
-            if (std::get<I>(members) == member) found = I;
-        }(),
-        ...);
-  }(std::make_index_sequence<model_column_count<M>()>{});
+  std::size_t found = column_position<model_of<M>>(member);
   if (found == model_column_count<M>())
     throw ArgumentError("quarry: this member of '" + std::string(model_of<M>::type_name) + "' is not one of its columns");
   return found;
