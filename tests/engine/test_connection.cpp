@@ -143,6 +143,21 @@ TEST_CASE("rows read as they stream convert each column as materialized rows do"
   }
 }
 
+TEST_CASE("all() reads each row in place; a bad value names its column", "[connection]") {
+  auto engine = quarry_test::make_engine();
+  auto conn = engine.connect();
+  using pair = std::tuple<std::int64_t, std::string>;
+  auto rows = conn.execute(text("SELECT 1, 'a long enough name to leave the small-string buffer' UNION ALL SELECT 2, 'b'"))
+                  .all<pair>();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == pair{1, "a long enough name to leave the small-string buffer"});
+  CHECK(rows[1] == pair{2, "b"});
+  auto bad = conn.execute(text("SELECT 1 AS id, 'a' AS name UNION ALL SELECT 2, NULL"));
+  CHECK_THROWS_WITH(bad.all<pair>(), Catch::Contains("column 1 ('name')") && Catch::Contains("NULL"));
+  CHECK_THROWS_WITH(conn.execute(text("SELECT 1, 2")).all<std::tuple<int>>(),
+                    Catch::Contains("the row has 2 columns but the target type has 1 fields"));
+}
+
 TEST_CASE("executemany runs one prepared statement over tuples, aggregates and maps", "[connection]") {
   auto engine = quarry_test::make_engine();
   auto conn = users_table(engine);

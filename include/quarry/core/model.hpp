@@ -431,17 +431,22 @@ constexpr std::size_t model_column_count() {
   return std::tuple_size_v<std::remove_cvref_t<decltype(model_of<T>::columns)>> - 1;
 }
 
-// Reads the model's columns, in declaration order, into a default-constructed T;
-// `at` follows the column being read, for the error message.
+// Reads the model's columns, in declaration order, into `object`; `at`
+// follows the column being read, for the error message.
 template <class T, class Source>
-T read_model(const Source& source, std::size_t& at) {
-  T object{};
+void read_model_into(T& object, const Source& source, std::size_t& at) {
   constexpr auto& members = model_of<T>::columns;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     ((at = I, object.*std::get<I>(members) =
                   read_column<std::remove_cvref_t<decltype(object.*std::get<I>(members))>>(source, I)),
      ...);
   }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(members)>> - 1>{});
+}
+
+template <class T, class Source>
+T read_model(const Source& source, std::size_t& at) {
+  T object{};
+  read_model_into(object, source, at);
   return object;
 }
 

@@ -126,7 +126,19 @@ class Result {
   template <class T = Row>
   std::vector<T> all() {
     std::vector<T> rows;
-    for (auto it = begin(); it != end(); ++it) rows.push_back((*it).template as<T>());
+    if constexpr (detail::readable_in_place<T> || detail::declared_model<T>) {
+      for (auto it = begin(); it != end(); ++it) {
+        rows.emplace_back();
+        try {
+          (*it).read_into(rows.back());
+        } catch (...) {
+          rows.pop_back();
+          throw;
+        }
+      }
+    } else {
+      for (auto it = begin(); it != end(); ++it) rows.push_back((*it).template as<T>());
+    }
     return rows;
   }
 

@@ -40,6 +40,15 @@ template <class T>
 constexpr std::size_t model_column_count();
 template <class T, class Source>
 T read_model(const Source& source, std::size_t& at);
+template <class T, class Source>
+void read_model_into(T& object, const Source& source, std::size_t& at);
+
+// read_column()'s path for what the typed reads do not cover, kept out of line
+// so that the typed reads inline into the row loop.
+template <class T, class Source>
+[[gnu::noinline]] T read_column_value(const Source& source, std::size_t index) {
+  return read_value<T>(source.raw(index));
+}
 
 // Column `index` of `source` as T. A source that reads typed columns straight
 // from the driver (RowView) does so for the built-in integer, floating-point and
@@ -62,9 +71,18 @@ T read_column(const Source& source, std::size_t index) {
       if (source.raw_text(index, text)) [[likely]]
         return T(U(text));
     }
+    return read_column_value<T>(source, index);
+  } else {
+    return read_value<T>(source.raw(index));
   }
-  return read_value<T>(source.raw(index));
 }
+
+// Whether rows of type T can be read into a default-constructed T in place
+// (what Result::all() does: no row is moved once read).
+template <class T>
+inline constexpr bool readable_in_place = false;
+template <class... Ts>
+inline constexpr bool readable_in_place<std::tuple<Ts...>> = (std::is_default_constructible_v<Ts> && ...);
 
 // Typed access shared by the row a cursor points at and a materialized Row.
 // Derived provides column_count(), column_name(i) and raw(i).
@@ -94,6 +112,26 @@ class row_access {
       known += (i ? ", " : "") + std::string(self.column_name(i));
     throw InvalidRequestError("quarry: the row has no column named '" + std::string(name) + "' (columns: " + known +
                               ")");
+  }
+
+  // The whole row read into `out`, a std::tuple or a model (see readable_in_place).
+  template <class T>
+  void read_into(T& out) const {
+    auto& self = static_cast<const Derived&>(*this);
+    std::size_t at = 0;  // the column being read, for the error message
+    try {
+      if constexpr (is_tuple<T>) {
+        check_width<T>(std::tuple_size_v<T>);
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+          ((at = I, std::get<I>(out) = read_column<std::tuple_element_t<I, T>>(self, I)), ...);
+        }(std::make_index_sequence<std::tuple_size_v<T>>{});
+      } else {
+        check_width<T>(model_column_count<T>());
+        read_model_into(out, self, at);
+      }
+    } catch (const DataError& e) {
+      throw column_error(at, e);
+    }
   }
 
   // The whole row as a std::tuple, an aggregate (fields in column order, via

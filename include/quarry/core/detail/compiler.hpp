@@ -27,9 +27,18 @@ inline std::vector<std::string> output_names(const statement_data& s) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const node& n = *columns[i];
-    std::string name = n.kind == node_kind::column || n.kind == node_kind::label ? n.text
-                                                                                  : "anon_" + std::to_string(i + 1);
-    if (std::find(names.begin(), names.end(), name) != names.end()) name += "_" + std::to_string(i + 1);
+    // Appended piecewise: g++ 12 -O3 warns falsely (-Wrestrict) on "text" + std::string.
+    std::string name;
+    if (n.kind == node_kind::column || n.kind == node_kind::label) {
+      name = n.text;
+    } else {
+      name = "anon_";
+      name += std::to_string(i + 1);
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      name += '_';
+      name += std::to_string(i + 1);
+    }
     names.push_back(std::move(name));
   }
   return names;
