@@ -1,6 +1,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -51,6 +53,25 @@ inline constexpr std::uint8_t lowest = 0, or_ = 1, and_ = 2, not_ = 3, compariso
                               multiplicative = 6, unary = 7, atom = 9;
 }
 
+// What the shape cache's walk worked out about a node, kept so that later
+// walks of a node shared by many statements (a model's columns) stop there
+// (quarry/core/detail/shape_cache.hpp). Nodes are shared between threads,
+// hence the atomic; a copy is edited next, so it starts without one.
+class shape_memo {
+ public:
+  shape_memo() = default;
+  shape_memo(const shape_memo&) noexcept {}
+  shape_memo& operator=(const shape_memo&) noexcept {
+    value_.store(0, std::memory_order_relaxed);
+    return *this;
+  }
+  std::size_t load() const noexcept { return value_.load(std::memory_order_relaxed); }
+  void store(std::size_t v) const noexcept { value_.store(v, std::memory_order_relaxed); }
+
+ private:
+  mutable std::atomic<std::size_t> value_{0};
+};
+
 struct node {
   node_kind kind;
   std::uint8_t precedence = precedence::atom;
@@ -62,6 +83,7 @@ struct node {
   std::vector<node_ptr> children;
   std::shared_ptr<const from_item> from;         // column
   std::shared_ptr<const statement_data> select;  // subquery
+  shape_memo shape;
 };
 
 // Statement building is not hot enough to be worth inlining into every

@@ -28,95 +28,113 @@ class shape_walk {
  public:
   explicit shape_walk(literal_list& literals) : literals_(literals) {}
   std::size_t hash() const noexcept { return hash_; }
-
-  void statement(const statement_data& s) {
-    mix(static_cast<std::size_t>(s.kind));
-    nodes(s.columns);
-    mix(s.froms.size());
-    for (auto& entry : s.froms) {
-      from(*entry.item);
-      mix(entry.joins.size());
-      for (auto& j : entry.joins) {
-        mix(static_cast<std::size_t>(j.kind));
-        from(*j.target);
-        node(j.on.get());
-      }
-    }
-    node(s.where.get());
-    nodes(s.group_by);
-    node(s.having.get());
-    nodes(s.order_by);
-    node(s.limit.get());
-    node(s.offset.get());
-    mix(static_cast<std::size_t>(s.distinct) | static_cast<std::size_t>(s.correlate) << 1 |
-        static_cast<std::size_t>(s.default_values) << 2 | static_cast<std::size_t>(s.on_conflict) << 3);
-    mix(s.parts.size());
-    for (auto& part : s.parts) statement(*part);
-    for (auto& op : s.operators) text(op);
-    if (s.target) from(*s.target);
-    assignments(s.assignments);
-    mix(s.more_rows.size());
-    for (auto& row : s.more_rows) nodes(row);
-    for (auto& c : s.insert_columns) text(c);
-    mix(s.source != nullptr);
-    if (s.source) statement(*s.source);
-    nodes(s.returning);
-    for (auto& c : s.conflict_columns) text(c);
-    assignments(s.conflict_set);
-    node(s.conflict_where.get());
-  }
+  void statement(const statement_data& s) { hash_ = statement_hash(s); }
 
  private:
-  void mix(std::size_t x) noexcept { hash_ = (hash_ ^ x) * 0x100000001b3ull; }
+  static constexpr std::size_t basis = 0xcbf29ce484222325ull;
+  static std::size_t mix(std::size_t h, std::size_t x) noexcept { return (h ^ x) * 0x100000001b3ull; }
   // A few characters stand for the whole text: cheap, and same_shape compares it in full.
-  void text(std::string_view t) {
-    mix(t.size());
-    if (!t.empty())
-      mix(static_cast<unsigned char>(t.front()) | static_cast<std::size_t>(static_cast<unsigned char>(t[t.size() / 2])) << 8 |
-          static_cast<std::size_t>(static_cast<unsigned char>(t.back())) << 16);
+  static std::size_t text(std::size_t h, std::string_view t) {
+    h = mix(h, t.size());
+    if (t.empty()) return h;
+    return mix(h, static_cast<unsigned char>(t.front()) |
+                      static_cast<std::size_t>(static_cast<unsigned char>(t[t.size() / 2])) << 8 |
+                      static_cast<std::size_t>(static_cast<unsigned char>(t.back())) << 16);
   }
 
-  void nodes(const std::vector<node_ptr>& list) {
-    mix(list.size());
-    for (auto& n : list) node(n.get());
-  }
-
-  void assignments(const std::vector<assignment_node>& set) {
-    mix(set.size());
-    for (auto& a : set) {
-      text(a.column);
-      node(a.value.get());
+  std::size_t statement_hash(const statement_data& s) {
+    std::size_t h = mix(basis, static_cast<std::size_t>(s.kind));
+    h = nodes(h, s.columns);
+    h = mix(h, s.froms.size());
+    for (auto& entry : s.froms) {
+      h = from(h, *entry.item);
+      h = mix(h, entry.joins.size());
+      for (auto& j : entry.joins) {
+        h = mix(h, static_cast<std::size_t>(j.kind));
+        h = from(h, *j.target);
+        h = mix(h, node(j.on.get()));
+      }
     }
+    h = mix(h, node(s.where.get()));
+    h = nodes(h, s.group_by);
+    h = mix(h, node(s.having.get()));
+    h = nodes(h, s.order_by);
+    h = mix(h, node(s.limit.get()));
+    h = mix(h, node(s.offset.get()));
+    h = mix(h, static_cast<std::size_t>(s.distinct) | static_cast<std::size_t>(s.correlate) << 1 |
+                   static_cast<std::size_t>(s.default_values) << 2 | static_cast<std::size_t>(s.on_conflict) << 3);
+    h = mix(h, s.parts.size());
+    for (auto& part : s.parts) h = mix(h, statement_hash(*part));
+    for (auto& op : s.operators) h = text(h, op);
+    if (s.target) h = from(h, *s.target);
+    h = assignments(h, s.assignments);
+    h = mix(h, s.more_rows.size());
+    for (auto& row : s.more_rows) h = nodes(h, row);
+    for (auto& c : s.insert_columns) h = text(h, c);
+    h = mix(h, s.source != nullptr);
+    if (s.source) h = mix(h, statement_hash(*s.source));
+    h = nodes(h, s.returning);
+    for (auto& c : s.conflict_columns) h = text(h, c);
+    h = assignments(h, s.conflict_set);
+    return mix(h, node(s.conflict_where.get()));
   }
 
-  void node(const detail::node* n) {
-    if (!n) {
-      mix(0x9e3779b9u);
-      return;
-    }
-    mix(static_cast<std::size_t>(n->kind) << 16 | static_cast<std::size_t>(n->precedence) << 8);
-    mix(n->count);
-    if (n->kind == node_kind::literal) {
+  std::size_t nodes(std::size_t h, const std::vector<node_ptr>& list) {
+    h = mix(h, list.size());
+    for (auto& n : list) h = mix(h, node(n.get()));
+    return h;
+  }
+
+  std::size_t assignments(std::size_t h, const std::vector<assignment_node>& set) {
+    h = mix(h, set.size());
+    for (auto& a : set) h = mix(text(h, a.column), node(a.value.get()));
+    return h;
+  }
+
+  // A node's hash, with bit 0 set (worked out) and bit 1 set when the node holds
+  // literals or a statement, whose walk must be repeated to collect them. One
+  // without is remembered in the node and not walked again.
+  std::size_t node(const detail::node* n) {
+    if (!n) return 0x9e3779b9u;
+    if (std::size_t known = n->shape.load(); (known & 3) == 1) return known;
+    std::size_t h = mix(basis, static_cast<std::size_t>(n->kind) << 16 | static_cast<std::size_t>(n->precedence) << 8);
+    h = mix(h, n->count);
+    bool walk_again = n->kind == node_kind::literal;
+    if (walk_again) {
       literals_.push(&n->literal);
-      return;
+    } else {
+      h = text(h, n->text);
+      if (n->kind == node_kind::cast) h = mix(h, static_cast<std::size_t>(n->type.kind) << 32 | n->type.length);
+      if (n->from) {
+        h = from(h, *n->from);
+        walk_again = n->from->body != nullptr;
+      }
+      if (n->select) {
+        h = mix(h, statement_hash(*n->select));
+        walk_again = true;
+      }
+      h = mix(h, n->children.size());
+      for (auto& c : n->children) {
+        std::size_t child = node(c.get());
+        h = mix(h, child);
+        walk_again = walk_again || (child & 2);
+      }
     }
-    text(n->text);
-    if (n->kind == node_kind::cast) mix(static_cast<std::size_t>(n->type.kind) << 32 | n->type.length);
-    if (n->from) from(*n->from);
-    if (n->select) statement(*n->select);
-    mix(n->children.size());
-    for (auto& c : n->children) node(c.get());
+    h = (h & ~std::size_t{3}) | (walk_again ? 3 : 1);
+    if (!walk_again) n->shape.store(h);
+    return h;
   }
 
-  void from(const from_item& f) {
-    mix(static_cast<std::size_t>(f.kind));
-    mix(reinterpret_cast<std::uintptr_t>(f.table.get()));
-    text(f.alias);
-    if (f.body) statement(*f.body);
+  std::size_t from(std::size_t h, const from_item& f) {
+    h = mix(h, static_cast<std::size_t>(f.kind));
+    h = mix(h, reinterpret_cast<std::uintptr_t>(f.table.get()));
+    h = text(h, f.alias);
+    if (f.body) h = mix(h, statement_hash(*f.body));
+    return h;
   }
 
   literal_list& literals_;
-  std::size_t hash_ = 0xcbf29ce484222325ull;
+  std::size_t hash_ = basis;
 };
 
 // Whether two statements compile to the same SQL: equal in all but literal values.
