@@ -35,6 +35,8 @@ class table_base {
   const table_info& quarry_table() const { return *quarry_from()->table; }
   // The node of column `index`: a model's own table shares one node per column.
   node_ptr quarry_column(std::size_t index) const;
+  // Those shared nodes, all columns in order; null for an alias or a runtime Table.
+  const std::vector<node_ptr>* quarry_shared_columns() const { return quarry_columns_ ? &quarry_columns_() : nullptr; }
 
  protected:
   // The index of the next column member to be constructed (a typed table's

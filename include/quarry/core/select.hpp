@@ -107,6 +107,10 @@ struct select_row<quarry::Table> {
 };
 
 [[gnu::noinline]] inline void add_table_columns(statement_data& data, const table_base& table) {
+  if (auto shared = table.quarry_shared_columns(); shared && data.columns.empty()) {
+    data.columns = *shared;
+    return;
+  }
   std::size_t count = table.quarry_table().columns.size();
   data.columns.reserve(data.columns.size() + count);
   for (std::size_t i = 0; i < count; ++i) data.columns.push_back(table.quarry_column(i));
