@@ -2,7 +2,7 @@
 // The compile-time yardstick: one translation unit with 10 models and 50
 // distinct queries. Time it with
 //   /usr/bin/time -v g++ -std=c++20 -O2 -Iinclude -c bench/compile_time.cpp -o /dev/null
-// (scripts/compile-time.sh does) and watch seconds and peak memory.
+// and watch seconds and peak memory.
 #include <quarry/quarry.hpp>
 
 #include <cstdint>
