@@ -154,8 +154,8 @@ constexpr std::size_t column_position(const Tuple& columns, Member member, std::
 // The position of a member among a model's columns (the model's column count when it is not one).
 template <class Model, class Member>
 constexpr std::size_t column_position(Member member) {
-  constexpr std::size_t count = std::tuple_size_v<std::remove_cvref_t<decltype(Model::columns)>> - 1;
-  return column_position(Model::columns, member, std::make_index_sequence<count>{});
+  return column_position(Model::columns, member,
+                         std::make_index_sequence<model_column_count<typename Model::model_type>()>{});
 }
 
 template <class Option>
