@@ -339,8 +339,9 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
     return copy;
   }
 
-  // executemany() of model objects: one prepared INSERT for all of them, each
-  // carrying as many rows as the dialect likes (multi-row VALUES on PostgreSQL).
+  // executemany() of model objects: one COPY where the dialect takes one, else
+  // one prepared INSERT for all of them, each carrying as many rows as the
+  // dialect likes (multi-row VALUES).
   template <class Rows>
   std::vector<detail::many_execution> many(const dialect& d, const Rows& rows) const {
     if constexpr (std::is_same_v<std::ranges::range_value_t<Rows>, M>) {
@@ -381,6 +382,15 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
         }
         return data;
       };
+      if (d.insert_by_copy(total)) {
+        auto data = statement_of(1);
+        if (auto copy = detail::compiler(d).copy_from(*data)) {
+          auto compiled = std::make_shared<const compiled_statement>(std::move(*copy));
+          auto batch = std::make_unique<detail::object_batch<M, Rows>>(rows, included, 0, 1, total);
+          out.push_back({compiled, std::make_unique<detail::slot_batch>(compiled, std::move(batch)), std::move(data)});
+          return out;
+        }
+      }
       auto add = [&](std::size_t row_count, std::size_t first, std::size_t sets) {
         auto data = statement_of(row_count);
         auto compiled = std::make_shared<const compiled_statement>(detail::compiler(d).compile(*data));

@@ -197,6 +197,14 @@ class dialect {
     return 1;
   }
 
+  // Whether an executemany() of `rows` objects into a table goes as COPY ... FROM
+  // STDIN, when the INSERT has no RETURNING or ON CONFLICT (the driver's
+  // execute_many() then sends each parameter set as one row of the copy).
+  virtual bool insert_by_copy(std::size_t rows) const {
+    (void)rows;
+    return false;
+  }
+
   // Whether a lower-case word is reserved in this dialect's SQL.
   virtual bool is_reserved_word(std::string_view lowercase) const = 0;
 

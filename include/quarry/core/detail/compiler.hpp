@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -63,6 +64,32 @@ inline void collect_froms(const node& n, std::vector<from_ptr>& found) {
 class compiler {
  public:
   explicit compiler(const dialect& d) : dialect_(d) {}
+
+  // COPY ... FROM STDIN for an INSERT of one row of placeholders, without
+  // RETURNING or ON CONFLICT: its columns in the INSERT's order (defaults last),
+  // so that each parameter set of the INSERT is one row of the copy. Nothing
+  // for any other statement.
+  std::optional<compiled_statement> copy_from(const statement_data& s) {
+    if (s.kind != statement_kind::insert || s.source || s.on_conflict || !s.returning.empty() ||
+        !s.more_rows.empty() || s.assignments.empty())
+      return std::nullopt;
+    compiled_statement out;
+    out.sql = "COPY " + dialect_.format_identifier(s.target->table->name) + " (";
+    for (auto& a : s.assignments) {
+      if (a.value->kind != node_kind::bind) return std::nullopt;
+      if (!out.binds.empty()) out.sql += ", ";
+      out.sql += dialect_.format_identifier(a.column);
+      out.binds.push_back({nullptr, a.value->text});
+      out.names.push_back(a.value->text);
+    }
+    for (const column_info* c : left_to_defaults(s)) {
+      out.sql += ", " + dialect_.format_identifier(c->name);
+      out.binds.push_back({&*c->default_value, {}});
+    }
+    out.sql += ") FROM STDIN";
+    out.hash = std::hash<std::string_view>{}(out.sql);
+    return out;
+  }
 
   compiled_statement compile(const statement_data& s) {
     piece body;
@@ -363,6 +390,18 @@ class compiler {
     }
   }
 
+  // Columns an INSERT leaves out that take their default_() value, as SQLAlchemy's Python-side defaults do.
+  static std::vector<const column_info*> left_to_defaults(const statement_data& s) {
+    std::vector<const column_info*> defaults;
+    for (auto& c : s.target->table->columns) {
+      if (!c.default_value) continue;
+      bool given = false;
+      for (auto& a : s.assignments) given = given || a.column == c.name;
+      if (!given) defaults.push_back(&c);
+    }
+    return defaults;
+  }
+
   void insert(const statement_data& s) {
     write("INSERT INTO ");
     identifier(s.target->table->name);
@@ -375,14 +414,7 @@ class compiler {
       write(") ");
       statement(*s.source, false);
     } else {
-      // Columns left out take their default_() value, as SQLAlchemy's Python-side defaults do.
-      std::vector<const column_info*> defaults;
-      for (auto& c : s.target->table->columns) {
-        if (!c.default_value) continue;
-        bool given = false;
-        for (auto& a : s.assignments) given = given || a.column == c.name;
-        if (!given) defaults.push_back(&c);
-      }
+      auto defaults = left_to_defaults(s);
       if (s.assignments.empty() && defaults.empty()) {
         write(" DEFAULT VALUES");
       } else {

@@ -3,11 +3,14 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -168,9 +171,90 @@ class encoder {
   std::string buffer_;
 };
 
+// Rows of COPY ... FROM STDIN in its text format: tab between columns, \N for
+// NULL, and the backslash, tab, newline and carriage return escaped in values.
+class copy_encoder {
+ public:
+  // Appends one row; refuses text with NUL, as encoder does.
+  static void append_row(std::string& out, std::span<const value_ref> params, std::string_view sql) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (i) out += '\t';
+      value_ref v = params[i];
+      switch (v.kind()) {
+        case value_kind::null: out += "\\N"; break;
+        case value_kind::boolean: out += v.as_bool() ? 't' : 'f'; break;
+        case value_kind::integer: {
+          char digits[24];
+          out.append(digits, std::to_chars(digits, digits + sizeof digits, v.as_int64()).ptr);
+          break;
+        }
+        case value_kind::real: {
+          double d = v.as_double();
+          if (std::isnan(d)) out += "NaN";
+          else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
+          else {
+            char digits[32];
+            out.append(digits, std::to_chars(digits, digits + sizeof digits, d).ptr);
+          }
+          break;
+        }
+        case value_kind::text:
+        case value_kind::decimal: {
+          auto text = v.as_text();
+          if (text.find('\0') != std::string_view::npos)
+            throw DataError("quarry: PostgreSQL text cannot contain NUL (0x00) bytes; store the value as a blob "
+                            "(bytea) instead",
+                            {std::string(sql), detail::render_params(params), 0, "22021", false});
+          append_escaped(out, text);
+          break;
+        }
+        case value_kind::blob: {
+          out += "\\\\x";  // bytea's hex form, its backslash escaped for COPY
+          append_hex(out, v.as_blob(), {});
+          break;
+        }
+        case value_kind::uuid: append_hex(out, v.as_blob(), {4, 6, 8, 10}); break;
+      }
+    }
+    out += '\n';
+  }
+
+ private:
+  static void append_escaped(std::string& out, std::string_view text) {
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      char escaped;
+      switch (text[i]) {
+        case '\\': escaped = '\\'; break;
+        case '\t': escaped = 't'; break;
+        case '\n': escaped = 'n'; break;
+        case '\r': escaped = 'r'; break;
+        default: continue;
+      }
+      out.append(text, from, i - from);
+      out += '\\';
+      out += escaped;
+      from = i + 1;
+    }
+    out.append(text, from);
+  }
+
+  // Lower-case hex digits, with a dash before each byte index in `dashes` (a uuid's groups).
+  static void append_hex(std::string& out, std::span<const std::byte> bytes, std::initializer_list<std::size_t> dashes) {
+    constexpr char digits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      if (std::find(dashes.begin(), dashes.end(), i) != dashes.end()) out += '-';
+      auto b = static_cast<unsigned>(bytes[i]);
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+  }
+};
+
 class statement final : public dbapi_statement {
  public:
-  statement(connection& owner, std::string sql) : owner_(owner), sql_(std::move(sql)) {}
+  statement(connection& owner, std::string sql)
+      : owner_(owner), sql_(std::move(sql)), copy_in_(sql_.starts_with("COPY ") && sql_.ends_with(" FROM STDIN")) {}
   ~statement() override;
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
@@ -199,11 +283,14 @@ class statement final : public dbapi_statement {
   const prepared_variant& variant_for(std::span<const value_ref> params);
   void take_result(PGresult* result, std::span<const value_ref> params);
   void describe_columns(const PGresult* result);
+  // execute_many() of a COPY ... FROM STDIN: each parameter set is a row.
+  std::int64_t copy_rows(parameter_batch& batch);
   // Puts the cursor on each row of `result` in turn for `sink`.
   void hand_rows(PGresult* result, std::size_t set, row_sink& sink);
 
   connection& owner_;
   std::string sql_;
+  bool copy_in_;  // COPY ... FROM STDIN, which is not prepared
   std::vector<prepared_variant> variants_;
   encoder encoder_;
   std::vector<column_info> columns_;
@@ -474,9 +561,57 @@ inline void statement::hand_rows(PGresult* result, std::size_t set, row_sink& si
   rows_ = 0;
 }
 
+inline std::int64_t statement::copy_rows(parameter_batch& batch) {
+  PGconn* conn = owner_.raw();
+  auto finish = [&](PGresult* result) {  // reads the COPY's outcome, then the end of its results
+    std::unique_ptr<PGresult, decltype(&PQclear)> guard(result, PQclear);
+    while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+    if (PQresultStatus(result) == PGRES_COMMAND_OK) return;
+    // The server names the failing row as "COPY table, line N": report that row's values.
+    const char* context = result ? PQresultErrorField(result, PG_DIAG_CONTEXT) : nullptr;
+    std::string_view where = context ? context : "";
+    std::size_t line = 0, at = where.find(", line ");
+    if (at != std::string_view::npos)
+      std::from_chars(where.data() + at + 7, where.data() + where.size(), line);
+    throw_error(conn, result, sql_,
+                line >= 1 && line <= batch.size() ? batch.parameters(line - 1) : std::span<const value_ref>{});
+  };
+  PGresult* started = PQexec(conn, sql_.c_str());
+  if (PQresultStatus(started) != PGRES_COPY_IN) {
+    finish(started);  // throws the server's error
+    return rowcount_ = 0;
+  }
+  PQclear(started);
+  std::string buffer;
+  constexpr std::size_t chunk = 1 << 16;
+  try {
+    for (std::size_t row = 0; row < batch.size(); ++row) {
+      copy_encoder::append_row(buffer, batch.parameters(row), sql_);
+      if (buffer.size() >= chunk) {
+        if (PQputCopyData(conn, buffer.data(), static_cast<int>(buffer.size())) != 1) break;
+        buffer.clear();
+      }
+    }
+  } catch (...) {
+    // A value that cannot be sent ends the copy: nothing of it is kept.
+    PQputCopyEnd(conn, "quarry: a value could not be sent");
+    while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+    throw;
+  }
+  if (!buffer.empty()) PQputCopyData(conn, buffer.data(), static_cast<int>(buffer.size()));
+  PQputCopyEnd(conn, nullptr);
+  PGresult* result = PQgetResult(conn);
+  const char* copied = PQresultStatus(result) == PGRES_COMMAND_OK ? PQcmdTuples(result) : nullptr;
+  rowcount_ = 0;
+  if (copied && *copied) std::from_chars(copied, copied + std::strlen(copied), rowcount_);
+  finish(result);
+  return rowcount_;
+}
+
 inline std::int64_t statement::execute_many(parameter_batch& batch, row_sink* sink) {
   close_cursor();
   owner_.check_idle();
+  if (copy_in_) return copy_rows(batch);
   PGconn* conn = owner_.raw();
   const std::size_t total = batch.size();
   // Rows go out in pipeline mode, a window at a time, so the server never waits
