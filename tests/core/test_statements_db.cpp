@@ -39,6 +39,11 @@ struct Sample {
   bool flag{};
   double ratio{};
   std::optional<std::string> origin;  // left to the server when unset
+  quarry::uuid tag;
+  std::chrono::sys_time<std::chrono::microseconds> at;
+  std::optional<std::chrono::year_month_day> due;
+  nlohmann::json payload;
+  Status status{};
 };
 QUARRY_MODEL(Sample, "sample",
              QUARRY_COLUMN(id, quarry::primary_key),
@@ -47,7 +52,12 @@ QUARRY_MODEL(Sample, "sample",
              QUARRY_COLUMN(data),
              QUARRY_COLUMN(flag),
              QUARRY_COLUMN(ratio),
-             QUARRY_COLUMN(origin, quarry::server_default("'server'")));
+             QUARRY_COLUMN(origin, quarry::server_default("'server'")),
+             QUARRY_COLUMN(tag),
+             QUARRY_COLUMN(at),
+             QUARRY_COLUMN(due),
+             QUARRY_COLUMN(payload),
+             QUARRY_COLUMN(status));
 }  // namespace core_models
 
 using namespace quarry;
@@ -337,6 +347,11 @@ TEST_CASE("executemany() of objects (COPY on PostgreSQL) stores each value exact
     for (int b : {0, 9, 10, 13, 92, 255, static_cast<int>(i)}) x.data.push_back(static_cast<std::byte>(b));
     x.flag = i % 2;
     x.ratio = ratios[i % ratios.size()];
+    x.tag = uuid::parse("6ba7b810-9dad-11d1-80b4-00c04fd4" + std::to_string(3000 + i));
+    x.at = std::chrono::sys_days(std::chrono::year(2026) / 11 / 27) + std::chrono::microseconds(1'000'001 * i);
+    if (i % 2) x.due = std::chrono::year(2027) / 1 / static_cast<unsigned>(i % 28 + 1);
+    x.payload = {{"text", x.text}, {"i", i}, {"list", {1.5, nullptr, true}}};
+    x.status = i % 4 ? Status::active : Status::suspended;
     samples.push_back(x);
   }
   std::vector<std::string> sent;
@@ -344,8 +359,8 @@ TEST_CASE("executemany() of objects (COPY on PostgreSQL) stores each value exact
   CHECK(conn.execute(insert(s), samples).rowcount() == 40);
   engine.remove_listener(listener);
   REQUIRE(sent.size() == 1);
-  if (quarry_test::is_postgresql()) CHECK(sent[0] == R"(COPY sample (text, note, data, flag, ratio) FROM STDIN)");
-  else CHECK(sent[0].starts_with("INSERT INTO sample (text, note, data, flag, ratio) VALUES"));
+  if (quarry_test::is_postgresql()) CHECK(sent[0] == R"(COPY sample (text, note, data, flag, ratio, tag, at, due, payload, status) FROM STDIN)");
+  else CHECK(sent[0].starts_with("INSERT INTO sample (text, note, data, flag, ratio, tag, at, due, payload, status) VALUES"));
   conn.commit();
   auto stored = conn.execute(select<Sample>().order_by(s.id)).all();
   REQUIRE(stored.size() == 40);
@@ -358,6 +373,11 @@ TEST_CASE("executemany() of objects (COPY on PostgreSQL) stores each value exact
     CHECK(stored[i].flag == samples[i].flag);
     CHECK(stored[i].ratio == samples[i].ratio);
     CHECK(stored[i].origin == "server");  // the column the rows left out
+    CHECK(stored[i].tag == samples[i].tag);
+    CHECK(stored[i].at == samples[i].at);
+    CHECK(stored[i].due == samples[i].due);
+    CHECK(stored[i].payload == samples[i].payload);
+    CHECK(stored[i].status == samples[i].status);
   }
 
   // A NUL in row 25 refuses the whole executemany: nothing of it stays once rolled back.
