@@ -22,7 +22,7 @@ namespace detail {
 class table_base {
  public:
   using from_function = const from_ptr& (*)();
-  using nodes_function = const std::vector<node_ptr>& (*)();
+  using nodes_function = const std::shared_ptr<const std::vector<node_ptr>>& (*)();
 
   constexpr table_base(from_function base, nodes_function columns) noexcept
       : quarry_base_(base), quarry_columns_(columns) {}
@@ -36,7 +36,9 @@ class table_base {
   // The node of column `index`: a model's own table shares one node per column.
   node_ptr quarry_column(std::size_t index) const;
   // Those shared nodes, all columns in order; null for an alias or a runtime Table.
-  const std::vector<node_ptr>* quarry_shared_columns() const { return quarry_columns_ ? &quarry_columns_() : nullptr; }
+  const std::shared_ptr<const std::vector<node_ptr>>* quarry_shared_columns() const {
+    return quarry_columns_ ? &quarry_columns_() : nullptr;
+  }
 
  protected:
   // The index of the next column member to be constructed (a typed table's
@@ -67,7 +69,7 @@ class table_base {
 }
 
 [[gnu::noinline]] inline node_ptr table_base::quarry_column(std::size_t index) const {
-  if (quarry_columns_) return quarry_columns_()[index];
+  if (quarry_columns_) return (*quarry_columns_())[index];
   return column_node(quarry_from_, quarry_from_->table->columns[index].name);
 }
 

@@ -346,8 +346,9 @@ const from_ptr& model_from() {
 
 // One node per column of the model's table, shared by every statement that names it.
 template <class Model>
-const std::vector<node_ptr>& model_column_nodes() {
-  static const std::vector<node_ptr> nodes = column_nodes(model_from<Model>());
+const std::shared_ptr<const std::vector<node_ptr>>& model_column_nodes() {
+  static const std::shared_ptr<const std::vector<node_ptr>> nodes =
+      std::make_shared<const std::vector<node_ptr>>(column_nodes(model_from<Model>()));
   return nodes;
 }
 

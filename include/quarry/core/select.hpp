@@ -108,12 +108,13 @@ struct select_row<quarry::Table> {
 
 [[gnu::noinline]] inline void add_table_columns(statement_data& data, const table_base& table) {
   if (auto shared = table.quarry_shared_columns(); shared && data.columns.empty()) {
-    data.columns = *shared;
+    data.columns = node_list(*shared);
     return;
   }
   std::size_t count = table.quarry_table().columns.size();
-  data.columns.reserve(data.columns.size() + count);
-  for (std::size_t i = 0; i < count; ++i) data.columns.push_back(table.quarry_column(i));
+  auto& columns = data.columns.edit();
+  columns.reserve(columns.size() + count);
+  for (std::size_t i = 0; i < count; ++i) columns.push_back(table.quarry_column(i));
 }
 
 // The FROM entry a join hangs off: the last one, or the first table the

@@ -24,7 +24,7 @@ namespace quarry::detail {
 inline std::vector<std::string> output_names(const statement_data& s) {
   const statement_data* first = &s;
   while (first->kind == statement_kind::compound) first = first->parts.front().get();
-  const auto& columns = first->kind == statement_kind::select ? first->columns : first->returning;
+  const auto& columns = first->kind == statement_kind::select ? first->columns.get() : first->returning;
   std::vector<std::string> names;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const node& n = *columns[i];

@@ -147,6 +147,41 @@ struct assignment_node {
   node_ptr value;
 };
 
+// A statement's column list, shared by copies of the statement until one of
+// them changes it: every select<M>() points at the model's one list, so
+// building a statement does not copy it and the shape cache compares it by address.
+class node_list {
+ public:
+  using items = std::vector<node_ptr>;
+  node_list() = default;
+  explicit node_list(std::shared_ptr<const items> shared) noexcept : items_(std::move(shared)) {}
+
+  const items& get() const noexcept { return items_ ? *items_ : none(); }
+  const node_ptr* begin() const noexcept { return items_ ? items_->data() : nullptr; }
+  const node_ptr* end() const noexcept { return items_ ? items_->data() + items_->size() : nullptr; }
+  std::size_t size() const noexcept { return items_ ? items_->size() : 0; }
+  bool empty() const noexcept { return size() == 0; }
+  const node_ptr& operator[](std::size_t i) const noexcept { return (*items_)[i]; }
+  const node_ptr& front() const noexcept { return items_->front(); }
+  const node_ptr& back() const noexcept { return items_->back(); }
+  bool shares(const node_list& other) const noexcept { return items_ == other.items_; }
+
+  // The list to change: this statement's own, copied first when shared.
+  items& edit() {
+    if (!items_ || items_.use_count() > 1) items_ = std::make_shared<items>(get());
+    return const_cast<items&>(*items_);  // made here, never const
+  }
+  void push_back(node_ptr n) { edit().push_back(std::move(n)); }
+  void clear() noexcept { items_.reset(); }
+
+ private:
+  static const items& none() noexcept {
+    static const items empty;
+    return empty;
+  }
+  std::shared_ptr<const items> items_;
+};
+
 enum class statement_kind : std::uint8_t { select, compound, insert, update, delete_ };
 
 // One statement of any kind: select, compound select, insert, update, delete.
@@ -155,7 +190,7 @@ struct statement_data {
   statement_kind kind = statement_kind::select;
 
   // select
-  std::vector<node_ptr> columns;
+  node_list columns;
   std::vector<from_entry> froms;   // explicit (select_from) and joined FROM entries
   node_ptr where;
   std::vector<node_ptr> group_by;

@@ -44,7 +44,7 @@ class shape_walk {
 
   std::size_t statement_hash(const statement_data& s) {
     std::size_t h = mix(basis, static_cast<std::size_t>(s.kind));
-    h = nodes(h, s.columns);
+    h = nodes(h, s.columns.get());
     h = mix(h, s.froms.size());
     for (auto& entry : s.froms) {
       h = from(h, *entry.item);
@@ -142,7 +142,8 @@ class same_shape {
  public:
   static bool statements(const statement_data& a, const statement_data& b) {
     if (a.kind != b.kind || a.distinct != b.distinct || a.correlate != b.correlate ||
-        a.default_values != b.default_values || a.on_conflict != b.on_conflict || !lists(a.columns, b.columns) ||
+        a.default_values != b.default_values || a.on_conflict != b.on_conflict ||
+        (!a.columns.shares(b.columns) && !lists(a.columns.get(), b.columns.get())) ||
         a.froms.size() != b.froms.size() || !nodes(a.where.get(), b.where.get()) || !lists(a.group_by, b.group_by) ||
         !nodes(a.having.get(), b.having.get()) || !lists(a.order_by, b.order_by) || !nodes(a.limit.get(), b.limit.get()) ||
         !nodes(a.offset.get(), b.offset.get()) || a.parts.size() != b.parts.size() || a.operators != b.operators ||

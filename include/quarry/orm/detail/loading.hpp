@@ -77,8 +77,9 @@ inline std::shared_ptr<const statement_data> without_columns(std::shared_ptr<con
   if (!deferred) return source;
   auto data = std::make_shared<statement_data>(*source);
   data->compiled = compile_cache();
-  for (std::size_t i = 0; i < m.column_count && i < data->columns.size(); ++i)
-    if (is_deferred(deferred, i)) data->columns[i] = null_column();
+  auto& columns = data->columns.edit();
+  for (std::size_t i = 0; i < m.column_count && i < columns.size(); ++i)
+    if (is_deferred(deferred, i)) columns[i] = null_column();
   return data;
 }
 

@@ -258,7 +258,7 @@ const mapper& mapper_of() {
     using ops = model_mapper<M>;
     mapper out;
     out.from_ = &model_from<model_of<M>>();
-    out.columns_ = &model_column_nodes<model_of<M>>();
+    out.columns_ = model_column_nodes<model_of<M>>().get();
     out.table = (*out.from_)->table.get();
     out.column_count = ops::count;
     for (auto& name : out.table->primary_key) out.key_columns.push_back(out.table->column_index(name));
