@@ -58,6 +58,33 @@ inline constexpr Oid unknown = 0, boolean = 16, bytea = 17, int8 = 20, int2 = 21
 
 class connection;
 
+// The text PostgreSQL reads for a boolean, an integer or a real.
+inline void append_number(std::string& out, value_ref v) {
+  char digits[32];
+  switch (v.kind()) {
+    case value_kind::boolean: out += v.as_bool() ? 't' : 'f'; break;
+    case value_kind::integer: out.append(digits, std::to_chars(digits, digits + sizeof digits, v.as_int64()).ptr); break;
+    case value_kind::real: {
+      double d = v.as_double();
+      if (std::isnan(d)) out += "NaN";
+      else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
+      else out.append(digits, std::to_chars(digits, digits + sizeof digits, d).ptr);
+      break;
+    }
+    default: break;
+  }
+}
+
+// A text value as sent. PostgreSQL text cannot hold NUL and libpq would cut the
+// value at it: refuse, never truncate.
+inline std::string_view sendable_text(value_ref v, std::span<const value_ref> params, std::string_view sql) {
+  auto text = v.as_text();
+  if (text.find('\0') != std::string_view::npos)
+    throw DataError("quarry: PostgreSQL text cannot contain NUL (0x00) bytes; store the value as a blob (bytea) instead",
+                    {std::string(sql), detail::render_params(params), 0, "22021", false});
+  return text;
+}
+
 // Parameters converted to what PQexecPrepared takes. Text goes in text format
 // (with OID unknown, so the server infers its type from context), integers as
 // the smallest of int2/int4/int8 that holds them (so they fit function
@@ -111,33 +138,11 @@ class encoder {
       offsets_[i] = buffer_.size();
       switch (v.kind()) {
         case value_kind::null: break;
-        case value_kind::boolean: buffer_ += v.as_bool() ? 't' : 'f'; break;
-        case value_kind::integer: {
-          char digits[24];
-          buffer_.append(digits, std::to_chars(digits, digits + sizeof digits, v.as_int64()).ptr);
-          break;
-        }
-        case value_kind::real: {
-          double d = v.as_double();
-          if (std::isnan(d)) buffer_ += "NaN";
-          else if (std::isinf(d)) buffer_ += d > 0 ? "Infinity" : "-Infinity";
-          else {
-            char digits[32];
-            buffer_.append(digits, std::to_chars(digits, digits + sizeof digits, d).ptr);
-          }
-          break;
-        }
+        case value_kind::boolean:
+        case value_kind::integer:
+        case value_kind::real: append_number(buffer_, v); break;
         case value_kind::text:
-        case value_kind::decimal: {
-          auto text = v.as_text();
-          // PostgreSQL text cannot hold NUL and libpq would cut the value at it: refuse, never truncate.
-          if (text.find('\0') != std::string_view::npos)
-            throw DataError("quarry: PostgreSQL text cannot contain NUL (0x00) bytes; store the value as a blob "
-                            "(bytea) instead",
-                            {std::string(sql), detail::render_params(params), 0, "22021", false});
-          buffer_ += text;
-          break;
-        }
+        case value_kind::decimal: buffer_ += sendable_text(v, params, sql); break;
         case value_kind::blob:
         case value_kind::uuid: formats_[i] = 1; break;  // binary: bytea's bytes, or uuid's 16 bytes
       }
@@ -182,32 +187,11 @@ class copy_encoder {
       value_ref v = params[i];
       switch (v.kind()) {
         case value_kind::null: out += "\\N"; break;
-        case value_kind::boolean: out += v.as_bool() ? 't' : 'f'; break;
-        case value_kind::integer: {
-          char digits[24];
-          out.append(digits, std::to_chars(digits, digits + sizeof digits, v.as_int64()).ptr);
-          break;
-        }
-        case value_kind::real: {
-          double d = v.as_double();
-          if (std::isnan(d)) out += "NaN";
-          else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
-          else {
-            char digits[32];
-            out.append(digits, std::to_chars(digits, digits + sizeof digits, d).ptr);
-          }
-          break;
-        }
+        case value_kind::boolean:
+        case value_kind::integer:
+        case value_kind::real: append_number(out, v); break;
         case value_kind::text:
-        case value_kind::decimal: {
-          auto text = v.as_text();
-          if (text.find('\0') != std::string_view::npos)
-            throw DataError("quarry: PostgreSQL text cannot contain NUL (0x00) bytes; store the value as a blob "
-                            "(bytea) instead",
-                            {std::string(sql), detail::render_params(params), 0, "22021", false});
-          append_escaped(out, text);
-          break;
-        }
+        case value_kind::decimal: append_escaped(out, sendable_text(v, params, sql)); break;
         case value_kind::blob: {
           out += "\\\\x";  // bytea's hex form, its backslash escaped for COPY
           append_hex(out, v.as_blob(), {});
