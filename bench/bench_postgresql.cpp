@@ -8,6 +8,7 @@
 
 #include <charconv>
 #include <stdexcept>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -320,6 +321,26 @@ void pg_core_insert(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
 
+// Small executemany() batches (state.range(0) rows each, 100k rows in all):
+// where COPY, which costs a round trip more than a prepared INSERT, starts to pay.
+void pg_core_insert_batches(benchmark::State& state) {
+  if (skip_without_server(state)) return;
+  auto data = tracks();
+  auto batch = static_cast<std::size_t>(state.range(0));
+  raw_connection raw;
+  auto engine = quarry::create_engine(quarry_bench::postgresql_url());
+  for (auto _ : state) {
+    state.PauseTiming();
+    fresh_table(raw);
+    state.ResumeTiming();
+    auto conn = engine.connect();
+    for (std::size_t first = 0; first + batch <= data.size(); first += batch)
+      conn.execute(quarry::insert(tracks_table), std::span<const track>(data.data() + first, batch));
+    conn.commit();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data.size() / batch * batch));
+}
+
 void pg_core_select(benchmark::State& state, bool models) {
   if (skip_without_server(state)) return;
   filled_table();
@@ -431,6 +452,7 @@ BENCHMARK(pg_quarry_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_raw_lookup)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_quarry_lookup)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_core_insert)->Unit(benchmark::kMillisecond);
+BENCHMARK(pg_core_insert_batches)->Arg(10)->Arg(30)->Arg(100)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(pg_core_select, tuples, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(pg_core_select, models, true)->Unit(benchmark::kMillisecond);
 BENCHMARK(pg_core_lookup)->Unit(benchmark::kMillisecond);
