@@ -405,6 +405,32 @@ TEST_CASE("executemany() of objects (COPY on PostgreSQL) stores each value exact
   metadata.drop_all(engine);
 }
 
+TEST_CASE("executemany() as COPY on a dead connection raises OperationalError and keeps nothing", "[core][bulk][postgresql]") {
+  if (!quarry_test::is_postgresql()) {
+    SUCCEED("PostgreSQL only");
+    return;
+  }
+  auto engine = quarry_test::make_engine({}, "core_copy_dead");
+  MetaData metadata;
+  metadata.add<Sample>();
+  metadata.drop_all(engine);
+  metadata.create_all(engine);
+  auto conn = engine.connect();
+  std::vector<Sample> samples(40, Sample{0, "row", std::nullopt, {}, true, 1.0, std::nullopt, {}, {}, {}, "{}", {}});
+  conn.execute(insert(table<Sample>), samples);  // the transaction has begun
+  quarry_test::terminate_backends({quarry_test::backend_id(conn)});
+  try {
+    conn.execute(insert(table<Sample>), samples);
+    FAIL("a COPY on a dead connection succeeded");
+  } catch (const OperationalError& e) {
+    CHECK(e.connection_invalidated());
+  }
+  conn.rollback();
+  CHECK(conn.execute(select(func::count()).select_from(table<Sample>)).scalar() == 0);
+  conn.close();
+  metadata.drop_all(engine);
+}
+
 TEST_CASE("composite keys: a composite foreign key joins and cascades; multi-column unique constraints hold", "[core]") {
   fixture f;  // SQLite connections enforce foreign keys (engine option sqlite_foreign_keys)
   const auto& ship = table<Shipment>;

@@ -12,27 +12,8 @@
 using namespace std::chrono_literals;
 using quarry::text;
 
-namespace {
-int backend_id(quarry::Connection& conn) {
-  return quarry_test::is_postgresql() ? conn.execute(text("SELECT pg_backend_pid()")).scalar<int>() : 0;
-}
-
-void terminate_backends(const std::vector<int>& pids) {
-  auto admin = quarry::create_engine(quarry_test::postgresql_url(), {.pool_size = 1});
-  auto conn = admin.connect();
-  conn.set_isolation_level(quarry::isolation_level::autocommit);
-  for (int pid : pids) CHECK(conn.execute(text("SELECT pg_terminate_backend(:pid)"), {{"pid", pid}}).scalar<bool>());
-  // Wait until the server has really ended them.
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::int64_t alive = 0;
-    for (int pid : pids)
-      alive += conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {{"pid", pid}}).scalar<std::int64_t>();
-    if (alive == 0) return;
-    std::this_thread::sleep_for(20ms);
-  }
-  FAIL("the terminated backends did not go away");
-}
-}  // namespace
+using quarry_test::backend_id;
+using quarry_test::terminate_backends;
 
 TEST_CASE("the pool counts, overflows and times out", "[pool]") {
   auto engine = quarry_test::make_engine({.pool_size = 2, .max_overflow = 1, .pool_timeout = 200ms});
