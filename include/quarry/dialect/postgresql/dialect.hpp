@@ -46,7 +46,7 @@ class dialect final : public quarry::dialect {
   }
   // COPY is the fastest way in, but costs a round trip more than an INSERT that
   // was prepared before: on loopback, batches of 20 rows go faster as INSERTs
-  // and batches of 35 as COPY (bench: pg_core_insert_batches).
+  // and batches of 35 as COPY (bench: pg_core_insert/N).
   bool insert_by_copy(std::size_t rows) const override { return rows >= 30; }
   std::string has_enum_sql() const override {
     return "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
