@@ -70,6 +70,16 @@ const auto& o = table<Order>;
 const auto& line = table<OrderLine>;
 const auto& p = table<Product>;
 
+// The tables of Models, dropped and created anew in the engine's database.
+template <class... Models>
+MetaData fresh_tables(const Engine& engine) {
+  MetaData metadata;
+  metadata.add<Models...>();
+  metadata.drop_all(engine);
+  metadata.create_all(engine);
+  return metadata;
+}
+
 // A fresh schema with three users, their addresses, products and orders.
 struct fixture {
   Engine engine;
@@ -330,10 +340,7 @@ TEST_CASE("executemany() of many objects: multi-row INSERTs where the dialect ha
 
 TEST_CASE("executemany() of objects (COPY on PostgreSQL) stores each value exactly; a bad row loses nothing", "[core][bulk]") {
   auto engine = quarry_test::make_engine({}, "core_copy");
-  MetaData metadata;
-  metadata.add<Sample>();
-  metadata.drop_all(engine);
-  metadata.create_all(engine);
+  auto metadata = fresh_tables<Sample>(engine);
   auto conn = engine.connect();
   const auto& s = table<Sample>;
   const std::vector<std::string> texts{"tab\there", "line\nbreak", "cr\rlf\r\n", "back\\slash", "\\N", "\\.", "",
@@ -411,10 +418,7 @@ TEST_CASE("executemany() as COPY on a dead connection raises OperationalError an
     return;
   }
   auto engine = quarry_test::make_engine({}, "core_copy_dead");
-  MetaData metadata;
-  metadata.add<Sample>();
-  metadata.drop_all(engine);
-  metadata.create_all(engine);
+  auto metadata = fresh_tables<Sample>(engine);
   auto conn = engine.connect();
   std::vector<Sample> samples(40, Sample{0, "row", std::nullopt, {}, true, 1.0, std::nullopt, {}, {}, {}, "{}", {}});
   conn.execute(insert(table<Sample>), samples);  // the transaction has begun
@@ -500,10 +504,7 @@ TEST_CASE("a runtime Table reads and writes like a model's table", "[core]") {
 TEST_CASE("uuid keys, timestamps, dates and JSON elements in queries", "[core][json]") {
   using namespace std::chrono;
   auto engine = quarry_test::make_engine({}, "core_json");
-  MetaData metadata;
-  metadata.add<Event>();
-  metadata.drop_all(engine);
-  metadata.create_all(engine);
+  auto metadata = fresh_tables<Event>(engine);
   auto conn = engine.connect();
   const auto& e = table<Event>;
   auto noon = sys_days(2026y / 11 / 26) + 12h;
