@@ -813,3 +813,85 @@ TEST_CASE("primaryjoin: a relationship over a join condition of its own, with ev
   CHECK(s.scalars(select<Writer>().where(any(&Writer::first_posts, posts.title == "writer 2 post 2"))).all().empty());
   CHECK(s.scalars(select<Writer>().join(&Writer::first_posts)).all().size() == 3);
 }
+
+TEST_CASE("delete-orphan: a child moved to another parent is re-parented, not deleted", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto p1 = session.scalars(select<Post>().where(posts.title == "writer 1 post 1")).one();
+  auto p2 = session.scalars(select<Post>().where(posts.title == "writer 1 post 2")).one();
+  auto p3 = session.scalars(select<Post>().where(posts.title == "writer 2 post 1")).one();
+  REQUIRE(p1->comments.size() == 2);
+  // Appended to the other parent's collection (back_populates takes it out of the first).
+  auto by_append = p1->comments[0];
+  p2->comments.push_back(by_append);
+  CHECK(p1->comments.size() == 1);
+  f.statements.clear();
+  session.flush();
+  CHECK(f.count_sql("DELETE") == 0);
+  CHECK(f.count_sql("UPDATE rel_comment SET post_id") == 1);
+  CHECK(by_append->post_id == p2->id);
+  // Through the reference, to a parent whose collection is not loaded.
+  auto by_reference = p1->comments[0];
+  by_reference->post = p3;
+  CHECK(p1->comments.empty());
+  f.statements.clear();
+  session.commit();
+  CHECK(f.count_sql("DELETE") == 0);
+  CHECK(f.rows(comments) == 12);
+  auto conn = f.engine.connect();
+  CHECK(conn.execute(select(comments.post_id).where(comments.id == by_append->id)).scalar() == p2->id);
+  CHECK(conn.execute(select(comments.post_id).where(comments.id == by_reference->id)).scalar() == p3->id);
+  conn.close();
+  // A child taken out of one collection and put in no other is still an orphan.
+  auto p2_again = session.get<Post>(p2->id);
+  auto orphan = p2_again->comments[0];
+  p2_again->comments.remove(orphan);
+  session.commit();
+  CHECK(f.rows(comments) == 11);
+}
+
+TEST_CASE("a savepoint rolled back undoes its collection changes in memory too", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto post = session.scalars(select<Post>().where(posts.title == "writer 1 post 1")).one();
+  REQUIRE(post->comments.size() == 2);
+  {
+    auto sp = session.begin_nested();
+    post->comments.push_back(std::make_shared<Comment>(Comment{0, 0, {}, "rolled back", {}, {}, {}}));
+    session.flush();
+    sp.rollback();
+  }
+  // The collection holds what the database holds again (reloaded on use).
+  CHECK(post->comments.size() == 2);
+  {
+    // Unflushed changes of the savepoint go too: a removal (an orphan) and an addition.
+    auto sp = session.begin_nested();
+    post->comments.remove(post->comments[0]);
+    post->comments.push_back(std::make_shared<Comment>(Comment{0, 0, {}, "never flushed", {}, {}, {}}));
+    sp.rollback();
+  }
+  CHECK(post->comments.size() == 2);
+  session.commit();
+  CHECK(f.rows(comments) == 12);
+  auto conn = f.engine.connect();
+  CHECK(conn.execute(select(func::count()).select_from(comments).where(comments.body == "rolled back")).scalar() == 0);
+  CHECK(conn.execute(select(func::count()).select_from(comments).where(comments.body == "never flushed")).scalar() == 0);
+  conn.close();
+  // Two deep: the inner rollback keeps what the outer savepoint did.
+  {
+    auto outer = session.begin_nested();
+    post->comments.push_back(std::make_shared<Comment>(Comment{0, 0, {}, "outer", {}, {}, {}}));
+    {
+      auto inner = session.begin_nested();
+      post->comments.push_back(std::make_shared<Comment>(Comment{0, 0, {}, "inner", {}, {}, {}}));
+      session.flush();
+      inner.rollback();
+    }
+    CHECK(post->comments.size() == 3);
+    outer.commit();
+  }
+  session.commit();
+  CHECK(f.rows(comments) == 13);
+}

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -311,7 +312,10 @@ class Session {
   void refresh(const std::shared_ptr<M>& object) {
     entry& e = entry_of(detail::mapper_of<M>(), object.get(), "refresh()");
     if (e.state == object_state::pending) throw InvalidRequestError("quarry: refresh() of a pending object: flush() it first");
+    auto reached = refresh_expire_cascade(e);
+    for (auto* t : reached) expire_entry(*t, true);
     if (!reload(e, true)) throw ObjectDeletedError("quarry: the row of this object no longer exists");
+    for (std::size_t i = 1; i < reached.size(); ++i) reload(*reached[i], true);
   }
 
   // Whether flush() would UPDATE the object.
@@ -322,11 +326,14 @@ class Session {
   }
 
   // Marks an object (or all of them) to be read again before the session next
-  // hands it out; changes made to it in memory and not flushed are dropped.
+  // hands it out; changes made to it in memory and not flushed are dropped,
+  // and its relationships load again on next use. Objects its refresh-expire
+  // relationships hold expire with it.
   template <class M>
   void expire(const std::shared_ptr<M>& object) {
     entry& e = entry_of(detail::mapper_of<M>(), object.get(), "expire()");
-    if (e.state != object_state::pending) expire_entry(e, true);
+    if (e.state == object_state::pending) return;
+    for (auto* t : refresh_expire_cascade(e)) expire_entry(*t, true);
   }
   void expire_all() {
     identity_map_.for_each([](entry& e) { expire_entry(e, true); });
@@ -726,12 +733,14 @@ class Session {
   }
 
   // After a (savepoint's) rollback: objects added or inserted since the mark
-  // leave the session, those updated since are read again, those deleted come back.
+  // leave the session; those updated, changed in memory, or whose relationships
+  // changed since are expired (read again, relationships unloaded); those
+  // deleted come back.
   void undo_since(const nested_transaction::mark& m) {
     std::vector<entry*> gone;
     identity_map_.for_each([&](entry& e) {
       if (e.inserted > m.serial) gone.push_back(&e);
-      else if (e.touched > m.serial) expire_entry(e, true);
+      else if (e.touched > m.serial || is_dirty(e)) expire_entry(e, true);
     });
     for (auto* e : pending_)
       if (e->added > m.serial) gone.push_back(e);
@@ -919,8 +928,26 @@ class Session {
     e.expired = true;
     if (discard) e.discard = true;
     if (e.m->has_relationships)
-      for (auto& r : e.m->relationships())
-        if (r.cascade.refresh_expire) r.state(e.object).loaded_ = false;
+      for (auto& r : e.m->relationships()) r.state(e.object).loaded_ = false;
+  }
+
+  // The objects expire() and refresh() reach from `e` along loaded
+  // refresh-expire relationships (`e` first), each once.
+  std::vector<entry*> refresh_expire_cascade(entry& e) {
+    std::vector<entry*> out{&e};
+    std::unordered_map<const void*, entry*> by_address;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (!out[i]->m->has_relationships) continue;
+      for (auto& r : out[i]->m->relationships()) {
+        auto& s = r.state(out[i]->object);
+        if (!r.cascade.refresh_expire || !s.loaded_) continue;
+        for (auto& target : targets_of(r, s))
+          if (entry* t = in_session(r.target(), target.first, by_address);
+              t && t->state == object_state::persistent && std::find(out.begin(), out.end(), t) == out.end())
+            out.push_back(t);
+      }
+    }
+    return out;
   }
 
   // Ties an object's relationship members to this session; those of an
@@ -1251,17 +1278,24 @@ class Session {
   }
 
   // The other side of a relationship follows a change of this side (back_populates).
+  // Objects whose relationships change are touched: a savepoint rolled back
+  // after the change expires them, as SQLAlchemy expires modified objects.
   void relationship_changed(void* owner, const relationship& r, void* target, bool added) {
-    const relationship* back = r.back();
-    if (!back || !target) return;
     entry* o = find_entry(r.owner(), owner);
     if (!o) return;
+    o->touched = ++serial_;
+    const relationship* back = r.back();
+    if (!back || !target) return;
+    if (entry* t = find_entry(r.target(), target)) t->touched = ++serial_;
     auto& s = back->state(target);
     if (!back->uselist) {
       // The target's one reference: to the owner, or none when taken out.
       void* current = referent(*back, s);
       if (added) {
-        if (current && current != owner) r.remove(r.state(current), target);  // it leaves its old parent's collection
+        if (current && current != owner) {
+          r.remove(r.state(current), target);  // it leaves its old parent's collection
+          if (entry* old = find_entry(r.owner(), current)) old->touched = ++serial_;
+        }
         back->append(s, *back, *o);
       } else if (current == owner) {
         back->remove(s, owner);
@@ -1432,6 +1466,7 @@ class Session {
     work = with_relationships(false);
     std::unordered_map<const void*, entry*> by_address;
     std::vector<key_sync> later;
+    std::vector<left_parent> left;
     for (auto* e : work) {
       for (auto& r : e->m->relationships()) {
         auto& s = r.state(e->object);
@@ -1449,9 +1484,10 @@ class Session {
           if (k.parent->state == object_state::pending) later.push_back(k);
           else apply(k);
         }
-        if (r.kind == detail::relationship_kind::one_to_many) orphans(*e, r, s, targets, by_address);
+        if (r.kind == detail::relationship_kind::one_to_many) orphans(*e, r, s, targets, by_address, left);
       }
     }
+    if (!left.empty()) orphan_or_moved(left, work);
     return later;
   }
 
@@ -1545,19 +1581,45 @@ class Session {
         }
   }
 
-  // Children that left a collection since it was loaded or flushed.
+  // A child that left a one-to-many collection since it was loaded or flushed.
+  struct left_parent {
+    entry* parent;
+    const relationship* r;
+    entry* child;
+  };
   void orphans(entry& parent, const relationship& r, detail::relationship_state& s,
                const std::vector<std::pair<void*, std::shared_ptr<void>>>& targets,
-               std::unordered_map<const void*, entry*>& by_address) {
+               std::unordered_map<const void*, entry*>& by_address, std::vector<left_parent>& left) {
     for (const void* old : s.committed_) {
       if (std::any_of(targets.begin(), targets.end(), [&](const auto& t) { return t.first == old; })) continue;
       entry* child = in_session(r.target(), old, by_address);
-      if (!child || child->state == object_state::deleted) continue;
-      if (r.cascade.delete_orphan) {
+      if (child && child->state != object_state::deleted) left.push_back({&parent, &r, child});
+    }
+  }
+
+  // A child is an orphan only when no parent holds it now (SQLAlchemy's
+  // "has parent"): one that moved to another parent's collection, or whose
+  // reference names another parent, is re-parented by its foreign key instead.
+  // Orphans are deleted (delete-orphan) or lose their foreign key.
+  void orphan_or_moved(const std::vector<left_parent>& left, const std::vector<entry*>& work) {
+    std::set<std::pair<const relationship*, const void*>> held;
+    for (auto* e : work)
+      for (auto& r : e->m->relationships()) {
+        if (r.kind != detail::relationship_kind::one_to_many || !r.state(e->object).loaded_) continue;
+        if (std::none_of(left.begin(), left.end(), [&](const left_parent& l) { return l.r == &r; })) continue;
+        for (auto& target : targets_of(r, r.state(e->object))) held.emplace(&r, target.first);
+      }
+    for (const auto& [parent, r, child] : left) {
+      if (child->state == object_state::deleted || held.contains({r, child->object})) continue;
+      if (const relationship* back = r->back(); back && !back->uselist) {
+        auto& s = back->state(child->object);
+        if (s.loaded_ && referent(*back, s) && referent(*back, s) != parent->object) continue;
+      }
+      if (r->cascade.delete_orphan) {
         mark_deleted(*child);
-      } else if (detail::column_bytes(r.target(), child->object, r.remote) ==
-                 detail::column_bytes(r.owner(), parent.object, r.local)) {
-        for (auto c : r.remote) child->m->assign_column(child->object, c, value_ref());  // still points here: now nowhere
+      } else if (detail::column_bytes(r->target(), child->object, r->remote) ==
+                 detail::column_bytes(r->owner(), parent->object, r->local)) {
+        for (auto c : r->remote) child->m->assign_column(child->object, c, value_ref());  // still points here: now nowhere
       }
     }
   }

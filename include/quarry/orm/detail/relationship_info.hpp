@@ -52,7 +52,7 @@ struct cascade_flags {
   bool delete_ = false;        // deleting the owner deletes the targets
   bool delete_orphan = false;  // a target taken out of the collection is deleted
   bool expunge = false;
-  bool refresh_expire = true;
+  bool refresh_expire = false;  // expire() and refresh() of the owner reach the targets
 };
 
 // How a relationship member reaches its session; the session owns it and

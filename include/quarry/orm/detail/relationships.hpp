@@ -137,7 +137,7 @@ struct relationship_ops {
 
 inline cascade_flags parse_cascade(std::string_view spec, const std::string& relationship) {
   cascade_flags c{};
-  c.save_update = c.merge = c.refresh_expire = false;
+  c.save_update = c.merge = false;
   while (!spec.empty()) {
     auto comma = spec.find(',');
     auto word = spec.substr(0, comma);
