@@ -895,3 +895,21 @@ TEST_CASE("a savepoint rolled back undoes its collection changes in memory too",
   session.commit();
   CHECK(f.rows(comments) == 13);
 }
+
+TEST_CASE("select<M>() joined to a collection gives an object per row; unique() and the legacy Query give each once", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto per_row = session.scalars(select<Writer>().join(&Writer::posts).order_by(writers.id)).all();
+  REQUIRE(per_row.size() == 6);
+  CHECK(per_row[0] == per_row[1]);
+  auto each_once = session.scalars(select<Writer>().join(&Writer::posts).order_by(writers.id)).unique();
+  REQUIRE(each_once.size() == 3);
+  CHECK(each_once[0] == per_row[0]);
+  CHECK(each_once[2]->name == "writer 3");
+  CHECK(session.query<Writer>().join(&Writer::posts).all().size() == 3);
+  CHECK(session.query<Writer>().join(&Writer::posts).filter(writers.name == "writer 2").one()->name == "writer 2");
+  CHECK(session.query<Writer>().join(&Writer::posts).filter(writers.name == "nobody").one_or_none() == nullptr);
+  // A joined eager load of a collection gives each parent once, as unique() would.
+  CHECK(session.scalars(select<Writer>().options(joinedload(&Writer::posts))).size() == 3);
+}

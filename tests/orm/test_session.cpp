@@ -264,3 +264,72 @@ TEST_CASE("session events: before_flush changes join the flush; commit and rollb
   session.rollback();
   CHECK(seen.back() == "after_rollback");
 }
+
+TEST_CASE("flush events fire only when there is something to write; session-wide views of the changes", "[orm][events]") {
+  fixture f;
+  Session session(f.engine);
+  std::vector<std::string> seen;
+  std::vector<std::string> audit;
+  session.listen(session_event::before_flush, [&](Session& s) {
+    seen.push_back("before_flush");
+    for (auto& o : s.new_objects()) audit.push_back("new " + o.table_name() + " " + (o.is<Author>() ? o.as<Author>()->name : "?"));
+    for (auto& o : s.dirty_objects()) audit.push_back("dirty " + o.table_name() + " " + std::to_string(o.key().at(0) == value(o.as<Author>()->id)));
+    for (auto& o : s.deleted_objects()) audit.push_back("deleted " + o.table_name());
+  });
+  session.listen(session_event::after_flush, [&](Session&) { seen.push_back("after_flush"); });
+  session.listen(session_event::after_flush_postexec, [&](Session&) { seen.push_back("after_flush_postexec"); });
+  // A clean session: the autoflush before a query, flush() and a commit call no flush events.
+  CHECK(session.scalar(select(func::count()).select_from(authors)) == 0);
+  session.flush();
+  session.commit();
+  CHECK(seen.empty());
+  auto herbert = session.add(Author{0, "Herbert", std::nullopt});
+  session.commit();
+  CHECK(seen == std::vector<std::string>{"before_flush", "after_flush", "after_flush_postexec"});
+  CHECK(audit == std::vector<std::string>{"new orm_author Herbert"});
+  seen.clear();
+  audit.clear();
+  // Reading it again after the commit (it expired) is not a change either.
+  CHECK(session.get<Author>(herbert->id)->name == "Herbert");
+  CHECK(session.scalars(select<Author>()).size() == 1);
+  CHECK(seen.empty());
+  herbert->bio = "writes";
+  session.add(Author{0, "Ann", std::nullopt});
+  session.flush();
+  CHECK(audit == std::vector<std::string>{"new orm_author Ann", "dirty orm_author 1"});
+  audit.clear();
+  session.delete_(herbert);
+  session.flush();
+  CHECK(audit == std::vector<std::string>{"deleted orm_author"});
+  CHECK(session.new_objects().empty());
+  CHECK(session.deleted_objects().empty());
+  session.rollback();
+  auto herbert_again = session.get<Author>(herbert->id);
+  herbert_again->bio = "again";
+  auto dirty = session.dirty_objects();
+  REQUIRE(dirty.size() == 1);
+  CHECK(dirty[0].as<Author>() == herbert_again);
+  CHECK_THROWS_AS(dirty[0].as<Book>(), InvalidRequestError);
+  CHECK_FALSE(dirty[0].is<Book>());
+}
+
+TEST_CASE("text() through the session: its transaction, after an autoflush, typed and dynamic", "[orm]") {
+  fixture f;
+  Session session(f.engine);
+  session.add(Author{0, "Zed", std::nullopt});
+  // The pending author is flushed first, so the SQL sees it.
+  CHECK(session.scalar<std::int64_t>(text("SELECT count(*) FROM orm_author")) == 1);
+  session.add(Author{0, "Amy", std::nullopt});
+  CHECK(session.scalars<std::string>(text("SELECT name FROM orm_author ORDER BY name")) == std::vector<std::string>{"Amy", "Zed"});
+  CHECK(session.scalar(text("SELECT name FROM orm_author WHERE name = :n"), {{"n", "Zed"}}) == value("Zed"));
+  auto result = session.execute(text("UPDATE orm_author SET bio = :b WHERE name = :n"), {{"b", "x"}, {"n", "Zed"}});
+  CHECK(result.rowcount() == 1);
+  auto rows = session.execute(text("SELECT name, bio FROM orm_author ORDER BY name")).as<std::tuple<std::string, std::optional<std::string>>>().all();
+  REQUIRE(rows.size() == 2);
+  CHECK(std::get<1>(rows[1]) == "x");
+  // Statements of any other kind: the first column of each row.
+  CHECK(session.scalars(select(authors.name).order_by(authors.name.desc())) == std::vector<std::string>{"Zed", "Amy"});
+  // All of it was in the session's transaction.
+  session.rollback();
+  CHECK(f.rows(authors) == 0);
+}

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -34,6 +35,15 @@ class object_result {
       throw MultipleResultsFound("quarry: " + std::to_string(objects_.size()) +
                                  " objects were found where one_or_none() needs at most one");
     return first();
+  }
+
+  // Each object once, where it first came (SQLAlchemy's Result.unique()): a
+  // select<M>() joined to a collection returns its object once per joined row.
+  object_result unique() const& { return object_result(*this).unique(); }
+  object_result unique() && {
+    std::unordered_set<const M*> seen;
+    std::erase_if(objects_, [&](const std::shared_ptr<M>& o) { return !seen.insert(o.get()).second; });
+    return std::move(*this);
   }
 
   auto begin() const { return objects_.begin(); }

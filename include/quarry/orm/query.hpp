@@ -74,9 +74,11 @@ class Query {
   Query offset(std::int64_t n) const { return with(statement_.offset(n)); }
   Query distinct() const { return with(statement_.distinct()); }
 
-  // Every row: the session's objects for a model query, tuples otherwise.
+  // Every row: the session's objects for a model query, each once (the legacy
+  // Query de-duplicates a single entity, as SQLAlchemy's does, where
+  // select<M>() gives one object per row), tuples otherwise.
   auto all() const {
-    if constexpr (of_model) return session_->scalars(statement_).all();
+    if constexpr (of_model) return session_->scalars(statement_).unique().all();
     else return session_->execute(statement_).all();
   }
   // The first row (LIMIT 1): an object or nullptr, or an optional tuple.
@@ -85,11 +87,11 @@ class Query {
     else return session_->execute(statement_.limit(1)).first();
   }
   auto one() const {
-    if constexpr (of_model) return session_->scalars(statement_).one();
+    if constexpr (of_model) return session_->scalars(statement_).unique().one();
     else return session_->execute(statement_).one();
   }
   auto one_or_none() const {
-    if constexpr (of_model) return session_->scalars(statement_).one_or_none();
+    if constexpr (of_model) return session_->scalars(statement_).unique().one_or_none();
     else return session_->execute(statement_).one_or_none();
   }
   // SELECT count(*) FROM (the query) AS anon_1.

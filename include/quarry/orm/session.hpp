@@ -31,6 +31,7 @@
 #include "quarry/orm/detail/unit_of_work.hpp"
 #include "quarry/orm/events.hpp"
 #include "quarry/orm/loader_options.hpp"
+#include "quarry/orm/object_ref.hpp"
 #include "quarry/orm/object_result.hpp"
 #include "quarry/orm/relationship.hpp"
 
@@ -42,6 +43,9 @@ inline constexpr bool is_model_select = false;
 template <class M>
   requires mapped_model<M>
 inline constexpr bool is_model_select<select_statement<M>> = true;
+// False for every S: a static_assert on it fails only where it is instantiated, naming S.
+template <class S>
+inline constexpr bool not_a_statement = false;
 }  // namespace detail
 
 template <class Row>
@@ -92,6 +96,7 @@ class Session {
         serial_(other.serial_),
         tx_start_(other.tx_start_),
         needs_rollback_(std::exchange(other.needs_rollback_, false)),
+        relationships_changed_(std::exchange(other.relationships_changed_, false)),
         transaction_open_(std::exchange(other.transaction_open_, false)),
         explicit_begin_(std::exchange(other.explicit_begin_, false)),
         link_(std::exchange(other.link_, other.new_link())) {
@@ -152,6 +157,13 @@ class Session {
     return object_result<M>(std::move(out));
   }
 
+  // The first column of every row of a statement that is not a select<M>() (select(u.id), ...).
+  template <executable S>
+    requires(!detail::is_model_select<S> && !std::is_void_v<typename S::row_type>)
+  auto scalars(const S& statement, const params& parameters = {}) {
+    return execute(statement, parameters).scalars();
+  }
+
   // ORM-enabled UPDATE: autoflushes, runs the statement, then brings the
   // session's objects of M in line (synchronize_session). Returns the rows matched.
   template <class M>
@@ -164,6 +176,44 @@ class Session {
     requires detail::mapped_model<M>
   std::int64_t execute(const delete_statement<M>& statement, synchronize_session sync = synchronize_session::auto_) {
     return orm_dml(statement.data(), sync, true, detail::mapper_of<M>());
+  }
+
+  // A text() statement on the session's connection, in its transaction, after
+  // an autoflush: rows as Connection::execute(text) gives them (dynamic, or
+  // typed with .as<std::tuple<...>>() and scalar<T>()).
+  Result execute(const text_clause& statement, const params& parameters = {}) {
+    prepare_query();
+    return work_connection().execute(statement, parameters);
+  }
+  // The first column of the first row of a text() statement (a quarry::value unless T is given).
+  template <class T = value>
+  T scalar(const text_clause& statement, const params& parameters = {}) {
+    return execute(statement, parameters).template scalar<T>();
+  }
+  // The first column of every row of a text() statement.
+  template <class T = value>
+  std::vector<T> scalars(const text_clause& statement, const params& parameters = {}) {
+    return execute(statement, parameters).template scalars<T>();
+  }
+  // What is not a statement gets one clear error instead of a page of overloads.
+  template <class S>
+    requires(!executable<S> && !std::is_convertible_v<const S&, const text_clause&>)
+  void execute(const S&, const params& = {}) {
+    static_assert(detail::not_a_statement<S>,
+                  "quarry: session.execute() takes a statement: select(...), insert/update/delete(...), or "
+                  "quarry::text(\"SQL\") for SQL text");
+  }
+  template <class S>
+    requires(!executable<S> && !std::is_convertible_v<const S&, const text_clause&>)
+  void scalar(const S&, const params& = {}) {
+    static_assert(detail::not_a_statement<S>,
+                  "quarry: session.scalar() takes a statement: select(...) or quarry::text(\"SQL\") for SQL text");
+  }
+  template <class S>
+    requires(!executable<S> && !std::is_convertible_v<const S&, const text_clause&>)
+  void scalars(const S&, const params& = {}) {
+    static_assert(detail::not_a_statement<S>,
+                  "quarry: session.scalars() takes a select<Model>() or quarry::text(\"SQL\") for SQL text");
   }
 
   // The legacy Query API: session.query<User>() and session.query(columns...).
@@ -398,6 +448,27 @@ class Session {
   std::vector<std::shared_ptr<M>> deleted_objects() {
     return persistent_where<M>([](entry& e) { return e.state == object_state::deleted; });
   }
+  // Every new, dirty or deleted object, of any model (SQLAlchemy's session.new,
+  // session.dirty, session.deleted), for a listener that audits all changes.
+  std::vector<object_ref> new_objects() const {
+    std::vector<object_ref> out;
+    for (auto* e : pending_) out.emplace_back(*e->m, erased_handle(*e));
+    return out;
+  }
+  std::vector<object_ref> dirty_objects() {
+    std::vector<object_ref> out;
+    identity_map_.for_each([&](entry& e) {
+      if (is_dirty(e)) out.emplace_back(*e.m, erased_handle(e));
+    });
+    return out;
+  }
+  std::vector<object_ref> deleted_objects() const {
+    std::vector<object_ref> out;
+    identity_map_.for_each([&](entry& e) {
+      if (e.state == object_state::deleted) out.emplace_back(*e.m, erased_handle(e));
+    });
+    return out;
+  }
   std::size_t new_count() const noexcept { return pending_.size(); }
   std::size_t deleted_count() const noexcept { return deleted_marked_; }
   std::size_t dirty_count() {
@@ -427,9 +498,11 @@ class Session {
   // Sends pending INSERTs, UPDATEs of changed objects and DELETEs, in
   // foreign-key order, in the session's transaction. On failure the
   // transaction rolls back and the session refuses work until rollback().
+  // A session with nothing to write sends nothing and calls no flush events
+  // (an autoflush before each query must not run an audit listener each time).
   void flush() {
     check_usable();
-    if (flushing_) return;
+    if (flushing_ || is_clean()) return;
     flushing_ = true;
     try {
       listeners_.dispatch(session_event::before_flush, *this);
@@ -616,6 +689,13 @@ class Session {
   Connection& connection() { return work_connection(); }
 
  private:
+  // Nothing to write: no new or deleted objects, no changed columns, no
+  // relationship changed since the last flush.
+  bool is_clean() {
+    return pending_.empty() && deleted_marked_ == 0 && !relationships_changed_ &&
+           !identity_map_.any_of([this](entry& e) { return is_dirty(e); });
+  }
+
   void check_usable() const {
     if (needs_rollback_)
       throw PendingRollbackError(
@@ -649,6 +729,9 @@ class Session {
   static std::shared_ptr<M> handle(const entry& e) {
     if (e.handle) return std::static_pointer_cast<M>(e.handle);
     return std::shared_ptr<M>(e.self, static_cast<M*>(e.object));
+  }
+  static std::shared_ptr<void> erased_handle(const entry& e) {
+    return e.handle ? e.handle : std::shared_ptr<void>(e.self, e.object);
   }
 
   // The entry of an object: objects that came in through add() by their
@@ -1284,6 +1367,7 @@ class Session {
     entry* o = find_entry(r.owner(), owner);
     if (!o) return;
     o->touched = ++serial_;
+    relationships_changed_ = true;
     const relationship* back = r.back();
     if (!back || !target) return;
     if (entry* t = find_entry(r.target(), target)) t->touched = ++serial_;
@@ -1694,6 +1778,7 @@ class Session {
 
   void flush_now() {
     auto later = prepare_relationships();
+    relationships_changed_ = false;
     release_retired();
     std::vector<change> dirty;
     std::vector<entry*> deleting;
@@ -2035,6 +2120,7 @@ class Session {
   std::uint64_t tx_start_ = 0;  // serial_ when the current transaction began
   bool needs_rollback_ = false;
   bool flushing_ = false;
+  bool relationships_changed_ = false;  // since the last flush (see is_clean())
   bool transaction_open_ = false;
   bool explicit_begin_ = false;
   std::shared_ptr<detail::session_link> link_;  // what this session's objects' relationships load through

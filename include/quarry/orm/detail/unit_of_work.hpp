@@ -113,6 +113,13 @@ class entry_index {
     for (auto& slot : slots_)
       if (slot.entry && slot.entry != tombstone()) fn(*slot.entry);
   }
+  // Whether pred(entry) holds for some entry; stops at the first.
+  template <class Pred>
+  bool any_of(Pred&& pred) const {
+    for (auto& slot : slots_)
+      if (slot.entry && slot.entry != tombstone() && pred(*slot.entry)) return true;
+    return false;
+  }
 
  private:
   struct slot {
