@@ -189,7 +189,7 @@ class Connection {
     check_usable();
     if (!in_transaction_) begin_transaction(true);
     std::uint64_t id = ++next_savepoint_;
-    simple("SAVEPOINT " + savepoint_name(id));
+    savepoint_statement("SAVEPOINT " + savepoint_name(id));
     savepoints_.push_back(id);
     return Transaction(handle_, generation_, id);
   }
@@ -488,8 +488,25 @@ class Connection {
     else lease_.reset();
   }
 
+  // SAVEPOINT, RELEASE and ROLLBACK TO are statements to execute listeners (as
+  // in SQLAlchemy, where they go through execute); BEGIN, COMMIT and ROLLBACK are not.
+  void savepoint_statement(const std::string& sql) {
+    auto& events = *engine_->events;
+    execute_event event{sql, {}, 1};
+    events.before_execute.dispatch(event);
+    auto started = std::chrono::steady_clock::now();
+    send_simple(sql);
+    if (!events.after_execute.empty()) {
+      event.elapsed = std::chrono::steady_clock::now() - started;
+      events.after_execute.dispatch(event);  // echo logs it there
+    }
+  }
+
   void simple(const std::string& sql) {
     if (engine_->options.echo) engine_->log(sql);
+    send_simple(sql);
+  }
+  void send_simple(const std::string& sql) {
     try {
       lease_->pooled->dbapi->execute_simple(sql);
     } catch (const DBAPIError& e) {
@@ -527,8 +544,7 @@ class Connection {
 
   void end_savepoint(std::uint64_t id, bool commit) {
     check_usable();
-    if (commit) simple("RELEASE SAVEPOINT " + savepoint_name(id));
-    else simple("ROLLBACK TO SAVEPOINT " + savepoint_name(id));
+    savepoint_statement((commit ? "RELEASE SAVEPOINT " : "ROLLBACK TO SAVEPOINT ") + savepoint_name(id));
     while (!savepoints_.empty()) {
       auto last = savepoints_.back();
       savepoints_.pop_back();

@@ -76,7 +76,7 @@ class many : public detail::relationship_state {
     for (auto& item : items_)
       if (item == object) return;
     items_.push_back(object);
-    notify(object.get(), true);
+    notify(object, true);
   }
   void append(std::shared_ptr<T> object) { push_back(std::move(object)); }
   // Takes an object out; the next flush clears its foreign key, or deletes it (delete-orphan).
@@ -85,7 +85,7 @@ class many : public detail::relationship_state {
     for (auto it = items_.begin(); it != items_.end(); ++it)
       if (*it == object) {
         items_.erase(it);
-        notify(object.get(), false);
+        notify(object, false);
         return true;
       }
     return false;
@@ -99,10 +99,10 @@ class many : public detail::relationship_state {
   void replace(std::vector<std::shared_ptr<T>> items) {
     load_if_attached();
     if (loaded())
-      for (auto& old : items_) notify(old.get(), false);
+      for (auto& old : items_) notify(old, false);
     items_ = std::move(items);
     mark_loaded();
-    for (auto& item : items_) notify(item.get(), true);
+    for (auto& item : items_) notify(item, true);
   }
 
   std::vector<std::shared_ptr<T>> items_;
@@ -166,8 +166,8 @@ class one : public detail::relationship_state {
     strong_ = std::move(object);
     weak_.reset();
     mark_loaded();
-    if (old) notify(old.get(), false);
-    if (strong_) notify(strong_.get(), true);
+    if (old) notify(old, false);
+    if (strong_) notify(strong_, true);
   }
 
   std::shared_ptr<T> strong_;

@@ -332,8 +332,11 @@ class Session {
     if (e.state == object_state::pending) {
       expunge(e);
     } else if (e.state == object_state::persistent) {
-      e.state = object_state::deleted;
-      ++deleted_marked_;
+      // As SQLAlchemy's delete(): the delete cascade is followed now (loading
+      // what it needs before the object is marked, so an autoflush cannot
+      // delete it early), and deleted_objects() shows what it reached.
+      auto reached = delete_cascade(e);
+      for (auto* t : reached) mark_deleted(*t);
     }
   }
 
@@ -347,6 +350,7 @@ class Session {
   std::shared_ptr<M> merge(const M& object) {
     check_usable();
     bool outermost = merging_.empty();
+    if (outermost && options_.autoflush && !flushing_) flush();  // as SQLAlchemy's merge(load=True)
     try {
       auto merged = merge_one(object);
       if (outermost) merging_.clear();
@@ -993,7 +997,7 @@ class Session {
     auto link = std::make_shared<detail::session_link>();
     link->session = this;
     link->load = [](void* session, void* owner, const relationship& r) { static_cast<Session*>(session)->lazy_load(owner, r); };
-    link->changed = [](void* session, void* owner, const relationship& r, void* target, bool added) {
+    link->changed = [](void* session, void* owner, const relationship& r, const std::shared_ptr<void>& target, bool added) {
       static_cast<Session*>(session)->relationship_changed(owner, r, target, added);
     };
     return link;
@@ -1363,14 +1367,23 @@ class Session {
   // The other side of a relationship follows a change of this side (back_populates).
   // Objects whose relationships change are touched: a savepoint rolled back
   // after the change expires them, as SQLAlchemy expires modified objects.
-  void relationship_changed(void* owner, const relationship& r, void* target, bool added) {
+  // A target put into a save-update relationship joins the session at once
+  // (SQLAlchemy's cascade on append and set), with what it reaches.
+  void relationship_changed(void* owner, const relationship& r, const std::shared_ptr<void>& handle, bool added) {
     entry* o = find_entry(r.owner(), owner);
     if (!o) return;
     o->touched = ++serial_;
     relationships_changed_ = true;
+    void* target = handle.get();
+    if (!target) return;
+    entry* t = find_entry(r.target(), target);
+    if (!t && added && r.cascade.save_update && o->state != object_state::deleted) {
+      t = add_erased(r.target(), handle, target);
+      if (t->m->has_relationships) cascade_save_update({t});
+    }
     const relationship* back = r.back();
-    if (!back || !target) return;
-    if (entry* t = find_entry(r.target(), target)) t->touched = ++serial_;
+    if (!back) return;
+    if (t) t->touched = ++serial_;
     auto& s = back->state(target);
     if (!back->uselist) {
       // The target's one reference: to the owner, or none when taken out.
@@ -1708,6 +1721,32 @@ class Session {
     }
   }
 
+  // `e` and the persistent objects its delete-cascade relationships reach,
+  // each once; unloaded collections are loaded first, unless passive_deletes.
+  std::vector<entry*> delete_cascade(entry& e) {
+    std::vector<entry*> out{&e};
+    std::unordered_map<const void*, entry*> by_address;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      entry* owner = out[i];
+      if (!owner->m->has_relationships) continue;
+      for (auto& r : owner->m->relationships()) {
+        if (!r.cascade.delete_ || r.kind == detail::relationship_kind::many_to_many) continue;
+        auto& s = r.state(owner->object);
+        if (!s.loaded_) {
+          if (r.passive_deletes || r.lazy == loading::noload) continue;
+          if (options_.autoflush && !flushing_ && (!pending_.empty() || deleted_marked_ > 0)) flush();
+          relationship_path path;
+          load_by_key(work_connection(), r, {owner}, {}, path);
+        }
+        for (auto& [object, handle] : targets_of(r, s))
+          if (entry* t = in_session(r.target(), object, by_address);
+              t && t->state == object_state::persistent && std::find(out.begin(), out.end(), t) == out.end())
+            out.push_back(t);
+      }
+    }
+    return out;
+  }
+
   // Deletes an object at this flush; a pending one leaves the session (once the flush has done with it).
   void mark_deleted(entry& e) {
     if (e.state == object_state::pending) {
@@ -1735,7 +1774,7 @@ class Session {
         if (r.kind != detail::relationship_kind::one_to_many) continue;
         auto& s = r.state(e->object);
         if (!s.loaded_) {
-          if (r.passive_deletes) continue;
+          if (r.passive_deletes || r.lazy == loading::noload) continue;  // noload: never loaded, as SQLAlchemy's
           relationship_path path;
           load_by_key(work_connection(), r, {e}, {}, path);
         }
@@ -1795,22 +1834,31 @@ class Session {
     Connection& conn = work_connection();
     // INSERT and UPDATE parents before children; DELETE children before parents.
     std::vector<entry*> inserting;
+    // A table's UPDATEs go before its INSERTs (as SQLAlchemy's save_obj), but
+    // those of rows that point at a parent INSERTed now go after it.
+    std::unordered_set<const entry*> waits_for_insert;
+    for (auto& k : later) waits_for_insert.insert(k.child);
+    std::vector<change*> updating;
     for (auto* table : order) {
+      updating.clear();
+      for (auto& c : dirty)
+        if (c.e->m->table == table && !waits_for_insert.contains(c.e)) updating.push_back(&c);
+      if (!updating.empty()) update(conn, updating);
       inserting.clear();
       for (auto* e : pending_)
         if (e->m->table == table) inserting.push_back(e);
       if (!inserting.empty()) insert_in_levels(conn, inserting, later);
       // Persistent children that now point at a parent just INSERTed.
+      std::vector<change> after_insert;
       for (auto& k : later)
         if (k.child->m->table == table && k.child->state == object_state::persistent) {
           apply(k);
-          if (std::none_of(dirty.begin(), dirty.end(), [&](const change& c) { return c.e == k.child; }) &&
+          if (std::none_of(after_insert.begin(), after_insert.end(), [&](const change& c) { return c.e == k.child; }) &&
               k.child->m->diff(k.child->object, k.child->snapshot, scratch_))
-            dirty.push_back({k.child, column_set(scratch_)});
+            after_insert.push_back({k.child, column_set(scratch_)});
         }
-      std::vector<change*> updating;
-      for (auto& c : dirty)
-        if (c.e->m->table == table) updating.push_back(&c);
+      updating.clear();
+      for (auto& c : after_insert) updating.push_back(&c);
       if (!updating.empty()) update(conn, updating);
     }
     std::erase_if(pending_, [](const entry* e) { return e->state != object_state::pending; });

@@ -34,19 +34,32 @@ struct loader_path {
 };
 using loader_options = std::vector<std::shared_ptr<const void>>;  // of loader_path (statement_data::orm_options)
 
+// Whether r leads back to a model the path has been through (its start included).
+inline bool leads_back(std::span<const relationship_info* const> path, const relationship_info& r) {
+  if (&r.target() == (path.empty() ? &r.owner() : &path.front()->owner())) return true;
+  return std::any_of(path.begin(), path.end(), [&](const relationship_info* p) { return &p->target() == &r.target(); });
+}
+
 // The strategy for relationship r of objects reached along `path` from the
 // statement's objects: the last option whose path leads to r, else r's own.
+// As in SQLAlchemy, a relationship's own eager strategy does not apply where
+// it leads back to a model already on the path (a self-referential or
+// two-way relationship would load in a cycle): it loads lazily there.
 inline loading strategy_for(const loader_options& options, std::span<const relationship_info* const> path,
                             const relationship_info& r) {
   loading s = r.lazy;
+  bool chosen = false;
   for (auto& o : options) {
     const auto& steps = static_cast<const loader_path*>(o.get())->steps;
     if (steps.size() <= path.size() || steps[path.size()].r != &r) continue;
-    if (std::equal(path.begin(), path.end(), steps.begin(), [](auto* p, const loader_step& st) { return p == st.r; }))
+    if (std::equal(path.begin(), path.end(), steps.begin(), [](auto* p, const loader_step& st) { return p == st.r; })) {
       s = steps[path.size()].strategy;
+      chosen = true;
+    }
   }
-  // A relationship back to where the path has been loads on its own: a joined
-  // self-referential relationship would otherwise join forever.
+  bool eager = s == loading::joined || s == loading::selectin || s == loading::subquery;
+  if (eager && !chosen && leads_back(path, r)) s = loading::select;
+  // A joined relationship back along the path would join forever.
   if (s == loading::joined && std::find(path.begin(), path.end(), &r) != path.end()) s = loading::select;
   return s;
 }

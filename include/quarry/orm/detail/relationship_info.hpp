@@ -63,7 +63,8 @@ struct session_link {
   void (*load)(void* session, void* owner, const relationship_info& r) = nullptr;
   // `target` (an object of r's target model, or null) was put into (or taken
   // out of) relationship r of `owner`: the other side follows (back_populates).
-  void (*changed)(void* session, void* owner, const relationship_info& r, void* target, bool added) = nullptr;
+  void (*changed)(void* session, void* owner, const relationship_info& r, const std::shared_ptr<void>& target,
+                  bool added) = nullptr;
 };
 
 // One QUARRY_RELATIONSHIP, resolved against the two tables.
@@ -171,7 +172,8 @@ class relationship_state {
   void mark_loaded() noexcept { loaded_ = true; }
   std::string info_name() const { return info_ ? info_->qualified_name : std::string("this relationship"); }
   // Tells the session a target came in or went out, for the other side.
-  void notify(void* target, bool added) const {
+  template <class T>
+  void notify(const std::shared_ptr<T>& target, bool added) const {
     if (link_ && link_->session && info_) link_->changed(link_->session, owner_, *info_, target, added);
   }
   [[noreturn]] void throw_detached() const;
