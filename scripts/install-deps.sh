@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config libsqlite3-dev libfmt-dev libboost1.81-dev libpq-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(clang catch2 libbenchmark-dev nlohmann-json3-dev postgresql-15)
+  packages+=(clang catch2 libbenchmark-dev nlohmann-json3-dev postgresql-15 python3-sqlalchemy python3-psycopg2)
 fi
 
 missing=()
