@@ -913,3 +913,31 @@ TEST_CASE("select<M>() joined to a collection gives an object per row; unique() 
   // A joined eager load of a collection gives each parent once, as unique() would.
   CHECK(session.scalars(select<Writer>().options(joinedload(&Writer::posts))).size() == 3);
 }
+
+TEST_CASE("cascades take effect when the relationship changes, as in SQLAlchemy", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session session(f.engine);
+  auto post = session.scalars(select<Post>().where(posts.title == "writer 1 post 1")).one();
+  // save-update: an object put into a collection is in the session at once.
+  auto fresh = std::make_shared<Comment>(Comment{0, 0, {}, "fresh", {}, {}, {}});
+  post->comments.push_back(fresh);
+  CHECK(session.contains(fresh.get()));
+  CHECK(session.new_count() == 1);
+  // delete-orphan: a new object taken out again leaves the session, and nothing is written.
+  post->comments.remove(fresh);
+  CHECK_FALSE(session.contains(fresh.get()));
+  CHECK(session.new_count() == 0);
+  f.statements.clear();
+  session.flush();
+  CHECK(f.count_sql("INSERT") == 0);
+  // delete: delete_() follows the cascade now; deleted_objects() shows the comments it reached.
+  session.delete_(post);
+  CHECK(session.deleted_count() == 3);
+  std::size_t comments_deleted = 0;
+  for (auto& o : session.deleted_objects()) comments_deleted += o.is<Comment>();
+  CHECK(comments_deleted == 2);
+  session.commit();
+  CHECK(f.rows(comments) == 10);
+  CHECK(f.rows(posts) == 5);
+}

@@ -245,7 +245,6 @@ class Session {
                           " key values");
     auto identity = m.key_from(key...);
     if (entry* e = identity_map_.find(identity)) {
-      if (e->state == object_state::deleted) return nullptr;
       if (e->expired && !reload(*e)) return nullptr;
       return handle<M>(*e);
     }
@@ -290,7 +289,14 @@ class Session {
   std::shared_ptr<M> add(std::shared_ptr<M> object) {
     check_usable();
     if (!object) throw ArgumentError("quarry: Session::add() of a null object");
-    if (find_entry(detail::mapper_of<M>(), object.get())) return object;
+    if (entry* found = find_entry(detail::mapper_of<M>(), object.get())) {
+      // Added again while marked for deletion: the mark is taken back (SQLAlchemy's add()).
+      if (found->state == object_state::deleted) {
+        found->state = object_state::persistent;
+        --deleted_marked_;
+      }
+      return object;
+    }
     entry* e = add_erased(detail::mapper_of<M>(), object, object.get());
     if (e->m->has_relationships) cascade_save_update({e});
     return object;
@@ -832,6 +838,7 @@ class Session {
     for (auto* e : pending_)
       if (e->added > m.serial) gone.push_back(e);
     for (auto* e : gone) expunge(*e);
+    relationships_changed_ = false;  // what changed since the mark is undone or expired
     for (std::size_t i = m.deleted; i < deleted_.size(); ++i) restore(*deleted_[i]);
     deleted_.resize(std::min(deleted_.size(), m.deleted));
   }
@@ -1368,7 +1375,8 @@ class Session {
   // Objects whose relationships change are touched: a savepoint rolled back
   // after the change expires them, as SQLAlchemy expires modified objects.
   // A target put into a save-update relationship joins the session at once
-  // (SQLAlchemy's cascade on append and set), with what it reaches.
+  // (SQLAlchemy's cascade on append and set), with what it reaches; a new
+  // (pending) target taken out of a delete-orphan collection leaves it again.
   void relationship_changed(void* owner, const relationship& r, const std::shared_ptr<void>& handle, bool added) {
     entry* o = find_entry(r.owner(), owner);
     if (!o) return;
@@ -1376,32 +1384,49 @@ class Session {
     relationships_changed_ = true;
     void* target = handle.get();
     if (!target) return;
-    entry* t = find_entry(r.target(), target);
+    entry* t = find_target(r.target(), target);
     if (!t && added && r.cascade.save_update && o->state != object_state::deleted) {
       t = add_erased(r.target(), handle, target);
       if (t->m->has_relationships) cascade_save_update({t});
     }
-    const relationship* back = r.back();
-    if (!back) return;
     if (t) t->touched = ++serial_;
-    auto& s = back->state(target);
-    if (!back->uselist) {
+    if (const relationship* back = r.back()) populate_other_side(*o, r, *back, target, added);
+    if (t && !added && r.cascade.delete_orphan && t->state == object_state::pending) expunge(*t);
+  }
+
+  // The entry of an object a relationship was given. What is plainly not in
+  // the session skips find_entry()'s pass over the identity map (appending
+  // new objects one by one would cost a pass each): an object whose
+  // relationships are not tied to this session, or whose integer key is unset.
+  entry* find_target(const detail::mapper& m, void* object) {
+    if (entry* e = entries_.find(object)) return e;
+    auto key = m.key_of(object);
+    if (entry* e = identity_map_.find(key); e && e->object == object) return e;
+    bool plainly_new = m.has_relationships ? m.relationships().front().state(object).link_ != link_
+                                           : m.integer_key && key.integer == 0;
+    return plainly_new ? nullptr : find_entry(m, object);
+  }
+
+  // The other side of a change follows it (back_populates).
+  void populate_other_side(entry& o, const relationship& r, const relationship& back, void* target, bool added) {
+    auto& s = back.state(target);
+    if (!back.uselist) {
       // The target's one reference: to the owner, or none when taken out.
-      void* current = referent(*back, s);
+      void* current = referent(back, s);
       if (added) {
-        if (current && current != owner) {
+        if (current && current != o.object) {
           r.remove(r.state(current), target);  // it leaves its old parent's collection
           if (entry* old = find_entry(r.owner(), current)) old->touched = ++serial_;
         }
-        back->append(s, *back, *o);
-      } else if (current == owner) {
-        back->remove(s, owner);
+        back.append(s, back, o);
+      } else if (current == o.object) {
+        back.remove(s, o.object);
       }
       return;
     }
     if (!s.loaded_) return;  // an unloaded collection loads with the change in it
-    if (added) back->append(s, *back, *o);
-    else back->remove(s, owner);
+    if (added) back.append(s, back, o);
+    else back.remove(s, o.object);
   }
 
   // merge() of one object of the graph a merge() walks.
@@ -1699,11 +1724,12 @@ class Session {
   // reference names another parent, is re-parented by its foreign key instead.
   // Orphans are deleted (delete-orphan) or lose their foreign key.
   void orphan_or_moved(const std::vector<left_parent>& left, const std::vector<entry*>& work) {
+    std::unordered_set<const relationship*> involved;
+    for (auto& l : left) involved.insert(l.r);
     std::set<std::pair<const relationship*, const void*>> held;
     for (auto* e : work)
       for (auto& r : e->m->relationships()) {
-        if (r.kind != detail::relationship_kind::one_to_many || !r.state(e->object).loaded_) continue;
-        if (std::none_of(left.begin(), left.end(), [&](const left_parent& l) { return l.r == &r; })) continue;
+        if (!involved.contains(&r) || !r.state(e->object).loaded_) continue;
         for (auto& target : targets_of(r, r.state(e->object))) held.emplace(&r, target.first);
       }
     for (const auto& [parent, r, child] : left) {
