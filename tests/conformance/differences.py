@@ -168,4 +168,39 @@ DIFFERENCES = {
             "step 'commit' statements": {"python": ["INSERT cf_user (fullname, name)"], "cpp": []},
         },
     },
+    "lazy_load_autoflush_with_dirty": {
+        "why": (
+            "a lazy load autoflushes in SQLAlchemy; Quarry's flushes first only when objects are new or "
+            "deleted (a changed column of a loaded object cannot change which rows the load finds, and a "
+            "full autoflush compares every object on every lazy load), so the UPDATE goes at the commit."
+        ),
+        "diff": {
+            "step 'change a column, then load another object's collection' statements": {
+                "python": ["UPDATE cf_user SET (fullname) WHERE (id)", "SELECT"],
+                "cpp": ["SELECT"],
+            },
+            "step 'commit' statements": {"python": [], "cpp": ["UPDATE cf_user SET (fullname) WHERE (id)"]},
+        },
+    },
+    "readd_after_expunge": {
+        "why": (
+            "a plain struct carries no identity, so Quarry cannot tell an expunged (detached) object from a "
+            "new one with a natural key: add() makes it pending and its INSERT fails on the key it has "
+            "(IntegrityError, nothing written). SQLAlchemy's add() makes a detached object persistent "
+            "again; in Quarry, merge() does that."
+        ),
+        "diff": {
+            "step 'add again' out": {"python": [True, [0, 0]], "cpp": [True, [1, 0]]},
+            "step 'change and commit' statements": {
+                "python": ["UPDATE cf_user SET (fullname) WHERE (id)"],
+                "cpp": ["INSERT cf_user (fullname, id, name)"],
+            },
+            "step 'change and commit' out": {"python": ["no error"], "cpp": ["IntegrityError"]},
+            "step 'get' out": {"python": [True, "Carol C."], "cpp": [False, None]},
+            "db cf_user": {
+                "python": [[1, "alice", "Alice Liddell"], [2, "bob", "Bob Dobbs"], [3, "carol", "Carol C."]],
+                "cpp": [[1, "alice", "Alice Liddell"], [2, "bob", "Bob Dobbs"], [3, "carol", None]],
+            },
+        },
+    },
 }

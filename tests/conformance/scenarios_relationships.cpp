@@ -610,3 +610,72 @@ CONFORMANCE_SCENARIO(expired_attribute_access) {
   t.step("get");
   t.out(s.get<User>(1)->fullname);
 }
+
+// --- collection changes before a flush -------------------------------------------------
+
+CONFORMANCE_SCENARIO(pending_orphan_expunged) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto alice = s.get<User>(1);
+  t.out(alice->addresses.size());
+  t.step("append a new address, then remove it");
+  auto fresh = new_address("alice3@example.com");
+  alice->addresses.push_back(fresh);
+  t.out(s.contains(fresh.get()));
+  alice->addresses.remove(fresh);
+  t.out(s.contains(fresh.get()));
+  t.out(alice->addresses.size());
+  t.step("flush");
+  t.expect_error([&] { s.flush(); });
+  t.out(s.contains(fresh.get()));
+  t.step("commit");
+  s.commit();
+}
+
+CONFORMANCE_SCENARIO(lazy_load_autoflush_with_dirty) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto alice = s.get<User>(1);
+  auto bob = s.get<User>(2);
+  t.step("change a column, then load another object's collection");
+  alice->fullname = "changed";
+  t.out(each(bob->addresses, [](auto& a) { return a->email; }));
+  t.step("commit");
+  s.commit();
+}
+
+CONFORMANCE_SCENARIO(collection_replace) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto alice = s.get<User>(1);
+  auto old = alice->addresses.items();
+  t.out(each(old, [](auto& a) { return a->email; }));
+  t.step("replace the collection");
+  auto fresh = new_address("alice3@example.com");
+  alice->addresses = {fresh, old[1]};
+  t.out(each(alice->addresses, [](auto& a) { return a->email; }));
+  t.out(json::array({s.contains(fresh.get()), fresh->user.get() == alice, old[0]->user.get() == nullptr}));
+  // An INSERT and an orphan's DELETE of one table: their order is the unit of work's own.
+  t.step("commit", true);
+  s.commit();
+  t.step("read again");
+  t.out(each(s.get<User>(1)->addresses, [](auto& a) { return a->email; }));
+}
+
+CONFORMANCE_SCENARIO(many_to_one_set_none_orphan) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto bob = s.get<User>(2);
+  auto address = bob->addresses[0];
+  t.out(address->email);
+  t.step("set the reference to None");
+  address->user = nullptr;
+  t.out(bob->addresses.size());
+  t.step("commit");
+  s.commit();
+  t.out(s.contains(address.get()));
+}

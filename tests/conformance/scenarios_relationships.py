@@ -608,3 +608,75 @@ def expired_attribute_access(t):
     t.out(alice.fullname)
     t.step("get")
     t.out(s.get(User, 1).fullname)
+
+
+# --- collection changes before a flush -------------------------------------------------
+
+@scenario("pending_orphan_expunged")
+def pending_orphan_expunged(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    alice = s.get(User, 1)
+    t.out(len(alice.addresses))
+    t.step("append a new address, then remove it")
+    fresh = Address(email="alice3@example.com")
+    alice.addresses.append(fresh)
+    t.out(fresh in s)
+    alice.addresses.remove(fresh)
+    t.out(fresh in s)
+    t.out(len(alice.addresses))
+    t.step("flush")
+    t.expect_error(s.flush)
+    t.out(fresh in s)
+    t.step("commit")
+    s.commit()
+
+
+@scenario("lazy_load_autoflush_with_dirty")
+def lazy_load_autoflush_with_dirty(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    alice, bob = s.get(User, 1), s.get(User, 2)
+    t.step("change a column, then load another object's collection")
+    alice.fullname = "changed"
+    t.out([a.email for a in bob.addresses])
+    t.step("commit")
+    s.commit()
+
+
+@scenario("collection_replace")
+def collection_replace(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    alice = s.get(User, 1)
+    old = list(alice.addresses)
+    t.out([a.email for a in old])
+    t.step("replace the collection")
+    fresh = Address(email="alice3@example.com")
+    alice.addresses = [fresh, old[1]]
+    t.out([a.email for a in alice.addresses])
+    t.out([fresh in s, fresh.user is alice, old[0].user is None])
+    # An INSERT and an orphan's DELETE of one table: their order is the unit of work's own.
+    t.step("commit", unordered=True)
+    s.commit()
+    t.step("read again")
+    t.out([a.email for a in s.get(User, 1).addresses])
+
+
+@scenario("many_to_one_set_none_orphan")
+def many_to_one_set_none_orphan(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    bob = s.get(User, 2)
+    address = bob.addresses[0]
+    t.out(address.email)
+    t.step("set the reference to None")
+    address.user = None
+    t.out(len(bob.addresses))
+    t.step("commit")
+    s.commit()
+    t.out(address in s)

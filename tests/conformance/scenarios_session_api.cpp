@@ -147,3 +147,20 @@ CONFORMANCE_SCENARIO(legacy_query_join_unique) {
   t.step("2.0 select with unique()");
   t.out(names(s.scalars(quarry::select<User>().join(&User::addresses).order_by(users.id)).unique().all()));
 }
+
+CONFORMANCE_SCENARIO(query_count_and_exists) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("legacy Query count with a filter");
+  t.out(s.query<User>().filter(users.name.like("%o%")).count());
+  t.step("count through session.scalar");
+  t.out(s.scalar(quarry::select(quarry::func::count()).select_from(users)));
+  t.step("scalars of a column");
+  t.out(s.scalars(quarry::select(users.name).order_by(users.name.desc())));
+  t.step("legacy Query exists");
+  t.out(s.query<User>().filter(users.name == "bob").exists());
+  t.out(s.query<User>().filter(users.name == "nobody").exists());
+  t.step("count after an autoflush");
+  s.add(new_user("dave"));
+  t.out(s.query<User>().count());
+}

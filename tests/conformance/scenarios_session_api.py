@@ -3,7 +3,7 @@
 # scenarios_session_api.cpp is the Quarry side): raw SQL through the session's
 # transaction, session.new / dirty / deleted, before_flush listeners that read
 # and change them, and the legacy Query against 2.0-style results.
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from harness import scenario
@@ -130,3 +130,21 @@ def legacy_query_join_unique(t):
     t.out([u.name for u in s.execute(select(User).join(User.addresses).order_by(User.id)).scalars().all()])
     t.step("2.0 select with unique()")
     t.out([u.name for u in s.execute(select(User).join(User.addresses).order_by(User.id)).scalars().unique().all()])
+
+
+@scenario("query_count_and_exists")
+def query_count_and_exists(t):
+    seed_users(t)
+    s = session(t)
+    t.step("legacy Query count with a filter")
+    t.out(s.query(User).filter(User.name.like("%o%")).count())
+    t.step("count through session.scalar")
+    t.out(s.scalar(select(func.count()).select_from(User)))
+    t.step("scalars of a column")
+    t.out(s.scalars(select(User.name).order_by(User.name.desc())).all())
+    t.step("legacy Query exists")
+    t.out(s.query(s.query(User).filter(User.name == "bob").exists()).scalar())
+    t.out(s.query(s.query(User).filter(User.name == "nobody").exists()).scalar())
+    t.step("count after an autoflush")
+    s.add(User(name="dave"))
+    t.out(s.query(User).count())

@@ -592,3 +592,148 @@ CONFORMANCE_SCENARIO(legacy_query_basics) {
   // The legacy Query has no scalar(): the one row's first column.
   t.out(std::get<0>(s.query(quarry::func::count(addresses.id)).filter(addresses.user_id == 1).one()));
 }
+
+// --- identity and state transitions -------------------------------------------------
+
+CONFORMANCE_SCENARIO(get_of_deleted_object) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto carol = s.get<User>(3);
+  t.step("delete, then get");
+  s.delete_(carol);
+  auto again = s.get<User>(3);
+  t.out(again == carol);
+  t.out(again == nullptr);
+  t.out(s.deleted_count());
+  t.step("commit");
+  s.commit();
+  t.step("get after commit");
+  t.out(s.get<User>(3) == nullptr);
+}
+
+CONFORMANCE_SCENARIO(readd_after_expunge) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto carol = s.get<User>(3);
+  t.step("expunge");
+  s.expunge(carol);
+  t.out(s.contains(carol.get()));
+  t.step("add again");
+  s.add(carol);
+  t.out(s.contains(carol.get()));
+  t.out(json::array({s.new_count(), s.dirty_count()}));
+  t.step("change and commit");
+  carol->fullname = "Carol C.";
+  t.expect_error([&] { s.commit(); });
+  s.rollback();  // nothing to roll back after a commit; a failed one leaves the session usable
+  t.step("get");
+  auto again = s.get<User>(3);
+  t.out(again == carol);
+  t.out(again->fullname);
+}
+
+CONFORMANCE_SCENARIO(expunge_then_query) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto bob = s.get<User>(2);
+  t.step("expunge");
+  s.expunge(bob);
+  bob->fullname = "not written";
+  t.step("query the same row");
+  auto again = s.scalars(quarry::select<User>().where(users.id == 2)).one();
+  t.out(again == bob);
+  t.out(again->fullname);
+  t.out(json::array({s.contains(again.get()), s.contains(bob.get())}));
+  t.step("get");
+  t.out(s.get<User>(2) == again);
+  t.step("commit");
+  s.commit();
+}
+
+CONFORMANCE_SCENARIO(delete_then_add_back) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto carol = s.get<User>(3);
+  t.step("delete, then add back");
+  s.delete_(carol);
+  t.out(s.deleted_count());
+  s.add(carol);
+  t.out(s.deleted_count());
+  t.out(s.contains(carol.get()));
+  t.step("commit");
+  t.expect_error([&] { s.commit(); });
+  s.rollback();  // nothing to roll back after a commit; a failed one leaves the session usable
+  t.step("get");
+  t.out(s.get<User>(3) != nullptr);
+}
+
+CONFORMANCE_SCENARIO(rollback_restores_deleted) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto carol = s.get<User>(3);
+  t.step("delete and flush");
+  s.delete_(carol);
+  s.flush();
+  t.out(s.contains(carol.get()));
+  t.out(s.get<User>(3) == nullptr);
+  t.step("rollback");
+  s.rollback();
+  t.out(s.contains(carol.get()));
+  t.step("get");
+  auto again = s.get<User>(3);
+  t.out(again == carol);
+  t.out(again->name);
+  t.step("commit");
+  s.commit();
+}
+
+CONFORMANCE_SCENARIO(commit_then_get_no_sql) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto alice = s.get<User>(1);
+  auto bob = s.get<User>(2);
+  t.step("commit");
+  s.commit();
+  t.step("first get");
+  auto again = s.get<User>(1);
+  t.out(again == alice);
+  t.out(again->fullname);
+  t.step("second get");
+  t.out(s.get<User>(1) == alice);
+  t.step("query a refreshed object");
+  t.out(s.scalars(quarry::select<User>().where(users.id == 1)).one() == alice);
+  t.step("get another expired object");
+  t.out(s.get<User>(2) == bob);
+}
+
+// The savepoints begin in the step that flushes inside them: SQLAlchemy sends
+// SAVEPOINT when a savepoint is first used, Quarry at begin_nested().
+CONFORMANCE_SCENARIO(nested_savepoint_release_then_outer_rollback) {
+  seed_users(t);
+  quarry::Session s(t.engine);
+  t.step("load");
+  auto alice = s.get<User>(1);
+  t.step("two savepoints, a change and an insert inside the inner one");
+  auto outer = s.begin_nested();
+  auto inner = s.begin_nested();
+  alice->fullname = "inner";
+  auto dave = s.add(new_user("dave"));
+  s.flush();
+  t.step("release the inner savepoint");
+  inner.commit();
+  t.out(s.contains(dave.get()));
+  t.step("roll back the outer savepoint");
+  outer.rollback();
+  t.out(s.contains(dave.get()));
+  t.step("get");
+  t.out(s.get<User>(1)->fullname);
+  t.out(s.scalars(quarry::select(users.name).order_by(users.id)));
+  t.step("commit");
+  s.commit();
+}

@@ -618,3 +618,155 @@ def legacy_query_basics(t):
     t.expect_error(lambda: s.query(User).one_or_none())
     t.step("aggregate")
     t.out(s.query(func.count(Address.id)).filter(Address.user_id == 1).scalar())
+
+
+# --- identity and state transitions -------------------------------------------------
+
+@scenario("get_of_deleted_object")
+def get_of_deleted_object(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    carol = s.get(User, 3)
+    t.step("delete, then get")
+    s.delete(carol)
+    again = s.get(User, 3)
+    t.out(again is carol)
+    t.out(again is None)
+    t.out(len(s.deleted))
+    t.step("commit")
+    s.commit()
+    t.step("get after commit")
+    t.out(s.get(User, 3) is None)
+
+
+@scenario("readd_after_expunge")
+def readd_after_expunge(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    carol = s.get(User, 3)
+    t.step("expunge")
+    s.expunge(carol)
+    t.out(carol in s)
+    t.step("add again")
+    s.add(carol)
+    t.out(carol in s)
+    t.out([len(s.new), len(s.dirty)])
+    t.step("change and commit")
+    carol.fullname = "Carol C."
+    t.expect_error(s.commit)
+    s.rollback()  # nothing to roll back after a commit; a failed one leaves the session usable
+    t.step("get")
+    again = s.get(User, 3)
+    t.out(again is carol)
+    t.out(again.fullname)
+
+
+@scenario("expunge_then_query")
+def expunge_then_query(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    bob = s.get(User, 2)
+    t.step("expunge")
+    s.expunge(bob)
+    bob.fullname = "not written"
+    t.step("query the same row")
+    again = s.execute(select(User).where(User.id == 2)).scalar_one()
+    t.out(again is bob)
+    t.out(again.fullname)
+    t.out([again in s, bob in s])
+    t.step("get")
+    t.out(s.get(User, 2) is again)
+    t.step("commit")
+    s.commit()
+
+
+@scenario("delete_then_add_back")
+def delete_then_add_back(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    carol = s.get(User, 3)
+    t.step("delete, then add back")
+    s.delete(carol)
+    t.out(len(s.deleted))
+    s.add(carol)
+    t.out(len(s.deleted))
+    t.out(carol in s)
+    t.step("commit")
+    t.expect_error(s.commit)
+    s.rollback()  # nothing to roll back after a commit; a failed one leaves the session usable
+    t.step("get")
+    t.out(s.get(User, 3) is not None)
+
+
+@scenario("rollback_restores_deleted")
+def rollback_restores_deleted(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    carol = s.get(User, 3)
+    t.step("delete and flush")
+    s.delete(carol)
+    s.flush()
+    t.out(carol in s)
+    t.out(s.get(User, 3) is None)
+    t.step("rollback")
+    s.rollback()
+    t.out(carol in s)
+    t.step("get")
+    again = s.get(User, 3)
+    t.out(again is carol)
+    t.out(again.name)
+    t.step("commit")
+    s.commit()
+
+
+@scenario("commit_then_get_no_sql")
+def commit_then_get_no_sql(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    alice, bob = s.get(User, 1), s.get(User, 2)
+    t.step("commit")
+    s.commit()
+    t.step("first get")
+    again = s.get(User, 1)
+    t.out(again is alice)
+    t.out(again.fullname)
+    t.step("second get")
+    t.out(s.get(User, 1) is alice)
+    t.step("query a refreshed object")
+    t.out(s.execute(select(User).where(User.id == 1)).scalar_one() is alice)
+    t.step("get another expired object")
+    t.out(s.get(User, 2) is bob)
+
+
+# The savepoints begin in the step that flushes inside them: SQLAlchemy sends
+# SAVEPOINT when a savepoint is first used, Quarry at begin_nested().
+@scenario("nested_savepoint_release_then_outer_rollback")
+def nested_savepoint_release_then_outer_rollback(t):
+    seed_users(t)
+    s = session(t)
+    t.step("load")
+    alice = s.get(User, 1)
+    t.step("two savepoints, a change and an insert inside the inner one")
+    outer = s.begin_nested()
+    inner = s.begin_nested()
+    alice.fullname = "inner"
+    dave = User(name="dave")
+    s.add(dave)
+    s.flush()
+    t.step("release the inner savepoint")
+    inner.commit()
+    t.out(dave in s)
+    t.step("roll back the outer savepoint")
+    outer.rollback()
+    t.out(dave in s)
+    t.step("get")
+    t.out(s.get(User, 1).fullname)
+    t.out(s.execute(select(User.name).order_by(User.id)).scalars().all())
+    t.step("commit")
+    s.commit()
