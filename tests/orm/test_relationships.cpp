@@ -873,6 +873,16 @@ TEST_CASE("a savepoint rolled back undoes its collection changes in memory too",
     sp.rollback();
   }
   CHECK(post->comments.size() == 2);
+  {
+    // A new object that names its parent and is added: the parent's collection gets it, and gives it back.
+    auto sp = session.begin_nested();
+    auto child = std::make_shared<Comment>(Comment{0, 0, {}, "added with its parent", {}, {}, {}});
+    child->post = post;
+    session.add(child);
+    CHECK(post->comments.size() == 3);
+    sp.rollback();
+  }
+  CHECK(post->comments.size() == 2);
   session.commit();
   CHECK(f.rows(comments) == 12);
   auto conn = f.engine.connect();
@@ -940,4 +950,74 @@ TEST_CASE("cascades take effect when the relationship changes, as in SQLAlchemy"
   session.commit();
   CHECK(f.rows(comments) == 10);
   CHECK(f.rows(posts) == 5);
+}
+
+TEST_CASE("a merge that changes only a collection, two keys from new parents, marks a savepoint takes back", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  std::int64_t post_id = 0, writer_id = 0, t1_id = 0;
+  {
+    Session s(f.engine);
+    auto post = s.scalars(select<Post>().where(posts.title == "writer 1 post 1")).one();
+    post->tags.push_back(std::make_shared<Tag>(Tag{0, "t1", {}}));
+    post->tags.push_back(std::make_shared<Tag>(Tag{0, "t2", {}}));
+    s.commit();
+    post = s.get<Post>(post->id);
+    post_id = post->id;
+    writer_id = *post->writer_id;
+    t1_id = post->tags[0]->id;
+  }
+  REQUIRE(f.rows(post_tags) == 2);
+  {
+    // The detached copy holds one tag of the two: the merge drops the other's association row.
+    Session s(f.engine);
+    Post detached;
+    detached.id = post_id;
+    detached.writer_id = writer_id;
+    detached.title = "writer 1 post 1";
+    detached.tags = many<Tag>{std::make_shared<Tag>(Tag{t1_id, "t1", {}})};
+    s.merge(detached);
+    s.commit();
+  }
+  CHECK(f.rows(post_tags) == 1);
+  const auto& transfers = quarry::table<Transfer>;
+  {
+    // A persistent row pointed at two new parents takes both their keys.
+    Session s(f.engine);
+    auto w = s.scalars(select<Writer>().where(writers.name == "writer 1")).one();
+    auto transfer = s.add(Transfer{0, w->id, w->id, {}, {}});
+    s.commit();
+    transfer = s.get<Transfer>(transfer->id);
+    auto sender = std::make_shared<Writer>(Writer{0, "sender", {}, {}, {}, {}, {}});
+    auto receiver = std::make_shared<Writer>(Writer{0, "receiver", {}, {}, {}, {}, {}});
+    transfer->sender = sender;
+    transfer->receiver = receiver;
+    s.commit();
+    auto conn = f.engine.connect();
+    CHECK(conn.execute(select(transfers.sender_id).where(transfers.id == transfer->id)).scalar() == sender->id);
+    CHECK(conn.execute(select(transfers.receiver_id).where(transfers.id == transfer->id)).scalar() == receiver->id);
+  }
+  {
+    // A deletion marked in a savepoint and not flushed is taken back by its rollback.
+    Session s(f.engine);
+    auto w3 = s.scalars(select<Writer>().where(writers.name == "writer 3")).one();
+    {
+      auto sp = s.begin_nested();
+      s.delete_(w3);
+      CHECK(s.deleted_count() == 1);
+      sp.rollback();
+    }
+    CHECK(s.deleted_count() == 0);
+    // An ORM DELETE that fetches a row whose object is marked for deletion counts the mark off.
+    auto t2 = s.scalars(select<Tag>().where(tags.name == "t2")).one();
+    {
+      auto no_flush = s.no_autoflush();
+      s.delete_(t2);
+      CHECK(s.execute(delete_(tags).where(tags.name == "t2"), synchronize_session::fetch) == 1);
+    }
+    CHECK(s.deleted_count() == 0);
+    s.commit();
+  }
+  CHECK(f.rows(writers) == 5);
+  CHECK(f.rows(tags) == 1);
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -96,13 +97,22 @@ class many : public detail::relationship_state {
   template <class M, std::size_t I>
   friend struct detail::relationship_ops;
 
+  // Only what leaves or arrives is reported (as SQLAlchemy's bulk replace),
+  // from copies: a report can change this collection (back_populates).
   void replace(std::vector<std::shared_ptr<T>> items) {
     load_if_attached();
-    if (loaded())
-      for (auto& old : items_) notify(old, false);
+    auto before = loaded() ? std::move(items_) : std::vector<std::shared_ptr<T>>{};
     items_ = std::move(items);
     mark_loaded();
-    for (auto& item : items_) notify(item, true);
+    std::unordered_set<const T*> kept, was;
+    for (auto& item : items_) kept.insert(item.get());
+    for (auto& old : before) {
+      was.insert(old.get());
+      if (!kept.contains(old.get())) notify(old, false);
+    }
+    auto arrived = items_;
+    for (auto& item : arrived)
+      if (!was.contains(item.get())) notify(item, true);
   }
 
   std::vector<std::shared_ptr<T>> items_;

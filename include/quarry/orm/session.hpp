@@ -832,8 +832,15 @@ class Session {
   void undo_since(const nested_transaction::mark& m) {
     std::vector<entry*> gone;
     identity_map_.for_each([&](entry& e) {
-      if (e.inserted > m.serial) gone.push_back(&e);
-      else if (e.touched > m.serial || is_dirty(e)) expire_entry(e, true);
+      if (e.inserted > m.serial) {
+        gone.push_back(&e);
+        return;
+      }
+      if (e.state == object_state::deleted && e.touched > m.serial) {  // marked, not flushed
+        e.state = object_state::persistent;
+        --deleted_marked_;
+      }
+      if (e.touched > m.serial || is_dirty(e)) expire_entry(e, true);
     });
     for (auto* e : pending_)
       if (e->added > m.serial) gone.push_back(e);
@@ -953,8 +960,8 @@ class Session {
         entry* e = identity_map_.find(identity);
         if (!e) continue;
         if (deleting) {
-          if (e->state == object_state::deleted) e->state = object_state::persistent;
-          forget(*e);
+          forget(*e);  // counts a deleted mark off before the state changes
+          e->state = object_state::persistent;
           deleted_.push_back(e);
         } else {
           m.read(e->snapshot, row, 0, 0);
@@ -1029,6 +1036,7 @@ class Session {
   // refresh-expire relationships (`e` first), each once.
   std::vector<entry*> refresh_expire_cascade(entry& e) {
     std::vector<entry*> out{&e};
+    std::unordered_set<const entry*> seen{&e};
     std::unordered_map<const void*, entry*> by_address;
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (!out[i]->m->has_relationships) continue;
@@ -1037,7 +1045,7 @@ class Session {
         if (!r.cascade.refresh_expire || !s.loaded_) continue;
         for (auto& target : targets_of(r, s))
           if (entry* t = in_session(r.target(), target.first, by_address);
-              t && t->state == object_state::persistent && std::find(out.begin(), out.end(), t) == out.end())
+              t && t->state == object_state::persistent && seen.insert(t).second)
             out.push_back(t);
       }
     }
@@ -1480,6 +1488,8 @@ class Session {
       for (auto& [object, handle] : targets) merged.push_back(r.merge(*this, object));
       auto committed = to.committed_;
       set_loaded(e, r, merged);
+      e.touched = ++serial_;
+      relationships_changed_ = true;  // the flush compares what it holds now with `committed`
       // Targets left out no longer point back here (the flush clears their foreign keys).
       if (const relationship* back = r.back(); back && !back->uselist)
         for (const void* old : committed)
@@ -1518,16 +1528,19 @@ class Session {
 
   // A graph the user built before adding it gets its other sides: a child in
   // a collection points at its parent, a parent's loaded collection holds its child.
-  static void populate_back(entry& owner, const relationship& r, entry& target) {
+  // The target is touched: a savepoint rolled back after this expires it.
+  void populate_back(entry& owner, const relationship& r, entry& target) {
     const relationship* back = r.back();
     if (!back || target.state == object_state::deleted) return;
     auto& s = back->state(target.object);
     if (!s.loaded_) return;
     if (back->uselist) {
       back->append(s, *back, owner);
-      return;
+    } else {
+      if (referent(*back, s)) return;
+      back->append(s, *back, owner);
     }
-    if (!referent(*back, s)) back->append(s, *back, owner);
+    target.touched = ++serial_;
   }
 
   static std::vector<std::pair<void*, std::shared_ptr<void>>> targets_of(const relationship& r, detail::relationship_state& s) {
@@ -1712,8 +1725,11 @@ class Session {
   void orphans(entry& parent, const relationship& r, detail::relationship_state& s,
                const std::vector<std::pair<void*, std::shared_ptr<void>>>& targets,
                std::unordered_map<const void*, entry*>& by_address, std::vector<left_parent>& left) {
+    if (s.committed_.empty()) return;
+    std::unordered_set<const void*> now;
+    for (auto& t : targets) now.insert(t.first);
     for (const void* old : s.committed_) {
-      if (std::any_of(targets.begin(), targets.end(), [&](const auto& t) { return t.first == old; })) continue;
+      if (now.contains(old)) continue;
       entry* child = in_session(r.target(), old, by_address);
       if (child && child->state != object_state::deleted) left.push_back({&parent, &r, child});
     }
@@ -1751,6 +1767,7 @@ class Session {
   // each once; unloaded collections are loaded first, unless passive_deletes.
   std::vector<entry*> delete_cascade(entry& e) {
     std::vector<entry*> out{&e};
+    std::unordered_set<const entry*> seen{&e};
     std::unordered_map<const void*, entry*> by_address;
     for (std::size_t i = 0; i < out.size(); ++i) {
       entry* owner = out[i];
@@ -1766,7 +1783,7 @@ class Session {
         }
         for (auto& [object, handle] : targets_of(r, s))
           if (entry* t = in_session(r.target(), object, by_address);
-              t && t->state == object_state::persistent && std::find(out.begin(), out.end(), t) == out.end())
+              t && t->state == object_state::persistent && seen.insert(t).second)
             out.push_back(t);
       }
     }
@@ -1780,6 +1797,7 @@ class Session {
       retired_.push_back(&e);
     } else if (e.state == object_state::persistent) {
       e.state = object_state::deleted;
+      e.touched = ++serial_;  // a savepoint rolled back after this takes the mark back
       ++deleted_marked_;
     }
   }
@@ -1844,6 +1862,10 @@ class Session {
   void flush_now() {
     auto later = prepare_relationships();
     relationships_changed_ = false;
+    if (!retired_.empty()) {
+      std::unordered_set<const entry*> leaving(retired_.begin(), retired_.end());
+      std::erase_if(later, [&](const key_sync& k) { return leaving.contains(k.child) || leaving.contains(k.parent); });
+    }
     release_retired();
     std::vector<change> dirty;
     std::vector<entry*> deleting;
@@ -1874,15 +1896,18 @@ class Session {
       for (auto* e : pending_)
         if (e->m->table == table) inserting.push_back(e);
       if (!inserting.empty()) insert_in_levels(conn, inserting, later);
-      // Persistent children that now point at a parent just INSERTed.
-      std::vector<change> after_insert;
+      // Persistent children that now point at a parent just INSERTed: every
+      // key they take first, then each child's changed columns once.
+      std::vector<entry*> children;
+      std::unordered_set<const entry*> seen;
       for (auto& k : later)
         if (k.child->m->table == table && k.child->state == object_state::persistent) {
           apply(k);
-          if (std::none_of(after_insert.begin(), after_insert.end(), [&](const change& c) { return c.e == k.child; }) &&
-              k.child->m->diff(k.child->object, k.child->snapshot, scratch_))
-            after_insert.push_back({k.child, column_set(scratch_)});
+          if (seen.insert(k.child).second) children.push_back(k.child);
         }
+      std::vector<change> after_insert;
+      for (auto* child : children)
+        if (child->m->diff(child->object, child->snapshot, scratch_)) after_insert.push_back({child, column_set(scratch_)});
       updating.clear();
       for (auto& c : after_insert) updating.push_back(&c);
       if (!updating.empty()) update(conn, updating);
