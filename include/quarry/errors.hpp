@@ -73,6 +73,15 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
+// What an error left of the transaction it happened in. Set by the Connection
+// when an error ends (or may have ended) the transaction, so that a caller knows
+// whether to retry the work, roll back, or find out what the database kept.
+enum class transaction_outcome : unsigned char {
+  none,         // the transaction (if any) is still open, or the error was outside one
+  rolled_back,  // the database rolled the transaction back: nothing of it was committed
+  unknown,      // the connection was lost while a COMMIT was under way: it may have committed
+};
+
 // What went wrong in the driver, with the statement that caused it.
 struct error_context {
   std::string sql;         // the statement as sent to the driver
@@ -86,7 +95,9 @@ struct error_context {
 class DBAPIError : public Error {
  public:
   DBAPIError(const std::string& message, error_context context)
-      : Error(describe(message, context)), message_(message), context_(std::move(context)) {}
+      : Error(message), message_(message), context_(std::move(context)), text_(describe(message_, context_, outcome_)) {}
+
+  const char* what() const noexcept override { return text_.c_str(); }
 
   // The driver's message alone, without the SQL and parameters appended.
   const std::string& driver_message() const noexcept { return message_; }
@@ -95,10 +106,22 @@ class DBAPIError : public Error {
   int code() const noexcept { return context_.code; }
   const std::string& sqlstate() const noexcept { return context_.sqlstate; }
   bool connection_invalidated() const noexcept { return context_.connection_invalidated; }
+  quarry::transaction_outcome transaction_outcome() const noexcept { return outcome_; }
+
+  // Called by the Connection, which knows the transaction, before the error reaches the caller.
+  void set_transaction_outcome(quarry::transaction_outcome outcome) {
+    outcome_ = outcome;
+    text_ = describe(message_, context_, outcome_);
+  }
 
  private:
-  static std::string describe(const std::string& message, const error_context& context) {
+  static std::string describe(const std::string& message, const error_context& context,
+                              quarry::transaction_outcome outcome) {
     std::string text = message;
+    if (outcome == quarry::transaction_outcome::rolled_back)
+      text += " (the transaction was rolled back: nothing of it was committed)";
+    else if (outcome == quarry::transaction_outcome::unknown)
+      text += " (the connection was lost during COMMIT: whether the transaction committed is unknown)";
     if (!context.sqlstate.empty()) text += " [SQLSTATE " + context.sqlstate + "]";
     else if (context.code != 0) text += " [code " + std::to_string(context.code) + "]";
     if (!context.sql.empty()) text += "\n[SQL: " + context.sql + "]";
@@ -108,6 +131,8 @@ class DBAPIError : public Error {
 
   std::string message_;
   error_context context_;
+  quarry::transaction_outcome outcome_ = quarry::transaction_outcome::none;
+  std::string text_;
 };
 
 #define QUARRY_DBAPI_ERROR(Name, Base)              \

@@ -88,6 +88,7 @@ class Connection {
       isolation_ = other.isolation_;
       in_transaction_ = other.in_transaction_;
       transaction_sent_ = other.transaction_sent_;
+      begin_deferred_ = other.begin_deferred_;
       generation_ = other.generation_;
       savepoints_ = std::move(other.savepoints_);
       next_savepoint_ = other.next_savepoint_;
@@ -188,17 +189,32 @@ class Connection {
   Transaction begin_nested() {
     check_usable();
     if (!in_transaction_) begin_transaction(true);
+    if (begin_deferred_) send_begin();
     std::uint64_t id = ++next_savepoint_;
     savepoint_statement("SAVEPOINT " + savepoint_name(id));
     savepoints_.push_back(id);
     return Transaction(handle_, generation_, id);
   }
 
+  // A COMMIT that fails leaves this Connection where the database is: the
+  // error's transaction_outcome() says whether the transaction was rolled back
+  // (then it is over here too), is unknown (the connection was lost: rollback()
+  // next), or is none (the transaction is still open: retry or roll back).
   void commit() {
     check_open();
     if (!in_transaction_) return;
     if (invalidated_) throw pending_rollback();
-    if (transaction_sent_) simple("COMMIT");
+    // Echo tells of the Connection's transaction, as SQLAlchemy's does, also
+    // when a BEGIN waiting for a write was never sent.
+    if (engine_->options.echo && (transaction_sent_ || begin_deferred_)) engine_->log("COMMIT");
+    if (transaction_sent_) {
+      try {
+        lease_->pooled->dbapi->execute_simple("COMMIT");
+      } catch (DBAPIError& e) {
+        note_failure(e, true);
+        throw;
+      }
+    }
     end_transaction();
   }
 
@@ -216,10 +232,19 @@ class Connection {
     if (transaction_sent_) {
       try {
         simple("ROLLBACK");
-      } catch (const DBAPIError&) {
+      } catch (DBAPIError& e) {
+        // A connection the database keeps in the transaction is discarded:
+        // closing it rolls back, and nothing of the transaction is committed.
         end_transaction();
+        if (lease_ && lease_->pooled->dbapi->in_transaction()) {
+          lease_->pooled->invalidated = true;
+          lease_.reset();
+        }
+        e.set_transaction_outcome(transaction_outcome::rolled_back);
         throw;
       }
+    } else if (begin_deferred_ && engine_->options.echo) {
+      engine_->log("ROLLBACK");
     }
     end_transaction();
   }
@@ -402,7 +427,7 @@ class Connection {
     std::unique_ptr<dbapi_statement> fresh;
     try {
       fresh = pooled.dbapi->prepare(key.sql);
-    } catch (const DBAPIError& e) {
+    } catch (DBAPIError& e) {
       note_failure(e);
       throw;
     }
@@ -421,6 +446,7 @@ class Connection {
     check_usable();
     if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
     auto statement = prepare(key);
+    if (begin_deferred_) begin_before(statement);
     auto& events = *engine_->events;
     execute_event event{sql, refs, 1};
     events.before_execute.dispatch(event);
@@ -446,6 +472,7 @@ class Connection {
     check_usable();
     if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
     auto statement = prepare(key);
+    if (begin_deferred_) begin_before(statement);
     auto& events = *engine_->events;
     execute_event event{sql, batch.size() ? batch.parameters(0) : std::span<const value_ref>{}, batch.size()};
     events.before_execute.dispatch(event);
@@ -466,26 +493,54 @@ class Connection {
     return result;
   }
 
-  // Frees the statement for reuse and, when the driver reported a dead connection, invalidates it.
+  // The deferred BEGIN goes before the first statement that can write.
+  void begin_before(prepared& statement) {
+    if (statement.statement->is_readonly()) return;
+    try {
+      send_begin();
+    } catch (...) {
+      if (statement.entry) statement.entry->in_use = false;
+      throw;
+    }
+  }
+
+  // Frees the statement for reuse and lets note_failure() see a driver error.
   void failed(prepared& statement) {
     if (statement.entry) statement.entry->in_use = false;
     try {
       throw;
-    } catch (const DBAPIError& e) {
+    } catch (DBAPIError& e) {
       note_failure(e);
     } catch (...) {
       // Not a driver error: the connection is fine.
     }
   }
 
-  // A dead driver connection is invalidated: inside a transaction the
-  // Connection then refuses work until rollback(); outside one the next
-  // statement leases a fresh connection.
-  void note_failure(const DBAPIError& e) {
-    if (!e.connection_invalidated() && lease_->pooled->dbapi->is_usable()) return;
-    lease_->pooled->invalidated = true;
-    if (in_transaction_) invalidated_ = true;
-    else lease_.reset();
+  // Keeps this Connection's idea of its transaction equal to the database's
+  // after a driver error. A dead driver connection is invalidated: inside a
+  // transaction the Connection then refuses work until rollback() (the server
+  // rolled back, unless the error came from COMMIT, whose outcome is then
+  // unknown); outside one the next statement leases a fresh connection. A
+  // transaction the database ended by itself (a failed COMMIT, SQLite's INSERT
+  // OR ROLLBACK, a full disk) ends here too, so that the next statement begins a
+  // new one instead of committing on its own.
+  void note_failure(DBAPIError& e, bool committing = false) {
+    auto& dbapi = *lease_->pooled->dbapi;
+    if (e.connection_invalidated() || !dbapi.is_usable()) {
+      lease_->pooled->invalidated = true;
+      if (in_transaction_) {
+        invalidated_ = true;
+        e.set_transaction_outcome(committing && transaction_sent_ ? transaction_outcome::unknown
+                                                                  : transaction_outcome::rolled_back);
+      } else {
+        lease_.reset();
+      }
+      return;
+    }
+    if (in_transaction_ && transaction_sent_ && !dbapi.in_transaction()) {
+      end_transaction();
+      e.set_transaction_outcome(transaction_outcome::rolled_back);
+    }
   }
 
   // SAVEPOINT, RELEASE and ROLLBACK TO are statements to execute listeners (as
@@ -509,30 +564,42 @@ class Connection {
   void send_simple(const std::string& sql) {
     try {
       lease_->pooled->dbapi->execute_simple(sql);
-    } catch (const DBAPIError& e) {
+    } catch (DBAPIError& e) {
       note_failure(e);
       throw;
     }
   }
 
   void begin_transaction(bool implicit) {
-    if (!begin_sql_.empty()) {
-      if (engine_->options.echo) engine_->log(implicit ? begin_sql_ + " (implicit)" : begin_sql_);
-      try {
-        lease_->pooled->dbapi->execute_simple(begin_sql_);
-      } catch (const DBAPIError& e) {
-        note_failure(e);
-        throw;
-      }
-    }
-    transaction_sent_ = !begin_sql_.empty();
+    if (!begin_sql_.empty() && engine_->options.echo) engine_->log(implicit ? begin_sql_ + " (implicit)" : begin_sql_);
+    if (!begin_sql_.empty() && engine_->sql_dialect->begins_at_first_write(engine_->options)) begin_deferred_ = true;
+    else if (!begin_sql_.empty()) send_begin();
     in_transaction_ = true;
     ++generation_;
+  }
+
+  void send_begin() {
+    auto& dbapi = *lease_->pooled->dbapi;
+    if (dbapi.in_transaction())
+      throw InvalidRequestError(
+          "quarry: the database connection is already in a transaction this Connection did not begin (another "
+          "Connection or Session on the one shared connection of an in-memory SQLite database is writing, or BEGIN "
+          "was sent as SQL); commit or roll that one back first, or use a database file");
+    try {
+      dbapi.execute_simple(begin_sql_);
+    } catch (DBAPIError& e) {
+      if (in_transaction_) end_transaction();
+      note_failure(e);
+      throw;
+    }
+    transaction_sent_ = true;
+    begin_deferred_ = false;
   }
 
   void end_transaction() noexcept {
     in_transaction_ = false;
     transaction_sent_ = false;
+    begin_deferred_ = false;
     savepoints_.clear();
   }
 
@@ -559,6 +626,7 @@ class Connection {
   std::optional<quarry::isolation_level> isolation_;
   bool in_transaction_ = false;
   bool transaction_sent_ = false;  // BEGIN went to the server (not in AUTOCOMMIT)
+  bool begin_deferred_ = false;    // BEGIN waits for the first statement that writes
   std::uint64_t generation_ = 0;
   std::vector<std::uint64_t> savepoints_;
   std::uint64_t next_savepoint_ = 0;

@@ -88,6 +88,9 @@ class dbapi_statement {
     out = v.as_text();
     return true;
   }
+  // True when the statement cannot write (SQLite's sqlite3_stmt_readonly()); a
+  // dialect that begins transactions at the first write asks before executing.
+  virtual bool is_readonly() const { return false; }
   virtual std::int64_t rowcount() const = 0;                 // -1 when unknown
   virtual std::optional<std::int64_t> lastrowid() const = 0;  // the inserted row's id, where the driver has one
   // Releases the current result so the statement can run again.
@@ -131,6 +134,13 @@ class dialect {
   // The statement that opens a transaction at this isolation level, or an
   // ArgumentError when the dialect has no such level.
   virtual std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const = 0;
+  // Whether an implicit transaction's BEGIN waits for the first statement that
+  // writes, as Python's sqlite3 driver (and so SQLAlchemy) does: a Connection or
+  // Session that only reads then holds no lock that blocks other writers.
+  virtual bool begins_at_first_write(const engine_options& options) const {
+    (void)options;
+    return false;
+  }
   // How this dialect spells a column type. The default is standard SQL; the
   // built-in dialects override what they spell differently.
   virtual std::string type_name(const sql_type& type) const {

@@ -538,7 +538,16 @@ class Session {
     check_usable();
     listeners_.dispatch(session_event::before_commit, *this);
     flush();
-    if (connection_) connection_->commit();
+    if (connection_) {
+      try {
+        connection_->commit();
+      } catch (...) {
+        // The objects may not match the database now: only rollback() may go on
+        // (the error's transaction_outcome() says what the database kept).
+        needs_rollback_ = true;
+        throw;
+      }
+    }
     connection_.reset();
     end_transaction();
     release_deleted();

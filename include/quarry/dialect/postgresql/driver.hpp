@@ -336,7 +336,14 @@ class connection final : public dbapi_connection {
       std::unique_ptr<PGresult, decltype(&PQclear)> guard(result, PQclear);
       throw_error(conn_, result, sql, {});
     }
+    // COMMIT of a transaction an earlier error aborted succeeds as ROLLBACK;
+    // reporting success would lose the transaction's work without a word.
+    bool rolled_back = sql == "COMMIT" && std::string_view(PQcmdStatus(result)) == "ROLLBACK";
     PQclear(result);
+    if (rolled_back)
+      throw InternalError("the transaction was aborted by an earlier error, so the server rolled it back instead of "
+                          "committing it",
+                          {"COMMIT", {}, 0, "25P02", false});
   }
 
   bool ping() noexcept override {

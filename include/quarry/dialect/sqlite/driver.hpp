@@ -41,6 +41,7 @@ class statement final : public dbapi_statement {
       : db_(db), stmt_(stmt), sql_(std::move(sql)), shared_(shared) {
     columns_ = static_cast<std::size_t>(sqlite3_column_count(stmt_));
     parameter_count_ = static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt_));
+    readonly_ = sqlite3_stmt_readonly(stmt_) != 0;
   }
   ~statement() override { sqlite3_finalize(stmt_); }
   statement(const statement&) = delete;
@@ -127,6 +128,7 @@ class statement final : public dbapi_statement {
     return true;
   }
 
+  bool is_readonly() const override { return readonly_; }
   std::int64_t rowcount() const override { return rowcount_; }
   std::optional<std::int64_t> lastrowid() const override { return lastrowid_; }
 
@@ -247,6 +249,7 @@ class statement final : public dbapi_statement {
   sqlite3_stmt* stmt_;
   std::string sql_;
   bool shared_;  // the connection is shared between threads
+  bool readonly_ = false;
   std::size_t columns_ = 0;
   std::size_t parameter_count_ = 0;
   bool pending_row_ = false;  // execute() stepped onto a row that next() has not handed out
