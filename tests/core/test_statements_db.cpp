@@ -318,6 +318,21 @@ TEST_CASE("statements rebuilt with other values reuse the compiled SQL and bind 
   CHECK(added == std::vector<std::tuple<std::string, Status>>{{"larry", Status::active}, {"karen", Status::active}});
 }
 
+TEST_CASE("a sub-expression used twice in a shape's first statement does not fix the values of later ones", "[core][cache]") {
+  fixture f;
+  using names = std::vector<std::string>;
+  // The first statement of this shape holds one condition object twice...
+  auto twice = u.id == 1;
+  CHECK(f.conn.execute(select(u.name).where(twice || twice).order_by(u.name.desc(), u.status)).scalars() == names{"spongebob"});
+  // ...later ones of the same shape hold two values, and each binds its own.
+  CHECK(f.conn.execute(select(u.name).where(u.id == 2 || u.id == 3).order_by(u.name.desc(), u.status)).scalars() ==
+        names{"sandy", "patrick"});
+  auto again = u.id == 3;
+  CHECK(f.conn.execute(select(u.name).where(again || again).order_by(u.name.desc(), u.status)).scalars() == names{"patrick"});
+  CHECK(f.conn.execute(select(u.name).where(u.id == 1 || u.id == 2).order_by(u.name.desc(), u.status)).scalars() ==
+        names{"spongebob", "sandy"});
+}
+
 TEST_CASE("executemany() of many objects: multi-row INSERTs where the dialect has them, same rows either way", "[core][bulk]") {
   fixture f;
   std::vector<Product> products;

@@ -123,6 +123,16 @@ struct shaped_statement {
   std::shared_ptr<const statement_data> exemplar;
   std::shared_ptr<const compiled_statement> compiled;
   std::vector<std::uint32_t> literal_of_bind;  // not_a_literal: a named bindparam, or a column default
+  // Pairs of literal positions that held one value object in the exemplar (a
+  // sub-expression used twice): its placeholders name the first, so only a
+  // statement whose literals at those positions are one object too may share it.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> shared_literals;
+
+  bool binds_literals_of(const literal_list& literals) const {
+    for (auto [first, again] : shared_literals)
+      if (literals[first] != literals[again]) return false;
+    return true;
+  }
 };
 
 // How to execute a statement: its compiled SQL and where each placeholder's value is.

@@ -231,12 +231,13 @@ class shape_cache {
   }
 
   std::shared_ptr<const shaped_statement> find(const std::type_info& dialect, std::size_t hash,
-                                               const statement_data& s) const {
+                                               const statement_data& s, const literal_list& literals) const {
     std::shared_lock lock(mutex_);
     auto it = entries_.find(hash);
     if (it == entries_.end()) return nullptr;
     for (auto& [type, entry] : it->second)
-      if (*type == dialect && same_shape::statements(*entry->exemplar, s)) return entry;
+      if (*type == dialect && entry->binds_literals_of(literals) && same_shape::statements(*entry->exemplar, s))
+        return entry;
     return nullptr;
   }
 
@@ -275,7 +276,7 @@ void plan_execution(const Data& data, const dialect& d, execution_plan& plan) {
   shape_walk walk(plan.literals);
   walk.statement(*data);
   auto& cache = shape_cache::instance();
-  if (auto shaped = cache.find(type, walk.hash(), *data)) {
+  if (auto shaped = cache.find(type, walk.hash(), *data, plan.literals)) {
     plan.compiled = shaped->compiled;
     plan.shape = std::move(shaped);
     return;
@@ -288,7 +289,10 @@ void plan_execution(const Data& data, const dialect& d, execution_plan& plan) {
   entry->exemplar = data;
   entry->compiled = plan.compiled;
   std::unordered_map<const value*, std::uint32_t> ordinal_of;
-  for (std::size_t i = 0; i < plan.literals.size(); ++i) ordinal_of.emplace(plan.literals[i], static_cast<std::uint32_t>(i));
+  for (std::size_t i = 0; i < plan.literals.size(); ++i) {
+    auto [it, first] = ordinal_of.emplace(plan.literals[i], static_cast<std::uint32_t>(i));
+    if (!first) entry->shared_literals.emplace_back(it->second, static_cast<std::uint32_t>(i));
+  }
   for (auto& slot : plan.compiled->binds) {
     if (!slot.literal) {
       entry->literal_of_bind.push_back(not_a_literal);
