@@ -314,3 +314,39 @@ TEST_CASE("a statement is compiled once per dialect", "[compile]") {
   CHECK(changed.compiled(sqlite_dialect)->sql != first->sql);
   CHECK(s.compiled(sqlite_dialect) == first);
 }
+
+TEST_CASE("AND and OR chains of any length build, compile, compare and free without deep recursion", "[compile][fuzz]") {
+  constexpr std::int64_t terms = 100000;
+  auto any = u.id == 0;
+  for (std::int64_t i = 1; i < terms; ++i) any = any || u.id == i;
+  auto all = u.name != "x0";
+  for (std::int64_t i = 1; i < terms; ++i) all = (u.name != "x" + std::to_string(i)) && all;  // nested to the right
+  auto c = compile(select(u.id).where(any && all), pg_dialect);
+  REQUIRE(c.params.size() == 2 * terms);
+  CHECK(std::get<std::int64_t>(c.params[terms - 1].data()) == terms - 1);
+  CHECK(std::get<std::string>(c.params[terms].data()) == "x" + std::to_string(terms - 1));
+  // One level of parentheses: the OR chain inside the AND; no nesting per term.
+  CHECK(c.sql.find("WHERE (user_account.id = $1 OR user_account.id = $2 OR ") != std::string::npos);
+  CHECK(c.sql.find(") AND user_account.name != $100001 AND user_account.name != $100002 AND ") != std::string::npos);
+  CHECK(c.sql.find("((") == std::string::npos);
+}
+
+TEST_CASE("nesting deeper than max_expression_depth is refused when built, not a crash", "[compile][fuzz]") {
+  auto sum = u.id + 1;
+  std::uint32_t levels = 2;
+  auto grow = [&] {
+    sum = sum + 1;
+    ++levels;
+  };
+  while (levels < max_expression_depth) grow();
+  CHECK(sum.node()->depth == max_expression_depth);
+  CHECK(sqlite_sql(select(sum)).find("user_account.id + ? + ?") != std::string::npos);
+  CHECK_THROWS_WITH(grow(), Catch::Contains("quarry: this expression nests more than 1000 levels"));
+  // AND and OR alternating: each switch is a level of nesting.
+  auto mixed = u.id == 0;
+  auto alternate = [&](std::int64_t i) { mixed = i % 2 ? (mixed && u.id == i) : (mixed || u.id == i); };
+  std::int64_t i = 1;
+  for (; i < 999; ++i) alternate(i);
+  CHECK_NOTHROW(compile(select(u.id).where(mixed), sqlite_dialect));
+  CHECK_THROWS_AS(alternate(i), ArgumentError);
+}

@@ -55,7 +55,9 @@ inline void collect_froms(const node& n, std::vector<from_ptr>& found) {
     return;
   }
   if (n.kind == node_kind::subquery) return;
-  for (auto& child : n.children) collect_froms(*child, found);
+  if (is_chain(n)) for_each_operand(n, [&](const node& operand) { collect_froms(operand, found); });
+  else
+    for (auto& child : n.children) collect_froms(*child, found);
 }
 
 // Walks a statement tree once and writes its SQL for one dialect. Placeholders
@@ -535,6 +537,15 @@ class compiler {
           expression(*n.children[1], precedence::lowest);
           write(")");
           if (n.children.size() > 2) like_escape(*n.children[2]);
+          break;
+        }
+        if (is_chain(n)) {
+          bool first = true;
+          for_each_operand(n, [&](const node& operand) {
+            if (!first) write(n.text);
+            first = false;
+            child(operand, n.precedence);
+          });
           break;
         }
         child(*n.children[0], n.precedence);

@@ -1,6 +1,7 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -12,12 +13,20 @@
 
 #include "quarry/core/compiled.hpp"
 #include "quarry/core/schema.hpp"
+#include "quarry/errors.hpp"
 #include "quarry/types/sql_type.hpp"
 #include "quarry/types/value.hpp"
 
 // The untyped statement tree. Typed wrappers (expr<T>, select_statement<Row>,
 // ...) only check types and build these nodes; the compiler walks them once,
 // outside any template.
+namespace quarry {
+// How deeply expressions may nest, AND and OR chains aside (those may be of any
+// length): a tree deeper than this is refused when it is built, before a walk
+// of it could exhaust the stack. SQLite refuses deeper trees too (SQLITE_MAX_EXPR_DEPTH).
+inline constexpr std::uint32_t max_expression_depth = 1000;
+}  // namespace quarry
+
 namespace quarry::detail {
 
 struct node;
@@ -73,9 +82,15 @@ class shape_memo {
 };
 
 struct node {
+  node() = default;
+  node(const node&) = default;
+  node& operator=(const node&) = default;
+  ~node();
+
   node_kind kind;
   std::uint8_t precedence = precedence::atom;
   std::uint32_t count = 0;
+  std::uint32_t depth = 1;  // levels of nesting below and including this node, a chain counting as one
   std::string text;
   value literal;
   sql_type type;  // cast target
@@ -86,6 +101,99 @@ struct node {
   shape_memo shape;
 };
 
+// AND and OR: the operators a program chains in a loop over a user's filter
+// list. Every walk of a tree takes a chain's operands in a loop (for_each_operand)
+// rather than by recursion, so that a chain of any length costs no stack.
+inline bool is_chain(const node& n) noexcept {
+  return n.kind == node_kind::binary && (n.precedence == precedence::and_ || n.precedence == precedence::or_);
+}
+
+// Pointers to visit, without allocating for the few a statement usually has.
+class node_stack {
+ public:
+  void push(const node* n) {
+    if (size_ < small_.size()) small_[size_] = n;
+    else large_.push_back(n);
+    ++size_;
+  }
+  const node* pop() noexcept {
+    --size_;
+    if (size_ < small_.size()) return small_[size_];
+    const node* n = large_.back();
+    large_.pop_back();
+    return n;
+  }
+  bool empty() const noexcept { return size_ == 0; }
+
+ private:
+  std::array<const node*, 16> small_{};
+  std::vector<const node*> large_;
+  std::size_t size_ = 0;
+};
+
+// The operands of chain `n`, left to right, one per next() (null after the
+// last), opening the nested nodes of the same operator: (a AND b) AND c and
+// a AND (b AND c) both give a, b, c, as both compile to a AND b AND c.
+class chain_operands {
+ public:
+  explicit chain_operands(const node& chain) : chain_(chain) {
+    pending_.push(chain.children[1].get());
+    pending_.push(chain.children[0].get());
+  }
+  const node* next() {
+    while (!pending_.empty()) {
+      const node* c = pending_.pop();
+      if (c->kind != chain_.kind || c->precedence != chain_.precedence || c->text != chain_.text) return c;
+      pending_.push(c->children[1].get());
+      pending_.push(c->children[0].get());
+    }
+    return nullptr;
+  }
+
+ private:
+  const node& chain_;
+  node_stack pending_;
+};
+
+template <class Fn>
+void for_each_operand(const node& chain, Fn&& fn) {
+  chain_operands operands(chain);
+  while (const node* c = operands.next()) fn(*c);
+}
+
+// Takes the nodes only this one holds apart in a loop: destroying a long chain
+// by recursion would go as deep as the chain is long.
+inline node::~node() {
+  if (children.empty()) return;
+  std::vector<node_ptr> pending = std::move(children);
+  while (!pending.empty()) {
+    node_ptr n = std::move(pending.back());
+    pending.pop_back();
+    if (n && n.use_count() == 1 && !n->children.empty()) {
+      auto& grandchildren = const_cast<node&>(*n).children;  // made non-const; this is its last owner
+      for (auto& g : grandchildren) pending.push_back(std::move(g));
+      grandchildren.clear();
+    }
+  }
+}
+
+// Sets n.depth from its children's, refusing a tree nested deeper than max_expression_depth.
+[[gnu::noinline]] inline void set_depth(node& n) {
+  std::uint32_t depth = 1;
+  bool chain = is_chain(n);
+  for (auto& c : n.children) {
+    if (!c) continue;
+    bool same_chain = chain && c->kind == n.kind && c->precedence == n.precedence && c->text == n.text;
+    std::uint32_t d = same_chain ? c->depth : c->depth + 1;
+    depth = d > depth ? d : depth;
+  }
+  if (depth > max_expression_depth)
+    throw ArgumentError("quarry: this expression nests more than " + std::to_string(max_expression_depth) +
+                        " levels deep; chains of AND and OR may be of any length, and a long list of values "
+                        "belongs in in_()");
+  n.depth = depth;
+}
+
 // Statement building is not hot enough to be worth inlining into every
 // expression of every query, which costs compile time: these stay calls.
 [[gnu::noinline]] inline node_ptr make_node(node_kind kind, std::uint8_t prec, std::string_view text,
@@ -95,6 +203,7 @@ struct node {
   n->precedence = prec;
   n->text = std::string(text);
   n->children.assign(children.begin(), children.end());
+  if (!n->children.empty()) set_depth(*n);
   return n;
 }
 template <class... Children>

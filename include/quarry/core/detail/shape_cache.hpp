@@ -113,11 +113,16 @@ class shape_walk {
         h = mix(h, statement_hash(*n->select));
         walk_again = true;
       }
-      h = mix(h, n->children.size());
-      for (auto& c : n->children) {
-        std::size_t child = node(c.get());
+      auto operand = [&](const detail::node& c) {
+        std::size_t child = node(&c);
         h = mix(h, child);
         walk_again = walk_again || (child & 2);
+      };
+      if (is_chain(*n)) {
+        for_each_operand(*n, operand);
+      } else {
+        h = mix(h, n->children.size());
+        for (auto& c : n->children) operand(*c);
       }
     }
     h = (h & ~std::size_t{3}) | (walk_again ? 3 : 1);
@@ -194,6 +199,7 @@ class same_shape {
     if (!a || !b) return false;
     if (a->kind != b->kind || a->precedence != b->precedence || a->count != b->count) return false;
     if (a->kind == node_kind::literal) return true;
+    if (is_chain(*a)) return a->text == b->text && chains(*a, *b);
     if (a->text != b->text || a->children.size() != b->children.size()) return false;
     if (a->kind == node_kind::cast && (a->type.kind != b->type.kind || a->type.length != b->type.length ||
                                        a->type.name != b->type.name))
@@ -204,6 +210,17 @@ class same_shape {
     for (std::size_t i = 0; i < a->children.size(); ++i)
       if (!nodes(a->children[i].get(), b->children[i].get())) return false;
     return true;
+  }
+
+  // Chains match operand by operand, however each was nested.
+  static bool chains(const node& a, const node& b) {
+    chain_operands x(a), y(b);
+    for (;;) {
+      const node* p = x.next();
+      const node* q = y.next();
+      if (!p || !q) return p == q;
+      if (!nodes(p, q)) return false;
+    }
   }
 
   static bool optional_froms(const from_item* a, const from_item* b) {

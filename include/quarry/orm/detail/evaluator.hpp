@@ -72,17 +72,18 @@ class object_evaluator {
   static value negate(std::optional<bool> b) { return b ? value(!*b) : value(); }
 
   value binary(const node& n) {
-    if (n.text == " AND " || n.text == " OR ") {
-      bool is_and = n.text == " AND ";
-      auto a = truth(*n.children[0]), b = truth(*n.children[1]);
-      if (is_and) {
-        if ((a && !*a) || (b && !*b)) return value(false);
-        if (!a || !b) return {};
-        return value(true);
-      }
-      if ((a && *a) || (b && *b)) return value(true);
-      if (!a || !b) return {};
-      return value(false);
+    if (is_chain(n)) {
+      // SQL's three-valued logic: AND is false when any operand is, OR true when any is; else unknown if any is.
+      // Every operand is evaluated, so that one the evaluator cannot handle is always reported.
+      bool decisive = n.text == " OR ", unknown = false, decided = false;
+      for_each_operand(n, [&](const node& operand) {
+        auto t = truth(operand);
+        if (!t) unknown = true;
+        else if (*t == decisive) decided = true;
+      });
+      if (decided) return value(decisive);
+      if (unknown) return {};
+      return value(!decisive);
     }
     static constexpr const char* comparisons[] = {" = ", " != ", " < ", " <= ", " > ", " >= "};
     auto op = std::find(std::begin(comparisons), std::end(comparisons), n.text);
