@@ -203,6 +203,19 @@ TEST_CASE("CTEs, recursive CTEs and set operations", "[compile]") {
   CHECK_THROWS_AS(sqlite_sql(union_(select(u.id).limit(1), select(a.user_id))), ArgumentError);
 }
 
+TEST_CASE("two different CTEs of one name are refused; one CTE named twice is written once", "[compile]") {
+  auto low = select(u.id, u.name).where(u.id < 3).cte("picked");
+  auto high = select(u.id, u.name).where(u.id > 7).cte("picked");
+  CHECK_THROWS_WITH(sqlite_sql(select(low.c<1>(), high.c<1>()).where(low.c<0>() == high.c<0>())),
+                    Catch::Contains("two different CTEs are named 'picked'"));
+  auto self_join = select(low.c<1>()).join(high, low.c<0>() == high.c<0>());
+  CHECK_THROWS_AS(pg_sql(self_join), ArgumentError);
+  auto again = low;
+  CHECK(sqlite_sql(select(low.c<1>(), again.c<0>())) ==
+        "WITH picked(id, name) AS (SELECT user_account.id, user_account.name FROM user_account WHERE user_account.id < ?) "
+        "SELECT picked.name, picked.id FROM picked");
+}
+
 TEST_CASE("window functions", "[compile]") {
   auto s = select(o.id, func::row_number().over(window().partition_by(o.user_id).order_by(o.total.desc())),
                   func::sum(o.total).over(window().order_by(o.id)), func::rank().over());

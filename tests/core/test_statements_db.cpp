@@ -333,6 +333,15 @@ TEST_CASE("a sub-expression used twice in a shape's first statement does not fix
         names{"spongebob", "sandy"});
 }
 
+TEST_CASE("two different CTEs of one name are refused before anything is sent", "[core]") {
+  fixture f;
+  auto first = select(u.id).where(u.id == 1).cte("chosen");
+  auto second = select(u.id).where(u.id == 2).cte("chosen");
+  CHECK_THROWS_AS(f.conn.execute(select(first.c<0>(), second.c<0>())), ArgumentError);
+  CHECK(f.conn.execute(select(first.c<0>())).scalars() == std::vector<std::int64_t>{1});
+  CHECK(f.conn.execute(select(second.c<0>())).scalars() == std::vector<std::int64_t>{2});
+}
+
 TEST_CASE("a filter of 20,000 OR terms runs where the database takes it, and fails cleanly where not", "[core][fuzz]") {
   fixture f;
   auto filter = [](std::int64_t wanted) {

@@ -350,9 +350,14 @@ class compiler {
   // Writes a CTE's definition into the WITH clause once; a CTE named while it is
   // being defined is the recursive reference to itself.
   void define_cte(const from_item& item) {
-    for (auto& name : cte_names_)
-      if (name == item.alias) return;
+    for (std::size_t i = 0; i < cte_names_.size(); ++i) {
+      if (cte_names_[i] != item.alias) continue;
+      if (related_ctes(*cte_items_[i], item)) return;
+      throw ArgumentError("quarry: two different CTEs are named '" + item.alias +
+                          "' in one statement; give each its own name in cte()");
+    }
     cte_names_.push_back(item.alias);
+    cte_items_.push_back(&item);
     recursive_ = recursive_ || item.recursive;
     piece definition;
     piece* saved = out_;
@@ -368,6 +373,17 @@ class compiler {
     write(")");
     out_ = saved;
     ctes_.push_back(std::move(definition));
+  }
+
+  // One CTE, or one and the CTE that union_all() extended it into (whose body
+  // starts with this one's): the recursive part names the CTE it extends.
+  static bool related_ctes(const from_item& a, const from_item& b) {
+    auto leads_to = [](const statement_data* body, const statement_data* anchor) {
+      for (; body; body = body->kind == statement_kind::compound && !body->parts.empty() ? body->parts[0].get() : nullptr)
+        if (body == anchor) return true;
+      return false;
+    };
+    return &a == &b || leads_to(a.body.get(), b.body.get()) || leads_to(b.body.get(), a.body.get());
   }
 
   // ---- DML
@@ -668,6 +684,7 @@ class compiler {
   piece* out_ = nullptr;
   std::vector<piece> ctes_;
   std::vector<std::string> cte_names_;
+  std::vector<const from_item*> cte_items_;
   bool recursive_ = false;
   bool qualify_ = true;
   std::vector<const std::vector<const from_item*>*> scopes_;
