@@ -28,6 +28,40 @@ namespace quarry {
 
 namespace detail {
 
+// An object key as a JSON path for SQLite, which (3.40) matches a path's label
+// against the key as the document spells it, escapes included: the key is
+// escaped as Quarry writes JSON (nlohmann's dump()). A quoted label ends at the
+// first '"', so a key holding '"' goes unquoted, which ends at '.' or '[': a
+// key holding both has no path there, and gets an empty one, which SQLite
+// refuses with an error rather than reading NULL.
+[[gnu::noinline]] inline std::string json_path_of_key(std::string_view key) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string escaped;
+  for (char c : key) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': escaped += "\\\""; break;
+      case '\\': escaped += "\\\\"; break;
+      case '\b': escaped += "\\b"; break;
+      case '\f': escaped += "\\f"; break;
+      case '\n': escaped += "\\n"; break;
+      case '\r': escaped += "\\r"; break;
+      case '\t': escaped += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          escaped += "\\u00";
+          escaped += hex[u >> 4];
+          escaped += hex[u & 15];
+        } else {
+          escaped += c;
+        }
+    }
+  }
+  if (escaped.find('"') == std::string::npos) return "$.\"" + escaped + "\"";
+  if (escaped.find_first_of(".[") == std::string::npos) return "$." + escaped;
+  return {};
+}
+
 struct expression_tag {};
 struct statement_tag {};
 
@@ -308,12 +342,7 @@ class expression_methods : public detail::expression_tag {
     } else {
       std::string_view name = key;
       n->children.push_back(detail::literal_node(value(std::string(name))));
-      path = "$.\"";
-      for (char c : name) {
-        if (c == '"' || c == '\\') path += '\\';
-        path += c;
-      }
-      path += '"';
+      path = detail::json_path_of_key(name);
     }
     n->children.push_back(detail::literal_node(value(std::move(path))));
     return expr<std::optional<detail::plain_t<T>>>(std::move(n));
