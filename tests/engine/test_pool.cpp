@@ -164,6 +164,37 @@ TEST_CASE("a backend terminated inside a transaction raises until rolled back, a
   CHECK(conn.execute(text("SELECT count(*) FROM pool_dead")).scalar<int>() == 0);
 }
 
+TEST_CASE("after a server restart only the first operation fails: the pool retires every stale connection", "[pool][postgresql][fault]") {
+  if (!quarry_test::is_postgresql()) {
+    SUCCEED("PostgreSQL only");
+    return;
+  }
+  auto engine = quarry_test::make_engine({.pool_size = 4, .max_overflow = 0});
+  std::vector<int> pids;
+  {
+    std::vector<quarry::Connection> held;
+    for (int i = 0; i < 4; ++i) {
+      held.push_back(engine.connect());
+      pids.push_back(backend_id(held.back()));
+    }
+  }
+  CHECK(engine.pool_status().checked_in == 4);
+  terminate_backends(pids);  // what a restart does to the pool's connections
+  int errors = 0;
+  for (int i = 0; i < 8; ++i) {
+    try {
+      auto conn = engine.connect();
+      int one = conn.execute(text("SELECT 1")).scalar<int>();
+      CHECK(one == 1);
+    } catch (const quarry::OperationalError& e) {
+      CHECK(e.connection_invalidated());
+      ++errors;
+    }
+  }
+  CHECK(errors == 1);
+  CHECK(engine.pool_status().total <= 4);
+}
+
 TEST_CASE("a backend terminated between transactions is replaced on the next statement", "[pool][postgresql]") {
   if (!quarry_test::is_postgresql()) {
     SUCCEED("PostgreSQL only");

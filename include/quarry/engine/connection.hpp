@@ -517,7 +517,8 @@ class Connection {
   }
 
   // Keeps this Connection's idea of its transaction equal to the database's
-  // after a driver error. A dead driver connection is invalidated: inside a
+  // after a driver error. A dead driver connection is invalidated, and the pool's
+  // other connections with it: inside a
   // transaction the Connection then refuses work until rollback() (the server
   // rolled back, unless the error came from COMMIT, whose outcome is then
   // unknown); outside one the next statement leases a fresh connection. A
@@ -528,6 +529,10 @@ class Connection {
     auto& dbapi = *lease_->pooled->dbapi;
     if (e.connection_invalidated() || !dbapi.is_usable()) {
       lease_->pooled->invalidated = true;
+      // A lost connection usually means the server restarted, which took the
+      // pool's other connections too: retire them all (SQLAlchemy's pool
+      // invalidation), so one operation fails rather than one per connection.
+      engine_->connections->dispose();
       if (in_transaction_) {
         invalidated_ = true;
         e.set_transaction_outcome(committing && transaction_sent_ ? transaction_outcome::unknown
