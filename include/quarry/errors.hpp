@@ -20,6 +20,13 @@ class ArgumentError : public Error {
   using Error::Error;
 };
 
+// A name longer than the database keeps (PostgreSQL: 63 bytes), which it would
+// truncate silently so that two names could become one (SQLAlchemy's IdentifierError).
+class IdentifierError : public ArgumentError {
+ public:
+  using ArgumentError::ArgumentError;
+};
+
 // The API was used in a way the current state does not allow.
 class InvalidRequestError : public Error {
  public:

@@ -77,3 +77,54 @@ TEST_CASE("every keyword of the database names a table and a column", "[dialect]
     conn.commit();
   }
 }
+
+TEST_CASE("names longer than PostgreSQL keeps are refused, and generated ones are shortened apart", "[dialect][identifiers]") {
+  auto engine = quarry_test::make_engine({}, "identifiers");
+  auto conn = engine.connect();
+  auto make_table = [](std::string name, std::string column) {
+    table_info info;
+    info.name = std::move(name);
+    info.columns.push_back(column_info::named("id", sql_type::of(sql_type_kind::big_integer), false));
+    auto indexed = column_info::named(std::move(column), sql_type::of(sql_type_kind::integer));
+    indexed.index = true;
+    info.columns.push_back(indexed);
+    info.primary_key = {"id"};
+    return Table(info);
+  };
+  const std::string longest(63, 't');                     // what PostgreSQL keeps whole
+  const std::string column_a(40, 'c'), column_b = std::string(39, 'c') + "d";  // index names collide when truncated
+  auto fits = make_table(longest, column_a);
+  auto also = make_table(std::string(62, 't') + "u", column_b);
+  MetaData m;
+  m.add(fits);
+  m.add(also);
+  m.drop_all(conn);
+  m.create_all(conn);
+  conn.execute(insert(fits).values(fits["id"] = 1, fits[column_a] = 5));
+  CHECK(conn.execute(select(fits[column_a])).scalar().ref().as_int64() == 5);
+  if (quarry_test::is_postgresql()) {
+    // Both index names ran past 63 bytes and still differ.
+    auto names = conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_ttt%' ORDER BY indexname")).scalars<std::string>();
+    REQUIRE(names.size() == 2);
+    CHECK(names[0] != names[1]);
+    CHECK(names[0].size() <= 63);
+    auto too_long = make_table(std::string(64, 't'), "n");
+    MetaData bad;
+    bad.add(too_long);
+    CHECK_THROWS_AS(bad.create_all(conn), IdentifierError);
+    CHECK_THROWS_WITH(conn.execute(select(too_long["n"])), Catch::Contains("is 64 bytes long"));
+    auto long_column = make_table("short_name", std::string(64, 'c'));
+    CHECK_THROWS_AS(conn.execute(select(long_column[std::string(64, 'c')])), IdentifierError);
+  } else {
+    // SQLite keeps names of any length.
+    auto roomy = make_table(std::string(200, 't'), std::string(200, 'c'));
+    MetaData more;
+    more.add(roomy);
+    more.create_all(conn);
+    CHECK(conn.execute(select(func::count()).select_from(roomy)).scalar() == 0);
+    more.drop_all(conn);
+  }
+  conn.rollback();
+  m.drop_all(conn);
+  conn.commit();
+}

@@ -79,7 +79,7 @@ inline std::vector<std::string> create_table_ddl(const table_info& table, const 
   for (auto& c : table.columns)
     if (c.index)
       out.push_back(std::string(c.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-                    d.format_identifier("ix_" + table.name + "_" + c.name) + " ON " + d.format_identifier(table.name) +
+                    d.format_identifier(d.generated_name("ix_" + table.name + "_" + c.name)) + " ON " + d.format_identifier(table.name) +
                     " (" + d.format_identifier(c.name) + ")");
   for (auto& index : table.indexes) {
     std::string part = std::string(index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
@@ -175,8 +175,9 @@ class MetaData {
       for (auto& e : enum_types())
         if (!checkfirst || !has_enum(conn, e)) conn.exec_driver_sql(create_enum_ddl(e, d));
     for (auto& t : sorted_tables()) {
+      auto statements = detail::create_table_ddl(*t, d);  // first: it refuses names the database would cut short
       if (checkfirst && has_table(conn, t->name)) continue;
-      for (auto& sql : detail::create_table_ddl(*t, d)) conn.exec_driver_sql(sql);
+      for (auto& sql : statements) conn.exec_driver_sql(sql);
     }
   }
 
@@ -197,6 +198,7 @@ class MetaData {
   }
 
   static bool has_table(Connection& conn, std::string_view name) {
+    conn.dialect().format_identifier(name);  // a name the database would cut short could match another
     return conn.exec_driver_sql(conn.dialect().has_table_sql(), {name}).first().has_value();
   }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "quarry/engine/options.hpp"
+#include "quarry/errors.hpp"
 #include "quarry/engine/url.hpp"
 #include "quarry/types/sql_type.hpp"
 #include "quarry/types/value.hpp"
@@ -218,6 +219,24 @@ class dialect {
   // Whether a lower-case word is reserved in this dialect's SQL.
   virtual bool is_reserved_word(std::string_view lowercase) const = 0;
 
+  // The longest identifier, in bytes, the database keeps whole; 0 for no limit.
+  virtual std::size_t max_identifier_length() const { return 0; }
+
+  // A name Quarry makes up (an index's ix_<table>_<column>) that fits the limit:
+  // too long, it keeps its start and ends in a hash of the whole, so that it is
+  // the same each time and two long names stay apart (SQLAlchemy's rule, another hash).
+  std::string generated_name(std::string name) const {
+    std::size_t limit = max_identifier_length();
+    if (!limit || name.size() <= limit) return name;
+    std::uint32_t h = 2166136261u;
+    for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    static constexpr char hex[] = "0123456789abcdef";
+    name.resize(limit - 8);
+    name += '_';
+    for (int shift = 12; shift >= 0; shift -= 4) name += hex[(h >> shift) & 15];
+    return name;
+  }
+
   // The identifier in double quotes, with quotes inside it doubled.
   virtual std::string quote_identifier(std::string_view name) const {
     std::string out = "\"";
@@ -232,7 +251,12 @@ class dialect {
   // is a reserved word, has upper-case letters (PostgreSQL folds bare names to
   // lower case), starts with a digit or '$', or holds anything but letters,
   // digits, '_' and '$' (SQLAlchemy's rule).
+  // A name longer than the database keeps is refused (IdentifierError).
   std::string format_identifier(std::string_view name) const {
+    if (std::size_t limit = max_identifier_length(); limit && name.size() > limit)
+      throw IdentifierError("quarry: the identifier '" + std::string(name) + "' is " + std::to_string(name.size()) +
+                            " bytes long; " + std::string(this->name()) + " keeps only " + std::to_string(limit) +
+                            ", so two such names could become one: use a shorter name");
     bool bare = !name.empty() && !(name[0] >= '0' && name[0] <= '9') && name[0] != '$';
     for (char c : name)
       bare = bare && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$');

@@ -38,6 +38,8 @@ class dialect final : public quarry::dialect {
   }
 
   bool native_enums() const override { return true; }
+  // NAMEDATALEN - 1: longer names are truncated by the server.
+  std::size_t max_identifier_length() const override { return 63; }
   // Rows per multi-row INSERT: each row costs the server a statement less, and
   // the protocol allows 65,535 parameters.
   std::size_t insert_rows_per_statement(std::size_t columns) const override {
