@@ -124,3 +124,54 @@ TEST_CASE("every built-in type makes a column that keeps its values", "[types]")
                    std::vector<row>{in});
   CHECK(conn.execute(text("SELECT * FROM typed_values")).one<row>() == in);
 }
+
+TEST_CASE("timestamps and dates round-trip over the databases' whole range in any time zone", "[types][timezone]") {
+  auto engine = quarry_test::make_engine({}, "timezones");
+  auto conn = engine.connect();
+  quarry_test::drop_tables(conn, {"tz_moment"});
+  conn.exec_driver_sql("CREATE TABLE tz_moment (id INTEGER PRIMARY KEY, " + column<sys_time<microseconds>>(conn, "at") +
+                       ", " + column<year_month_day>(conn, "day") + ")");
+  conn.commit();
+  using moment = sys_time<microseconds>;
+  // 4713 BC is PostgreSQL's first year; dates go past std::chrono::year's 32767 there, which reads as an error.
+  const std::vector<moment> moments{
+      sys_days{year{-4712} / 1 / 1},                           // 4713 BC
+      sys_days{year{0} / 12 / 31} + 23h + 59min,               // 1 BC
+      sys_days{1y / 1 / 1},                                    // 1 AD
+      sys_days{1969y / 12 / 31} + 23h + 59min + 59s + 999999us,
+      sys_days{2024y / 2 / 29} + 12h,
+      sys_days{9999y / 12 / 31} + 23h + 59min + 59s + 999999us,
+      sys_days{year{10000} / 1 / 1} + 13h,
+      sys_days{year{32767} / 12 / 31},
+      moment{days{quarry::detail::days_from_civil(294246, 12, 31)}},  // near microseconds' last year
+  };
+  const std::vector<year_month_day> dates{year{-4712} / 1 / 1, year{0} / 2 / 29, 1y / 1 / 1, 9999y / 12 / 31,
+                                          year{10000} / 1 / 1, year{32767} / 12 / 31};
+  auto insert = text("INSERT INTO tz_moment (id, at, day) VALUES (:id, :at, :day)");
+  for (std::size_t i = 0; i < moments.size(); ++i) {
+    std::optional<year_month_day> day;
+    if (i < dates.size()) day = dates[i];
+    conn.execute(insert, {{"id", static_cast<int>(i)}, {"at", moments[i]}, {"day", day}});
+  }
+  conn.commit();
+  // The session's time zone decides how PostgreSQL writes them: east and west of UTC, odd offsets.
+  for (const char* zone : {"UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kathmandu", "America/St_Johns"}) {
+    INFO("time zone " << zone);
+    if (quarry_test::is_postgresql()) conn.exec_driver_sql(std::string("SET TIME ZONE '") + zone + "'");
+    setenv("TZ", zone, 1);
+    tzset();
+    auto back = conn.execute(text("SELECT at FROM tz_moment ORDER BY id")).scalars<moment>();
+    CHECK(back == moments);
+    auto back_days = conn.execute(text("SELECT day FROM tz_moment WHERE day IS NOT NULL ORDER BY id")).scalars<year_month_day>();
+    CHECK(back_days == dates);
+    // Ordered by the database, they stay in time order.
+    if (quarry_test::is_postgresql())
+      CHECK(conn.execute(text("SELECT at FROM tz_moment ORDER BY at")).scalars<moment>() == moments);
+    conn.rollback();
+  }
+  unsetenv("TZ");
+  tzset();
+  // Finer clocks span fewer years: out of their range is an error, not a wrapped value.
+  CHECK_THROWS_AS(conn.execute(text("SELECT at FROM tz_moment WHERE id = 5")).scalar<sys_time<std::chrono::nanoseconds>>(),
+                  quarry::DataError);
+}

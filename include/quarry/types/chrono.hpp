@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <ratio>
 #include <string>
 #include <string_view>
 
@@ -26,12 +27,48 @@ inline void append_digits(std::string& out, long long value, int width) {
   out.append(buffer, end);
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date, for any year a database
+// holds (std::chrono::year stops at 32767; PostgreSQL's timestamps reach 294276).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  auto yoe = static_cast<unsigned>(y - era * 400);
+  unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct civil_date {
+  std::int64_t year;  // astronomical: 0 is 1 BC
+  unsigned month, day;
+};
+constexpr civil_date civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  auto doe = static_cast<unsigned>(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+// YYYY-MM-DD, with more digits after year 9999 and, for years before 1 AD, the
+// year counted back and " BC" (PostgreSQL's ISO style) added by the caller.
+inline bool append_civil(std::string& out, civil_date date) {
+  bool bc = date.year <= 0;
+  append_digits(out, bc ? 1 - date.year : date.year, 4);
+  out += '-';
+  append_digits(out, date.month, 2);
+  out += '-';
+  append_digits(out, date.day, 2);
+  return bc;
+}
+
 inline void append_date(std::string& out, std::chrono::year_month_day date) {
-  append_digits(out, static_cast<int>(date.year()), 4);
-  out += '-';
-  append_digits(out, static_cast<unsigned>(date.month()), 2);
-  out += '-';
-  append_digits(out, static_cast<unsigned>(date.day()), 2);
+  if (append_civil(out, {static_cast<int>(date.year()), static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day())}))
+    out += " BC";
 }
 
 // Reads `count` digits at `at`; false when they are not all digits.
@@ -45,26 +82,58 @@ inline bool read_digits(std::string_view text, std::size_t at, std::size_t count
   return true;
 }
 
-inline bool parse_date(std::string_view text, std::chrono::year_month_day& out) {
-  int y, m, d;
-  if (text.size() < 10 || text[4] != '-' || text[7] != '-' || !read_digits(text, 0, 4, y) ||
-      !read_digits(text, 5, 2, m) || !read_digits(text, 8, 2, d))
+// "Y...Y-MM-DD" at the start of `text`, four or more year digits; `at` is left after it.
+inline bool parse_civil(std::string_view text, std::size_t& at, civil_date& out) {
+  std::size_t digits = 0;
+  std::int64_t y = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9' && digits < 9)
+    y = y * 10 + (text[digits++] - '0');
+  int m, d;
+  if (digits < 4 || text.size() < digits + 6 || text[digits] != '-' || text[digits + 3] != '-' ||
+      !read_digits(text, digits + 1, 2, m) || !read_digits(text, digits + 4, 2, d) || m < 1 || m > 12 || d < 1 ||
+      y > 294246)  // past this, microseconds since 1970 overflow 64 bits (PostgreSQL goes to 294276)
     return false;
-  out = std::chrono::year{y} / m / d;
+  out = {y, static_cast<unsigned>(m), static_cast<unsigned>(d)};
+  at = digits + 6;
+  return true;
+}
+
+constexpr unsigned days_in_month(std::int64_t year, unsigned month) noexcept {
+  if (month != 2) return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+  std::int64_t y = ((year % 400) + 400) % 400;
+  return (y % 4 == 0 && y % 100 != 0) || y == 0 ? 29 : 28;
+}
+
+// " BC" at `at`: the year counts back from 1 AD.
+inline bool read_bc(std::string_view text, std::size_t& at, civil_date& date) {
+  if (text.substr(at) != " BC") return true;
+  if (date.year == 0) return false;
+  date.year = 1 - date.year;
+  at += 3;
+  return true;
+}
+
+inline bool parse_date(std::string_view text, std::chrono::year_month_day& out) {
+  civil_date c;
+  std::size_t at;
+  if (!parse_civil(text, at, c) || !read_bc(text, at, c) || at != text.size() || c.year < -32767 || c.year > 32767)
+    return false;
+  out = std::chrono::year{static_cast<int>(c.year)} / c.month / c.day;
   return out.ok();
 }
 
-// "YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z | ±HH[:MM[:SS]]]" to microseconds since
-// the epoch, UTC. Without an offset the time is UTC (what Quarry writes on SQLite).
+// "Y...Y-MM-DD[T ]HH:MM:SS[.fraction][Z | ±HH[:MM[:SS]]][ BC]" to microseconds
+// since the epoch, UTC. Without an offset the time is UTC (what Quarry writes on SQLite).
 inline bool parse_timestamp(std::string_view text, std::chrono::sys_time<std::chrono::microseconds>& out) {
   using namespace std::chrono;
-  year_month_day date;
+  civil_date date;
+  std::size_t at;
   int h, m, s;
-  if (!parse_date(text, date) || text.size() < 19 || (text[10] != ' ' && text[10] != 'T') ||
-      !read_digits(text, 11, 2, h) || text[13] != ':' || !read_digits(text, 14, 2, m) || text[16] != ':' ||
-      !read_digits(text, 17, 2, s) || h > 23 || m > 59 || s > 60)
+  if (!parse_civil(text, at, date) || text.size() < at + 9 || (text[at] != ' ' && text[at] != 'T') ||
+      !read_digits(text, at + 1, 2, h) || text[at + 3] != ':' || !read_digits(text, at + 4, 2, m) ||
+      text[at + 6] != ':' || !read_digits(text, at + 7, 2, s) || h > 23 || m > 59 || s > 60)
     return false;
-  std::size_t at = 19;
+  at += 9;
   long long micros = 0;
   if (at < text.size() && text[at] == '.') {
     int scale = 100000, digit;
@@ -90,8 +159,9 @@ inline bool parse_timestamp(std::string_view text, std::chrono::sys_time<std::ch
     }
     offset = sign * (hours{oh} + minutes{om} + seconds{os});
   }
-  if (at != text.size()) return false;
-  out = sys_days{date} + hours{h} + minutes{m} + seconds{s} + microseconds{micros} - offset;
+  if (!read_bc(text, at, date) || at != text.size() || date.day > days_in_month(date.year, date.month)) return false;
+  out = sys_time<microseconds>{days{days_from_civil(date.year, date.month, date.day)}} + hours{h} + minutes{m} +
+        seconds{s} + microseconds{micros} - offset;
   return true;
 }
 
@@ -108,7 +178,7 @@ struct type_traits<std::chrono::sys_time<Duration>> {
     hh_mm_ss time{micros - day};
     std::string out;
     out.reserve(27);
-    detail::append_date(out, year_month_day{day});
+    bool bc = detail::append_civil(out, detail::civil_from_days(day.time_since_epoch().count()));
     out += ' ';
     detail::append_digits(out, time.hours().count(), 2);
     out += ':';
@@ -118,14 +188,25 @@ struct type_traits<std::chrono::sys_time<Duration>> {
     out += '.';
     detail::append_digits(out, time.subseconds().count(), 6);
     out += 'Z';
+    if (bc) out += " BC";
     return value(std::move(out));
   }
 
   static std::chrono::sys_time<Duration> from_db(value_ref v) {
     std::chrono::sys_time<std::chrono::microseconds> parsed;
-    if (v.kind() == value_kind::text && detail::parse_timestamp(v.as_text(), parsed))
-      return std::chrono::floor<Duration>(parsed);
-    detail::cannot_read(v, "a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff][offset])");
+    if (v.kind() == value_kind::text && detail::parse_timestamp(v.as_text(), parsed)) {
+      using namespace std::chrono;
+      // A finer Duration (nanoseconds) spans fewer years than the databases do.
+      if constexpr (std::ratio_less_v<typename Duration::period, std::micro>) {
+        if (parsed < floor<microseconds>(sys_time<Duration>::min()) + microseconds{1} ||
+            parsed > floor<microseconds>(sys_time<Duration>::max()) - microseconds{1})
+          throw DataError("quarry: the timestamp " + std::string(v.as_text()) + " is out of the range of this "
+                          "std::chrono::sys_time; read it with microseconds",
+                          {});
+      }
+      return floor<Duration>(parsed);
+    }
+    detail::cannot_read(v, "a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff][offset][ BC])");
   }
 };
 
@@ -142,8 +223,8 @@ struct type_traits<std::chrono::year_month_day> {
 
   static std::chrono::year_month_day from_db(value_ref v) {
     std::chrono::year_month_day date;
-    if (v.kind() == value_kind::text && v.as_text().size() == 10 && detail::parse_date(v.as_text(), date)) return date;
-    detail::cannot_read(v, "a date (YYYY-MM-DD)");
+    if (v.kind() == value_kind::text && detail::parse_date(v.as_text(), date)) return date;
+    detail::cannot_read(v, "a date (YYYY-MM-DD[ BC], years -32767 to 32767)");
   }
 };
 

@@ -301,6 +301,10 @@ class connection final : public dbapi_connection {
       settings.push_back(setting);
     }
     settings.emplace_back("client_encoding", "UTF8");
+    // Timestamps and dates are read in ISO style whatever the server's DateStyle (psycopg2 does the same).
+    auto options = std::find_if(settings.begin(), settings.end(), [](auto& s) { return s.first == "options"; });
+    if (options == settings.end()) settings.emplace_back("options", "-c DateStyle=ISO");
+    else options->second += " -c DateStyle=ISO";
     if (!url.query_value("application_name")) settings.emplace_back("fallback_application_name", "quarry");
     std::vector<const char*> keys, values;
     for (auto& [k, v] : settings) {
