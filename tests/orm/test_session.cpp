@@ -333,3 +333,37 @@ TEST_CASE("text() through the session: its transaction, after an autoflush, type
   session.rollback();
   CHECK(f.rows(authors) == 0);
 }
+
+TEST_CASE("a Session entered by a second thread while the first is inside refuses it, touching nothing", "[orm][threads]") {
+  auto engine = quarry_test::make_engine({}, "session_threads");
+  Session session(engine);
+  std::atomic<bool> inside{false}, refused{false};
+  // The first thread waits inside execute(), in an engine listener, until the second has been refused.
+  engine.listen(quarry::events::before_execute, [&](const quarry::execute_event&) {
+    inside = true;
+    for (int i = 0; i < 5000 && !refused; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  // Catch2's assertions are not thread-safe: the threads keep what they saw for the checks after join().
+  std::int64_t first_result = 0;
+  std::string second_error;
+  std::thread first([&] { first_result = session.scalar<std::int64_t>(text("SELECT 41 + 1")); });
+  while (!inside) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread second([&] {
+    try {
+      session.scalar<std::int64_t>(text("SELECT 1"));
+    } catch (const quarry::InvalidRequestError& e) {
+      second_error = e.what();
+    }
+    refused = true;
+  });
+  second.join();
+  first.join();
+  CHECK(first_result == 42);
+  CHECK_THAT(second_error, Catch::Contains("in use by another thread"));
+  // Afterwards, one thread at a time is fine, from any thread.
+  std::int64_t later_result = 0;
+  std::thread later([&] { later_result = session.scalar<std::int64_t>(text("SELECT 7")); });
+  later.join();
+  CHECK(later_result == 7);
+  session.commit();
+}

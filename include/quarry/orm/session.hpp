@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -129,6 +130,7 @@ class Session {
   // the session's connection as Connection::execute() runs it. Both autoflush first.
   template <executable S>
   auto execute(const S& statement, const params& parameters = {}) {
+    auto busy = enter();
     if constexpr (detail::is_model_select<S>) {
       return scalars(statement, parameters);
     } else {
@@ -142,6 +144,7 @@ class Session {
   template <class M>
     requires detail::mapped_model<M>
   object_result<M> scalars(const select_statement<M>& statement, const params& parameters = {}) {
+    auto busy = enter();
     prepare_query();
     Connection& conn = work_connection();
     std::vector<std::shared_ptr<M>> out;
@@ -161,6 +164,7 @@ class Session {
   template <executable S>
     requires(!detail::is_model_select<S> && !std::is_void_v<typename S::row_type>)
   auto scalars(const S& statement, const params& parameters = {}) {
+    auto busy = enter();
     return execute(statement, parameters).scalars();
   }
 
@@ -169,12 +173,14 @@ class Session {
   template <class M>
     requires detail::mapped_model<M>
   std::int64_t execute(const update_statement<M>& statement, synchronize_session sync = synchronize_session::auto_) {
+    auto busy = enter();
     return orm_dml(statement.data(), sync, false, detail::mapper_of<M>());
   }
   // ORM-enabled DELETE: the objects of rows it deletes leave the session (a rollback brings them back).
   template <class M>
     requires detail::mapped_model<M>
   std::int64_t execute(const delete_statement<M>& statement, synchronize_session sync = synchronize_session::auto_) {
+    auto busy = enter();
     return orm_dml(statement.data(), sync, true, detail::mapper_of<M>());
   }
 
@@ -182,17 +188,20 @@ class Session {
   // an autoflush: rows as Connection::execute(text) gives them (dynamic, or
   // typed with .as<std::tuple<...>>() and scalar<T>()).
   Result execute(const text_clause& statement, const params& parameters = {}) {
+    auto busy = enter();
     prepare_query();
     return work_connection().execute(statement, parameters);
   }
   // The first column of the first row of a text() statement (a quarry::value unless T is given).
   template <class T = value>
   T scalar(const text_clause& statement, const params& parameters = {}) {
+    auto busy = enter();
     return execute(statement, parameters).template scalar<T>();
   }
   // The first column of every row of a text() statement.
   template <class T = value>
   std::vector<T> scalars(const text_clause& statement, const params& parameters = {}) {
+    auto busy = enter();
     return execute(statement, parameters).template scalars<T>();
   }
   // What is not a statement gets one clear error instead of a page of overloads.
@@ -228,6 +237,7 @@ class Session {
   template <executable S>
     requires(!std::is_void_v<typename S::row_type>)
   auto scalar(const S& statement, const params& parameters = {}) {
+    auto busy = enter();
     return execute(statement, parameters).scalar();
   }
 
@@ -238,6 +248,7 @@ class Session {
   // that object's key (flush() first then).
   template <class M, class... Key>
   std::shared_ptr<M> get(const Key&... key) {
+    auto busy = enter();
     check_usable();
     const auto& m = detail::mapper_of<M>();
     if (sizeof...(Key) != m.key_columns.size())
@@ -287,6 +298,7 @@ class Session {
   // Makes an object pending: it is INSERTed at the next flush.
   template <class M>
   std::shared_ptr<M> add(std::shared_ptr<M> object) {
+    auto busy = enter();
     check_usable();
     if (!object) throw ArgumentError("quarry: Session::add() of a null object");
     if (entry* found = find_entry(detail::mapper_of<M>(), object.get())) {
@@ -304,6 +316,7 @@ class Session {
   template <class M>
     requires detail::mapped_model<M>
   std::shared_ptr<M> add(M object) {
+    auto busy = enter();
     check_usable();
     auto block = std::make_shared<detail::owned_object<M>>();
     block->object = std::move(object);
@@ -333,6 +346,7 @@ class Session {
   // Marks a persistent object for DELETE at the next flush; a pending one is just expunged.
   template <class M>
   void delete_(const std::shared_ptr<M>& object) {
+    auto busy = enter();
     check_usable();
     entry& e = entry_of(detail::mapper_of<M>(), object.get(), "delete_()");
     if (e.state == object_state::pending) {
@@ -354,6 +368,7 @@ class Session {
   template <class M>
     requires detail::mapped_model<M>
   std::shared_ptr<M> merge(const M& object) {
+    auto busy = enter();
     check_usable();
     bool outermost = merging_.empty();
     if (outermost && options_.autoflush && !flushing_) flush();  // as SQLAlchemy's merge(load=True)
@@ -370,6 +385,7 @@ class Session {
   // Reads the object's row again, dropping changes made in memory.
   template <class M>
   void refresh(const std::shared_ptr<M>& object) {
+    auto busy = enter();
     entry& e = entry_of(detail::mapper_of<M>(), object.get(), "refresh()");
     if (e.state == object_state::pending) throw InvalidRequestError("quarry: refresh() of a pending object: flush() it first");
     auto reached = refresh_expire_cascade(e);
@@ -391,17 +407,20 @@ class Session {
   // relationships hold expire with it.
   template <class M>
   void expire(const std::shared_ptr<M>& object) {
+    auto busy = enter();
     entry& e = entry_of(detail::mapper_of<M>(), object.get(), "expire()");
     if (e.state == object_state::pending) return;
     for (auto* t : refresh_expire_cascade(e)) expire_entry(*t, true);
   }
   void expire_all() {
+    auto busy = enter();
     identity_map_.for_each([](entry& e) { expire_entry(e, true); });
   }
 
   // Takes the object out of the session (and what its expunge-cascade relationships reach).
   template <class M>
   void expunge(const std::shared_ptr<M>& object) {
+    auto busy = enter();
     entry& e = entry_of(detail::mapper_of<M>(), object.get(), "expunge()");
     if (!e.m->has_relationships) {
       expunge(e);
@@ -422,6 +441,7 @@ class Session {
     for (auto* x : work) expunge(*x);
   }
   void expunge_all() {
+    auto busy = enter();
     std::vector<entry*> all;
     all.reserve(identity_map_.size() + pending_.size());
     identity_map_.for_each([&](entry& e) { all.push_back(&e); });
@@ -511,6 +531,7 @@ class Session {
   // A session with nothing to write sends nothing and calls no flush events
   // (an autoflush before each query must not run an audit listener each time).
   void flush() {
+    auto busy = enter();
     check_usable();
     if (flushing_ || is_clean()) return;
     flushing_ = true;
@@ -535,6 +556,7 @@ class Session {
 
   // Flushes, commits, and returns the connection to the pool.
   void commit() {
+    auto busy = enter();
     check_usable();
     listeners_.dispatch(session_event::before_commit, *this);
     flush();
@@ -558,6 +580,7 @@ class Session {
   // Rolls back the transaction: objects INSERTed in it, and pending ones, leave
   // the session; the others are read again before the session hands them out.
   void rollback() {
+    auto busy = enter();
     bool had_transaction = transaction_open_;
     if (connection_) connection_->rollback();
     connection_.reset();
@@ -684,6 +707,7 @@ class Session {
   };
 
   nested_transaction begin_nested() {
+    auto busy = enter();
     flush();
     auto savepoint = work_connection().begin_nested();
     return nested_transaction(*this, std::move(savepoint), {serial_, deleted_.size()});
@@ -714,6 +738,31 @@ class Session {
     return pending_.empty() && deleted_marked_ == 0 && !relationships_changed_ &&
            !identity_map_.any_of([this](entry& e) { return is_dirty(e); });
   }
+
+  // One thread at a time: a thread that enters while another is inside is
+  // refused before it touches anything (SQLAlchemy raises for concurrent use
+  // too). Reentrant within the thread; costs one uncontended atomic exchange.
+  class use_guard {
+   public:
+    explicit use_guard(const Session& s) {
+      auto self = std::this_thread::get_id();
+      std::thread::id idle{};
+      if (s.user_.compare_exchange_strong(idle, self, std::memory_order_acquire)) owner_ = &s;
+      else if (idle != self)
+        throw InvalidRequestError(
+            "quarry: this Session is in use by another thread; concurrent operations are not permitted (use a "
+            "Session per thread, e.g. scoped_session)");
+    }
+    use_guard(const use_guard&) = delete;
+    use_guard& operator=(const use_guard&) = delete;
+    ~use_guard() {
+      if (owner_) owner_->user_.store(std::thread::id{}, std::memory_order_release);
+    }
+
+   private:
+    const Session* owner_ = nullptr;
+  };
+  [[nodiscard]] use_guard enter() const { return use_guard(*this); }
 
   void check_usable() const {
     if (needs_rollback_)
@@ -2237,6 +2286,7 @@ class Session {
   std::vector<association_row> associations_;   // association-table rows the current flush writes
   std::map<std::pair<const relationship*, int>, compiled_statement> association_statements_;
   std::unordered_map<const void*, entry*> merging_;  // objects merged by the current merge(), for cycles
+  mutable std::atomic<std::thread::id> user_{};      // the thread inside a public operation (see use_guard)
 };
 
 // SQLAlchemy's sessionmaker: a factory of Sessions with the same engine and options.
