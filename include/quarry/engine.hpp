@@ -10,6 +10,7 @@
 #include "quarry/engine/pool.hpp"
 #include "quarry/engine/registry.hpp"
 #include "quarry/engine/result.hpp"
+#include "quarry/engine/retry.hpp"
 #include "quarry/engine/row.hpp"
 #include "quarry/engine/text.hpp"
 #include "quarry/engine/url.hpp"

@@ -78,7 +78,7 @@ TEST_CASE("pool_recycle replaces old connections", "[pool]") {
   CHECK(connects == 3);
 }
 
-TEST_CASE("16 threads x 2000 checkouts on a pool of 4 + 4: no errors, no leaks", "[pool][threads]") {
+TEST_CASE("16 threads x 5000 checkouts on a pool of 4 + 4: no errors, no leaks", "[pool][threads]") {
   auto engine = quarry_test::make_engine({.pool_size = 4, .max_overflow = 4, .pool_timeout = 30s});
   std::atomic<int> errors{0}, done{0};
   std::atomic<std::size_t> peak{0};
@@ -86,7 +86,7 @@ TEST_CASE("16 threads x 2000 checkouts on a pool of 4 + 4: no errors, no leaks",
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 2000; ++i) {
+      for (int i = 0; i < 5000; ++i) {
         try {
           auto conn = engine.connect();
           auto open = engine.pool_status().total;
@@ -102,7 +102,7 @@ TEST_CASE("16 threads x 2000 checkouts on a pool of 4 + 4: no errors, no leaks",
   }
   for (auto& t : threads) t.join();
   CHECK(errors == 0);
-  CHECK(done == 32000);
+  CHECK(done == 80000);
   CHECK(peak <= 8);
   auto status = engine.pool_status();
   CHECK(status.checked_out == 0);

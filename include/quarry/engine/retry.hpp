@@ -1,0 +1,54 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "quarry/errors.hpp"
+
+// Running a transaction again when the database gave up on it for a reason
+// that another attempt can get past: a serialization failure or a deadlock
+// (PostgreSQL SQLSTATE 40001, 40P01), or SQLite's busy database. The whole
+// transaction is the unit of retry, so `attempt` begins and commits it itself.
+namespace quarry {
+
+struct retry_options {
+  int max_attempts = 10;
+  std::chrono::microseconds first_backoff{500};  // doubled each attempt, with random jitter
+  std::chrono::microseconds max_backoff{50000};
+};
+
+// Whether an error ended a transaction that can simply be run again.
+inline bool is_transient(const DBAPIError& e) noexcept {
+  std::string_view state = e.sqlstate();
+  if (state == "40001" || state == "40P01") return true;  // serialization_failure, deadlock_detected
+  int primary = e.code() & 0xff;                          // SQLite's primary result code
+  return state.empty() && (primary == 5 || primary == 6);  // SQLITE_BUSY, SQLITE_LOCKED
+}
+
+// Calls attempt() until it returns without a transient error, at most
+// max_attempts times; other errors, and the last transient one, propagate.
+// attempt() must roll its transaction back on error (engine.begin(fn), a
+// Connection or Session destroyed at the end of attempt(), session.begin(fn)).
+template <class Attempt>
+decltype(auto) retry_transaction(Attempt&& attempt, retry_options options = {}) {
+  thread_local std::minstd_rand jitter{std::random_device{}()};
+  auto backoff = options.first_backoff;
+  for (int tries = 1;; ++tries) {
+    try {
+      return attempt();
+    } catch (const DBAPIError& e) {
+      if (!is_transient(e) || tries >= options.max_attempts) throw;
+    }
+    auto spread = static_cast<std::uint64_t>(backoff.count()) + 1;
+    std::this_thread::sleep_for(std::chrono::microseconds(jitter() % spread) + backoff / 2);
+    backoff = backoff * 2 > options.max_backoff ? options.max_backoff : backoff * 2;
+  }
+}
+
+}  // namespace quarry
