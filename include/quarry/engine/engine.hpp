@@ -95,7 +95,8 @@ inline Engine create_engine(const URL& url, engine_options options = {}) {
   const dialect* dialect = state->sql_dialect.get();
   const URL* target = &state->url;
   const engine_options* opts = &state->options;
-  state->connections = std::make_unique<pool>([dialect, target, opts] { return dialect->connect(*target, *opts); },
+  state->connections = std::make_unique<pool>(
+      [dialect, target, opts] { return opts->creator ? opts->creator(*dialect, *target, *opts) : dialect->connect(*target, *opts); },
                                               state->options, state->events, dialect->single_connection(url));
   if (state->options.echo) detail::install_echo(*state);
   return Engine(std::move(state));

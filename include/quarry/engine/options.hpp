@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,10 @@
 #include "quarry/errors.hpp"
 
 namespace quarry {
+
+class dbapi_connection;
+class dialect;
+class URL;
 
 enum class isolation_level : unsigned char {
   read_uncommitted,
@@ -57,6 +62,11 @@ struct engine_options {
   // Connections older than this are replaced at checkout; negative: never.
   std::chrono::duration<double> pool_recycle = std::chrono::seconds(-1);
   bool pool_pre_ping = false;  // test each connection with a round trip at checkout
+  // The clock pool_recycle is measured by; steady_clock when empty (a test moves time with it).
+  std::function<std::chrono::steady_clock::time_point()> pool_clock{};
+  // Makes each new driver connection in place of the dialect (SQLAlchemy's
+  // `creator`): wrap dialect.connect(url, options) to add settings, or to inject faults.
+  std::function<std::unique_ptr<dbapi_connection>(const dialect&, const URL&, const engine_options&)> creator{};
 
   std::optional<quarry::isolation_level> isolation_level{};  // the driver's default when empty
   std::size_t statement_cache_size = 128;  // prepared statements kept per connection (LRU)

@@ -126,6 +126,7 @@ class pool {
   std::unique_ptr<pooled_connection> open() {
     auto connection =
         std::make_unique<pooled_connection>(connect_(), options_.statement_cache_size, current_generation());
+    connection->created = now();
     events_->connect.dispatch(pool_event{*connection->dbapi});
     return connection;
   }
@@ -170,10 +171,14 @@ class pool {
     return connection.release();
   }
 
+  std::chrono::steady_clock::time_point now() const {
+    return options_.pool_clock ? options_.pool_clock() : std::chrono::steady_clock::now();
+  }
+
   // Recycles old connections and, with pool_pre_ping, replaces dead ones.
   bool fresh_enough(pooled_connection& connection) const {
     if (options_.pool_recycle.count() >= 0 &&
-        std::chrono::steady_clock::now() - connection.created > options_.pool_recycle)
+        now() - connection.created > options_.pool_recycle)
       return false;
     if (options_.pool_pre_ping && !connection.dbapi->ping()) return false;
     return true;

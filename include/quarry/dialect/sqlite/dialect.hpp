@@ -12,7 +12,8 @@
 namespace quarry::sqlite {
 
 // sqlite:// and sqlite:///:memory: are one in-memory database;
-// sqlite:///relative.db and sqlite:////absolute/path.db are files.
+// sqlite:///relative.db and sqlite:////absolute/path.db are files;
+// ?vfs=name opens the file through a registered SQLite VFS.
 inline std::string database_path(const URL& url) {
   if (url.host || url.port || url.username)
     throw ArgumentError("quarry: a SQLite URL has no host, port or user: write sqlite:///relative.db or "
@@ -26,7 +27,8 @@ class dialect final : public quarry::dialect {
   quarry::paramstyle paramstyle() const override { return quarry::paramstyle::qmark; }
 
   std::unique_ptr<dbapi_connection> connect(const URL& url, const engine_options& options) const override {
-    return std::make_unique<connection>(database_path(url), options, single_connection(url));
+    auto vfs = url.query_value("vfs");  // a registered VFS by name (sqlite3_vfs_find)
+    return std::make_unique<connection>(database_path(url), options, single_connection(url), vfs ? std::string(*vfs) : std::string());
   }
 
   // Each connection to :memory: is a new, empty database, so the engine shares

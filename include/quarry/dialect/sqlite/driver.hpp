@@ -261,12 +261,13 @@ class statement final : public dbapi_statement {
 
 class connection final : public dbapi_connection {
  public:
-  connection(const std::string& path, const engine_options& options, bool shared) : shared_(shared) {
+  connection(const std::string& path, const engine_options& options, bool shared, const std::string& vfs = {})
+      : shared_(shared) {
     // A connection is used by one thread at a time, except the one in-memory
     // connection that every checkout shares: only that one needs SQLite's mutex.
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
                 (shared ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX);
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs.empty() ? nullptr : vfs.c_str());
     if (rc != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
