@@ -2,7 +2,8 @@
 // The shared test runner. Before running a PostgreSQL suite it checks that the
 // server answers: under CI an unreachable server fails the run; by hand the
 // suite is skipped (exit 77, which ctest reports as skipped, never passed).
-// QUARRY_TEST_FILTER narrows a run to some tests (a Catch test spec, e.g. "[threads]").
+// QUARRY_TEST_FILTER narrows a run to some tests (a Catch test spec, e.g. "[threads]"),
+// also a run ctest already narrowed to a tag.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
@@ -47,6 +48,13 @@ int main(int argc, char* argv[]) {
   }
   std::vector<char*> args(argv, argv + argc);
   std::string filter = std::getenv("QUARRY_TEST_FILTER") ? std::getenv("QUARRY_TEST_FILTER") : "";
-  if (!filter.empty()) args.push_back(filter.data());
+  // With a test spec from ctest (a SPLIT run), the filter narrows it: Catch ANDs specs written together.
+  std::string narrowed;
+  if (!filter.empty() && argc > 1 && argv[argc - 1][0] != '-') {
+    narrowed = std::string(argv[argc - 1]) + filter;
+    args.back() = narrowed.data();
+  } else if (!filter.empty()) {
+    args.push_back(filter.data());
+  }
   return Catch::Session().run(static_cast<int>(args.size()), args.data());
 }
