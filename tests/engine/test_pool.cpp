@@ -15,6 +15,19 @@ using quarry::text;
 using quarry_test::backend_id;
 using quarry_test::terminate_backends;
 
+namespace {
+// Opens `n` connections at once and returns them to the pool: the PostgreSQL server processes now idle in it.
+std::vector<int> fill_pool(quarry::Engine& engine, int n) {
+  std::vector<int> pids;
+  std::vector<quarry::Connection> held;
+  for (int i = 0; i < n; ++i) {
+    held.push_back(engine.connect());
+    pids.push_back(backend_id(held.back()));
+  }
+  return pids;
+}
+}  // namespace
+
 TEST_CASE("the pool counts, overflows and times out", "[pool]") {
   auto engine = quarry_test::make_engine({.pool_size = 2, .max_overflow = 1, .pool_timeout = 200ms});
   {
@@ -115,14 +128,7 @@ TEST_CASE("pre-ping replaces every terminated backend without an error", "[pool]
     return;
   }
   auto engine = quarry_test::make_engine({.pool_size = 4, .max_overflow = 0, .pool_pre_ping = true});
-  std::vector<int> pids;
-  {
-    std::vector<quarry::Connection> held;
-    for (int i = 0; i < 4; ++i) {
-      held.push_back(engine.connect());
-      pids.push_back(backend_id(held.back()));
-    }
-  }
+  auto pids = fill_pool(engine, 4);
   CHECK(engine.pool_status().checked_in == 4);
   terminate_backends(pids);
   int errors = 0;
@@ -170,14 +176,7 @@ TEST_CASE("after a server restart only the first operation fails: the pool retir
     return;
   }
   auto engine = quarry_test::make_engine({.pool_size = 4, .max_overflow = 0});
-  std::vector<int> pids;
-  {
-    std::vector<quarry::Connection> held;
-    for (int i = 0; i < 4; ++i) {
-      held.push_back(engine.connect());
-      pids.push_back(backend_id(held.back()));
-    }
-  }
+  auto pids = fill_pool(engine, 4);
   CHECK(engine.pool_status().checked_in == 4);
   terminate_backends(pids);  // what a restart does to the pool's connections
   int errors = 0;
