@@ -133,6 +133,20 @@ TEST_CASE("SQLite begins a transaction at its first write, so readers do not blo
     reader.commit();
     CHECK(count(engine, "out_parent") == 2);
   }
+  SECTION("a file in WAL mode, where readers block no writer: BEGIN at the first statement, reads see one snapshot") {
+    auto engine = quarry_test::make_engine({.sqlite_wal = true}, "wal_snapshot");
+    make_deferred_tables(engine);
+    auto reader = engine.connect();
+    CHECK(reader.execute(text("SELECT count(*) FROM out_parent")).scalar<std::int64_t>() == 0);
+    {
+      auto writer = engine.connect();
+      writer.execute(insert_parent, {{"id", 1}});
+      CHECK_NOTHROW(writer.commit());
+    }
+    CHECK(reader.execute(text("SELECT count(*) FROM out_parent")).scalar<std::int64_t>() == 0);
+    reader.rollback();
+    CHECK(reader.execute(text("SELECT count(*) FROM out_parent")).scalar<std::int64_t>() == 1);
+  }
   SECTION("an in-memory database: two sessions, one reading and one writing, work as under SQLAlchemy") {
     auto engine = quarry::create_engine("sqlite://");
     make_deferred_tables(engine);

@@ -177,7 +177,7 @@ class Connection {
 
   // Opens the transaction explicitly; an error if one is already open.
   Transaction begin() {
-    check_open();
+    check_usable();
     if (in_transaction_)
       throw InvalidRequestError("quarry: a transaction is already begun on this connection; commit() or "
                                 "rollback() it first, or use begin_nested() for a savepoint");
@@ -577,7 +577,7 @@ class Connection {
 
   void begin_transaction(bool implicit) {
     if (!begin_sql_.empty() && engine_->options.echo) engine_->log(implicit ? begin_sql_ + " (implicit)" : begin_sql_);
-    if (!begin_sql_.empty() && engine_->sql_dialect->begins_at_first_write(engine_->options)) begin_deferred_ = true;
+    if (!begin_sql_.empty() && lease_->pooled->dbapi->begins_at_first_write()) begin_deferred_ = true;
     else if (!begin_sql_.empty()) send_begin();
     in_transaction_ = true;
     ++generation_;

@@ -110,6 +110,10 @@ class dbapi_connection {
   // False once the driver knows the connection is gone.
   virtual bool is_usable() const noexcept = 0;
   virtual bool in_transaction() const noexcept = 0;
+  // Whether a transaction's BEGIN waits for the first statement that writes, as
+  // Python's sqlite3 driver (and so SQLAlchemy) does: a Connection or Session
+  // that only reads then holds no lock that blocks other writers.
+  virtual bool begins_at_first_write() const noexcept { return false; }
   // Most bound parameters one statement may carry (SQLite reads its limit at run time).
   virtual std::size_t max_parameters() const noexcept = 0;
   virtual std::string server_version() const = 0;
@@ -135,13 +139,6 @@ class dialect {
   // The statement that opens a transaction at this isolation level, or an
   // ArgumentError when the dialect has no such level.
   virtual std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const = 0;
-  // Whether an implicit transaction's BEGIN waits for the first statement that
-  // writes, as Python's sqlite3 driver (and so SQLAlchemy) does: a Connection or
-  // Session that only reads then holds no lock that blocks other writers.
-  virtual bool begins_at_first_write(const engine_options& options) const {
-    (void)options;
-    return false;
-  }
   // How this dialect spells a column type. The default is standard SQL; the
   // built-in dialects override what they spell differently.
   virtual std::string type_name(const sql_type& type) const {

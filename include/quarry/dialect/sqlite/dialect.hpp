@@ -61,15 +61,6 @@ class dialect final : public quarry::dialect {
 
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::sqlite_reserved_words, word); }
 
-  // A deferred BEGIN takes no lock until the first read anyway; waiting for the
-  // first write also keeps a reader from holding a shared lock (which blocks a
-  // writer's COMMIT in rollback-journal mode, and every other transaction on the
-  // one connection of an in-memory database). BEGIN IMMEDIATE and EXCLUSIVE are
-  // asked for to lock early, so they go at once.
-  bool begins_at_first_write(const engine_options& options) const override {
-    return options.sqlite_begin == sqlite_begin_mode::deferred;
-  }
-
   std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const override {
     if (level && *level != isolation_level::serializable)
       throw ArgumentError("quarry: SQLite supports the isolation levels SERIALIZABLE and AUTOCOMMIT, not " +

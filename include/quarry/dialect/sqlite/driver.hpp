@@ -316,6 +316,13 @@ class connection final : public dbapi_connection {
   bool ping() noexcept override { return sqlite3_exec(db_, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK; }
   bool is_usable() const noexcept override { return db_ != nullptr; }
   bool in_transaction() const noexcept override { return sqlite3_get_autocommit(db_) == 0; }
+  // A deferred BEGIN takes no lock until the first read; waiting for the first
+  // write keeps a reader from holding a shared lock, which in rollback-journal
+  // mode blocks other connections' COMMIT, and on the one connection of an
+  // in-memory database blocks every other transaction. In WAL mode readers block
+  // no writer, so BEGIN goes at the first statement: reads then see one snapshot
+  // and skip a lock per statement. BEGIN IMMEDIATE and EXCLUSIVE lock early on purpose.
+  bool begins_at_first_write() const noexcept override { return begin_at_first_write_; }
   std::size_t max_parameters() const noexcept override {
     return static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1));
   }
@@ -334,10 +341,21 @@ class connection final : public dbapi_connection {
         throw ArgumentError("quarry: sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not '" + mode + "'");
       execute_simple("PRAGMA synchronous = " + mode);
     }
+    if (options.sqlite_begin == sqlite_begin_mode::deferred) {
+      sqlite3_stmt* stmt = nullptr;
+      bool wal = false;
+      if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        auto mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        wal = mode && std::string_view(mode) == "wal";
+      }
+      sqlite3_finalize(stmt);
+      begin_at_first_write_ = !wal;
+    }
   }
 
   sqlite3* db_ = nullptr;
   bool shared_;
+  bool begin_at_first_write_ = false;
 };
 
 }  // namespace quarry::sqlite
