@@ -6,7 +6,7 @@
 #
 #   QUARRY_TEST_CONFIGS  which configurations to run, in order (default: all)
 #     gcc    g++, every test, example, benchmark smoke run and header check
-#     clang  clang++, every test and example, and a libFuzzer run (QUARRY_FUZZ_SECONDS, default 90)
+#     clang  clang++, every test and example, and a libFuzzer run (QUARRY_FUZZ_SECONDS, default 60)
 #     asan   g++ with AddressSanitizer + UndefinedBehaviorSanitizer, every test and example
 #     tsan   g++ with ThreadSanitizer, the multi-threaded tests
 set -euo pipefail
@@ -45,7 +45,7 @@ for config in $configs; do
       ;;
     clang)
       configure clang -DCMAKE_CXX_COMPILER=clang++ -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF \
-        -DQUARRY_FUZZ_SECONDS=${QUARRY_FUZZ_SECONDS:-90}
+        -DQUARRY_FUZZ_SECONDS=${QUARRY_FUZZ_SECONDS:-60}
       cmake --build "build/clang" -j "$jobs"
       run_ctest clang
       ;;
