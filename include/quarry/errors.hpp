@@ -1,3 +1,4 @@
+// The exception hierarchy (SQLAlchemy's and PEP 249's names) with SQL, parameters and SQLSTATE.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

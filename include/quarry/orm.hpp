@@ -1,6 +1,8 @@
+// Umbrella header of the ORM: the Session, relationships and loader options, with the Core.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
-// The ORM: the Session (unit of work, identity map) over models declared with QUARRY_MODEL.
+#include "quarry/core.hpp"
+#include "quarry/orm/fwd.hpp"
 #include "quarry/orm/relationship_criteria.hpp"
 #include "quarry/orm/session.hpp"

@@ -1,7 +1,9 @@
+// Umbrella header of everything: types, Core, engine, ORM, and the dialects built.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
 #include "quarry/core.hpp"
+#include "quarry/dialect/fwd.hpp"
 #include "quarry/dialect/sqlite.hpp"
 #include "quarry/engine.hpp"
 #include "quarry/orm.hpp"

@@ -1,3 +1,4 @@
+// The library's version.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

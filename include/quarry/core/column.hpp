@@ -1,3 +1,4 @@
+// Typed table objects (quarry::table<M>, aliases of it) and the runtime quarry::Table.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,8 +1,9 @@
+// compile(): a statement's SQL and bound values for a dialect, without a database.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
 #include "quarry/core/compiled.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 
 namespace quarry {
 

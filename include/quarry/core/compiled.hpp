@@ -1,3 +1,4 @@
+// compiled_statement: SQL text with where each placeholder's value comes from.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

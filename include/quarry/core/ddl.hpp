@@ -1,3 +1,4 @@
+// MetaData (create_all, drop_all, sorted_tables) and the CREATE TABLE / CREATE TYPE DDL it writes.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -9,14 +10,17 @@
 #include <vector>
 
 #include "quarry/core/column.hpp"
+#include "quarry/core/detail/dependency_order.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/core/schema.hpp"
-#include "quarry/engine/engine.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 
 // Schema DDL (SQLAlchemy's MetaData.create_all / drop_all): CREATE TABLE with
 // keys and constraints, indexes, and PostgreSQL enum types, in foreign-key order.
 namespace quarry {
+
+class Engine;
+class Connection;
 
 namespace detail {
 
@@ -91,39 +95,6 @@ inline std::vector<std::string> create_table_ddl(const table_info& table, const 
   return out;
 }
 
-// Tables in creation order: a table after those its foreign keys point at.
-// A cycle keeps the declared order for the tables in it.
-inline std::vector<std::shared_ptr<const table_info>> sort_by_dependency(
-    const std::vector<std::shared_ptr<const table_info>>& tables) {
-  std::vector<std::shared_ptr<const table_info>> sorted;
-  std::vector<bool> done(tables.size(), false);
-  auto ready = [&](const table_info& t) {
-    for (auto& fk : t.foreign_keys) {
-      if (fk.target_table == t.name) continue;
-      for (std::size_t k = 0; k < tables.size(); ++k)
-        if (!done[k] && tables[k]->name == fk.target_table) return false;
-    }
-    return true;
-  };
-  while (sorted.size() < tables.size()) {
-    bool progressed = false;
-    for (std::size_t i = 0; i < tables.size(); ++i) {
-      if (done[i] || !ready(*tables[i])) continue;
-      done[i] = true;
-      sorted.push_back(tables[i]);
-      progressed = true;
-    }
-    if (!progressed) {
-      for (std::size_t i = 0; i < tables.size(); ++i)
-        if (!done[i]) {
-          done[i] = true;
-          sorted.push_back(tables[i]);
-        }
-    }
-  }
-  return sorted;
-}
-
 }  // namespace detail
 
 // A collection of tables (SQLAlchemy's MetaData): created and dropped together,
@@ -166,41 +137,13 @@ class MetaData {
 
   // CREATE TABLE for each table (and CREATE TYPE for PostgreSQL enums); with
   // checkfirst, what exists already is left alone. Runs in one transaction.
-  void create_all(const Engine& engine, bool checkfirst = true) const {
-    engine.begin([&](Connection& conn) { create_all(conn, checkfirst); });
-  }
-  void create_all(Connection& conn, bool checkfirst = true) const {
-    const dialect& d = conn.dialect();
-    if (d.native_enums())
-      for (auto& e : enum_types())
-        if (!checkfirst || !has_enum(conn, e)) conn.exec_driver_sql(create_enum_ddl(e, d));
-    for (auto& t : sorted_tables()) {
-      auto statements = detail::create_table_ddl(*t, d);  // first: it refuses names the database would cut short
-      if (checkfirst && has_table(conn, t->name)) continue;
-      for (auto& sql : statements) conn.exec_driver_sql(sql);
-    }
-  }
-
+  // Defined with the engine (quarry/engine/metadata_ddl.hpp), which runs them.
+  void create_all(const Engine& engine, bool checkfirst = true) const;
+  void create_all(Connection& conn, bool checkfirst = true) const;
   // DROP TABLE in reverse foreign-key order, then the enum types.
-  void drop_all(const Engine& engine, bool checkfirst = true) const {
-    engine.begin([&](Connection& conn) { drop_all(conn, checkfirst); });
-  }
-  void drop_all(Connection& conn, bool checkfirst = true) const {
-    const dialect& d = conn.dialect();
-    auto sorted = sorted_tables();
-    for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) {
-      if (checkfirst && !has_table(conn, (*it)->name)) continue;
-      conn.exec_driver_sql("DROP TABLE " + d.format_identifier((*it)->name));
-    }
-    if (d.native_enums())
-      for (auto& e : enum_types())
-        if (!checkfirst || has_enum(conn, e)) conn.exec_driver_sql("DROP TYPE " + d.type_name(e));
-  }
-
-  static bool has_table(Connection& conn, std::string_view name) {
-    conn.dialect().format_identifier(name);  // a name the database would cut short could match another
-    return conn.exec_driver_sql(conn.dialect().has_table_sql(), {name}).first().has_value();
-  }
+  void drop_all(const Engine& engine, bool checkfirst = true) const;
+  void drop_all(Connection& conn, bool checkfirst = true) const;
+  static bool has_table(Connection& conn, std::string_view name);
 
  private:
   // The enum types of the tables' columns, once each.
@@ -220,11 +163,7 @@ class MetaData {
     return "CREATE TYPE " + d.type_name(type) + " AS ENUM (" + labels + ")";
   }
 
-  static bool has_enum(Connection& conn, const sql_type& type) {
-    auto sql = conn.dialect().has_enum_sql();
-    if (sql.empty()) return true;
-    return conn.exec_driver_sql(sql, {detail::lower_case(type.name)}).first().has_value();
-  }
+  static bool has_enum(Connection& conn, const sql_type& type);
 
   std::vector<std::shared_ptr<const table_info>> tables_;
 };

@@ -1,3 +1,4 @@
+// insert(), update() and delete() statements, with RETURNING, ON CONFLICT and executemany batches.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -20,8 +21,8 @@
 #include "quarry/core/detail/statement.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/core/select.hpp"
-#include "quarry/engine/detail/batch.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/core/detail/batch.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 #include "quarry/types/param.hpp"
 
 // INSERT, UPDATE and DELETE (SQLAlchemy's insert(), update(), delete()), with

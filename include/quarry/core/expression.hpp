@@ -1,3 +1,4 @@
+// Typed SQL expressions (expr<T>) and their operators.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SQL functions (func::count, ...) and the expression forms that are not operators (case, cast, ...).
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

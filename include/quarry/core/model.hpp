@@ -1,3 +1,4 @@
+// QUARRY_MODEL: declarative models, their columns, and reading rows into them.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -18,7 +19,7 @@
 #include "quarry/core/detail/preprocessor.hpp"
 #include "quarry/core/model_options.hpp"
 #include "quarry/core/schema.hpp"
-#include "quarry/engine/row.hpp"
+#include "quarry/dbapi/row.hpp"
 #include "quarry/errors.hpp"
 #include "quarry/types/type_traits.hpp"
 

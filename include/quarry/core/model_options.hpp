@@ -1,3 +1,4 @@
+// The options of QUARRY_COLUMN(member, options...) and QUARRY_TABLE_ARGS(...).
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// table_info: the runtime description of tables, columns, keys, indexes and constraints.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

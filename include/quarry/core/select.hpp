@@ -1,3 +1,4 @@
+// select(): SELECT statements, joins, subqueries, CTEs and compound selects.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -19,7 +20,7 @@
 #include "quarry/core/detail/statement.hpp"
 #include "quarry/core/expression.hpp"
 #include "quarry/core/model.hpp"
-#include "quarry/engine/row.hpp"
+#include "quarry/dbapi/row.hpp"
 #include "quarry/errors.hpp"
 
 namespace quarry {

@@ -1,3 +1,4 @@
+// Umbrella header of the PostgreSQL dialect and its libpq driver (link quarry::postgresql).
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Umbrella header of the SQLite dialect and its sqlite3 driver.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Connection and Transaction: statements on one pooled connection, transactions and savepoints.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -16,9 +17,9 @@
 #include <vector>
 
 #include "quarry/core/compiled.hpp"
-#include "quarry/engine/detail/batch.hpp"
+#include "quarry/core/detail/batch.hpp"
 #include "quarry/engine/detail/engine_state.hpp"
-#include "quarry/engine/detail/render_params.hpp"
+#include "quarry/dbapi/detail/render_params.hpp"
 #include "quarry/engine/params.hpp"
 #include "quarry/engine/result.hpp"
 #include "quarry/engine/text.hpp"

@@ -1,3 +1,4 @@
+// Engine and create_engine(): a URL, a dialect and a pool of connections.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -13,11 +14,11 @@
 
 #include "quarry/engine/connection.hpp"
 #include "quarry/engine/detail/engine_state.hpp"
-#include "quarry/engine/detail/render_params.hpp"
+#include "quarry/dbapi/detail/render_params.hpp"
 #include "quarry/engine/events.hpp"
 #include "quarry/engine/pool.hpp"
-#include "quarry/engine/registry.hpp"
-#include "quarry/engine/url.hpp"
+#include "quarry/dbapi/registry.hpp"
+#include "quarry/dbapi/url.hpp"
 
 namespace quarry {
 

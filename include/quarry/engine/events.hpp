@@ -1,3 +1,4 @@
+// Engine events: execute, connect, checkout and transaction listeners.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -11,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 #include "quarry/types/value.hpp"
 
 namespace quarry {

@@ -1,3 +1,4 @@
+// params: the bound parameters of one execution, named or positional.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

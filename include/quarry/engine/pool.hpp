@@ -1,3 +1,4 @@
+// The connection pool: checkout, return, pre-ping, recycling and invalidation.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -13,8 +14,8 @@
 
 #include "quarry/engine/detail/statement_cache.hpp"
 #include "quarry/engine/events.hpp"
-#include "quarry/engine/interfaces.hpp"
-#include "quarry/engine/options.hpp"
+#include "quarry/dbapi/interfaces.hpp"
+#include "quarry/dbapi/options.hpp"
 #include "quarry/errors.hpp"
 
 namespace quarry {

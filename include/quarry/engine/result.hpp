@@ -1,3 +1,4 @@
+// Result and RowView: the rows of an execution, read as they come or all at once.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -10,8 +11,8 @@
 #include <vector>
 
 #include "quarry/engine/detail/statement_cache.hpp"
-#include "quarry/engine/interfaces.hpp"
-#include "quarry/engine/row.hpp"
+#include "quarry/dbapi/interfaces.hpp"
+#include "quarry/dbapi/row.hpp"
 #include "quarry/errors.hpp"
 
 namespace quarry {

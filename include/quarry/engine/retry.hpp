@@ -1,3 +1,4 @@
+// retry_transaction(): running a transaction again when the database gave up on it for a transient reason.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// text(): a textual SQL statement with :name bind parameters.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -8,7 +9,7 @@
 #include <vector>
 
 #include "quarry/engine/detail/sql_key.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 
 namespace quarry {
 

@@ -1,3 +1,4 @@
+// Session and mapper events: before_flush, after_commit, before_insert, ...
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Loader options (joinedload, selectinload, ...) chained along relationship paths.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

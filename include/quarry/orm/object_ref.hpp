@@ -1,3 +1,4 @@
+// object_ref: an object of the session whose model is known only at run time.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

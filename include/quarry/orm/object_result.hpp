@@ -1,3 +1,4 @@
+// object_result: the objects an ORM query returned, through the identity map.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

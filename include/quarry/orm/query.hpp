@@ -1,3 +1,4 @@
+// The legacy Query API (session.query<User>().filter_by(...)).
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

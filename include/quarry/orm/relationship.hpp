@@ -1,3 +1,4 @@
+// Relationships between models (many<T>, one<T>) and their options.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

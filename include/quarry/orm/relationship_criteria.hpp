@@ -1,3 +1,4 @@
+// Queries across relationships: join(&User::addresses), any(), has(), with_parent().
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Session: the unit of work and identity map over models declared with QUARRY_MODEL.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -20,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "quarry/core/ddl.hpp"
+#include "quarry/core/detail/dependency_order.hpp"
 #include "quarry/core/dml.hpp"
 #include "quarry/core/select.hpp"
 #include "quarry/engine/engine.hpp"

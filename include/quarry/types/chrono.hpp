@@ -1,3 +1,4 @@
+// Timestamps (std::chrono::sys_time, UTC) and dates (std::chrono::year_month_day).
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

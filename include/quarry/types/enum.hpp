@@ -1,3 +1,4 @@
+// Enumerations stored by name (SQLAlchemy's Enum).
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

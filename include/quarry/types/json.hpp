@@ -1,3 +1,4 @@
+// JSON documents (nlohmann::json): jsonb on PostgreSQL, text on SQLite.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

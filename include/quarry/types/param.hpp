@@ -1,3 +1,4 @@
+// bindable and param: what type_traits knows how to send to the database.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// sql_type: the dialect-neutral database type of a column.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

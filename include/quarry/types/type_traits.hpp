@@ -1,3 +1,4 @@
+// type_traits<T>: the customization point between a C++ type and the database.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

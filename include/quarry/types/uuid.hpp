@@ -1,3 +1,4 @@
+// uuid: PostgreSQL's native uuid, a 16-byte blob on SQLite.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// value and value_ref: the kinds of value that cross the driver boundary.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// The SQL compiler: one walk of the statement tree per dialect.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -13,7 +14,7 @@
 
 #include "quarry/core/compiled.hpp"
 #include "quarry/core/detail/node.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 #include "quarry/errors.hpp"
 
 namespace quarry::detail {

@@ -1,3 +1,4 @@
+// The untyped statement tree (node, its kinds and depth limit) that typed wrappers hold.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// QUARRY_PP_FOR_EACH and the other preprocessor helpers of the model macros.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Compiled SQL per statement shape (SQLAlchemy's compiled cache).
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

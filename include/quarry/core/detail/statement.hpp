@@ -1,3 +1,4 @@
+// statement_data: the tree every statement class holds, shared by copies until one changes it.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

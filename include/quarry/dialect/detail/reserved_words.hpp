@@ -1,3 +1,4 @@
+// The words each built-in dialect quotes when they name a table or column.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

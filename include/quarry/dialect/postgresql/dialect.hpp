@@ -1,3 +1,4 @@
+// PostgreSQL's SQL spelling and connection factory, registered as postgresql://.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -6,8 +7,8 @@
 
 #include "quarry/dialect/postgresql/driver.hpp"
 #include "quarry/dialect/detail/reserved_words.hpp"
-#include "quarry/engine/interfaces.hpp"
-#include "quarry/engine/registry.hpp"
+#include "quarry/dbapi/interfaces.hpp"
+#include "quarry/dbapi/registry.hpp"
 
 namespace quarry::postgresql {
 

@@ -1,3 +1,4 @@
+// libpq behind the driver contract: prepared statements, text and binary values, COPY.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -15,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "quarry/engine/detail/render_params.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/detail/render_params.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 #include "quarry/errors.hpp"
 
 // libpq behind Quarry's DBAPI contract: named prepared statements, text-format

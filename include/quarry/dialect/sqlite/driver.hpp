@@ -1,3 +1,4 @@
+// The sqlite3 C API behind the driver contract.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -10,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "quarry/engine/detail/render_params.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/detail/render_params.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 #include "quarry/errors.hpp"
 
 // The sqlite3 C API behind Quarry's DBAPI contract.

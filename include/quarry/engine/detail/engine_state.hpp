@@ -1,3 +1,4 @@
+// What an Engine shares with its connections: URL, options, dialect, listeners, pool.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -6,10 +7,10 @@
 #include <string_view>
 
 #include "quarry/engine/events.hpp"
-#include "quarry/engine/interfaces.hpp"
-#include "quarry/engine/options.hpp"
+#include "quarry/dbapi/interfaces.hpp"
+#include "quarry/dbapi/options.hpp"
 #include "quarry/engine/pool.hpp"
-#include "quarry/engine/url.hpp"
+#include "quarry/dbapi/url.hpp"
 
 namespace quarry::detail {
 

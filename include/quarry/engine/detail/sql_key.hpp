@@ -1,3 +1,4 @@
+// SQL text with its hash, computed once where the text is built.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

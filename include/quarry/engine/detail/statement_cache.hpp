@@ -1,3 +1,4 @@
+// The prepared statements of one connection, least recently used evicted first.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <unordered_map>
 
 #include "quarry/engine/detail/sql_key.hpp"
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 
 namespace quarry::detail {
 

@@ -1,3 +1,4 @@
+// synchronize_session::evaluate: a WHERE clause and SET values evaluated on objects in memory.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

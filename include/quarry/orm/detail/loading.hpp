@@ -1,3 +1,4 @@
+// The statements that load relationships (select IN, subquery, joined), built as trees.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

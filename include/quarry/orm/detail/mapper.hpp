@@ -1,3 +1,4 @@
+// mapper: what the Session needs of one model, without templates.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// relationship_info: what the Session knows of one relationship, without templates.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Each model's relationships resolved against the schema into relationship_info.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// The Session's bookkeeping of one object, and the batches its flush sends.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

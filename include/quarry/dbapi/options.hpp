@@ -1,3 +1,4 @@
+// engine_options and isolation levels: what create_engine() takes besides the URL.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

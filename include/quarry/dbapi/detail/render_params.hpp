@@ -1,3 +1,4 @@
+// Parameters as errors and logs show them: long text cut, blobs summarized.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

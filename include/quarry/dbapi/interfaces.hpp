@@ -1,3 +1,4 @@
+// The driver contract (PEP 249's role): dialect, dbapi_connection, dbapi_statement, parameter batches.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -9,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "quarry/engine/options.hpp"
+#include "quarry/dbapi/options.hpp"
 #include "quarry/errors.hpp"
-#include "quarry/engine/url.hpp"
+#include "quarry/dbapi/url.hpp"
 #include "quarry/types/sql_type.hpp"
 #include "quarry/types/value.hpp"
 

@@ -1,3 +1,4 @@
+// URL: a database URL as SQLAlchemy writes it, parsed and rendered.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

@@ -1,3 +1,4 @@
+// The dialects by URL scheme, where a third dialect registers itself.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -7,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "quarry/engine/interfaces.hpp"
+#include "quarry/dbapi/interfaces.hpp"
 #include "quarry/errors.hpp"
 
 namespace quarry {

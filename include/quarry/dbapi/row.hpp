@@ -1,3 +1,4 @@
+// The row contract: reading columns into C++ types, tuples, models and aggregates; quarry::Row.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 

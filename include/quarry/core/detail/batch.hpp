@@ -1,3 +1,4 @@
+// executemany()'s parameter sets over user ranges, converted one at a time into reused buffers.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -11,8 +12,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "quarry/engine/interfaces.hpp"
-#include "quarry/engine/row.hpp"
+#include "quarry/dbapi/interfaces.hpp"
+#include "quarry/dbapi/row.hpp"
 #include "quarry/errors.hpp"
 #include "quarry/types/param.hpp"
 

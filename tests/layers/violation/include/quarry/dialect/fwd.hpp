@@ -1,0 +1,2 @@
+// Declarations of the dialect layer's names (a fixture of the layer check).
+#pragma once
