@@ -6,3 +6,4 @@
 #include "quarry/orm/fwd.hpp"
 #include "quarry/orm/relationship_criteria.hpp"
 #include "quarry/orm/session.hpp"
+#include "quarry/orm/sessionmaker.hpp"

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "quarry/errors.hpp"
-#include "quarry/orm/detail/loading.hpp"
+#include "quarry/orm/detail/load_statements.hpp"
 #include "quarry/orm/detail/relationships.hpp"
 
 // Per-query loading strategies (SQLAlchemy's loader options), chained along paths:

@@ -10,7 +10,7 @@
 #include "quarry/core/expression.hpp"
 #include "quarry/core/select.hpp"
 #include "quarry/errors.hpp"
-#include "quarry/orm/detail/loading.hpp"
+#include "quarry/orm/detail/load_statements.hpp"
 #include "quarry/orm/detail/relationships.hpp"
 
 // Queries across relationships: select<User>().join(&User::addresses),

@@ -183,6 +183,10 @@ class relationship_state {
   template <class M, std::size_t I>
   friend struct relationship_ops;
   friend class quarry::Session;
+  friend class identity_map;
+  friend class loader;
+  friend class cascades;
+  friend class unit_of_work;
 
   std::shared_ptr<session_link> link_;
   void* owner_ = nullptr;

@@ -17,10 +17,10 @@
 #include "quarry/core/expression.hpp"
 #include "quarry/core/model.hpp"
 #include "quarry/errors.hpp"
-#include "quarry/orm/detail/loading.hpp"
+#include "quarry/orm/detail/load_statements.hpp"
 #include "quarry/orm/detail/mapper.hpp"
 #include "quarry/orm/detail/relationship_info.hpp"
-#include "quarry/orm/detail/unit_of_work.hpp"
+#include "quarry/orm/detail/session_entry.hpp"
 #include "quarry/orm/relationship.hpp"
 
 // Each model's relationships as relationship_info, resolved against the

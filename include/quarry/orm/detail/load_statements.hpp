@@ -16,7 +16,7 @@
 #include "quarry/core/select.hpp"
 #include "quarry/orm/detail/mapper.hpp"
 #include "quarry/orm/detail/relationship_info.hpp"
-#include "quarry/orm/detail/unit_of_work.hpp"
+#include "quarry/orm/detail/session_entry.hpp"
 
 // The statements that load relationships, built as trees: the IN of a
 // selectin load, the subquery of a subquery load, the joins of a joined load.

@@ -1,0 +1,364 @@
+// The Session's member functions that do not depend on a model type: defined once here.
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include "quarry/orm/session.hpp"
+
+namespace quarry {
+
+inline Session& Session::operator=(Session&& other) noexcept {
+  if (this != &other) {
+    close();
+    state_->objects.link->session = nullptr;
+    std::swap(state_, other.state_);
+    state_->objects.link->session = this;
+    other.state_->objects.link->session = &other;
+  }
+  return *this;
+}
+
+inline Session::~Session() {
+  if (!state_) return;
+  close();
+  state_->objects.link->session = nullptr;
+}
+
+inline listener_id Session::listen(session_event event, std::function<void(Session&)> fn) {
+  return state_->listeners.add(event, std::move(fn));
+}
+
+inline Result Session::execute(const text_clause& statement, const params& parameters) {
+  auto busy = enter();
+  prepare_query();
+  return work_connection().execute(statement, parameters);
+}
+
+inline void Session::expire_all() {
+  auto busy = enter();
+  state_->objects.persistent.for_each([](entry& e) { detail::identity_map::expire_entry(e, true); });
+}
+
+inline void Session::expunge_all() {
+  auto busy = enter();
+  state_->objects.clear();
+}
+
+inline std::vector<object_ref> Session::new_objects() const {
+  std::vector<object_ref> out;
+  for (auto* e : state_->objects.pending) out.emplace_back(*e->m, detail::identity_map::erased_handle(*e));
+  return out;
+}
+
+inline std::vector<object_ref> Session::dirty_objects() {
+  std::vector<object_ref> out;
+  state_->objects.persistent.for_each([&](entry& e) {
+    if (state_->objects.is_dirty(e)) out.emplace_back(*e.m, detail::identity_map::erased_handle(e));
+  });
+  return out;
+}
+
+inline std::vector<object_ref> Session::deleted_objects() const {
+  std::vector<object_ref> out;
+  state_->objects.persistent.for_each([&](entry& e) {
+    if (e.state == object_state::deleted) out.emplace_back(*e.m, detail::identity_map::erased_handle(e));
+  });
+  return out;
+}
+
+inline std::size_t Session::dirty_count() {
+  std::size_t n = 0;
+  state_->objects.persistent.for_each([&](entry& e) { n += state_->objects.is_dirty(e); });
+  return n;
+}
+
+inline void Session::flush() {
+  auto busy = enter();
+  check_usable();
+  if (state_->flushing || is_clean()) return;
+  state_->flushing = true;
+  try {
+    state_->listeners.dispatch(session_event::before_flush, *this);
+    state_->work.flush([this]() -> Connection& { return work_connection(); });
+    state_->listeners.dispatch(session_event::after_flush, *this);
+  } catch (...) {
+    state_->flushing = false;
+    state_->needs_rollback = true;
+    state_->work.abandon();
+    try {
+      if (state_->connection) state_->connection->rollback();
+    } catch (...) {
+      // The connection is returned (and reset) by rollback() or close().
+    }
+    throw;
+  }
+  state_->flushing = false;
+  state_->listeners.dispatch(session_event::after_flush_postexec, *this);
+}
+
+inline void Session::commit() {
+  auto busy = enter();
+  check_usable();
+  state_->listeners.dispatch(session_event::before_commit, *this);
+  flush();
+  if (state_->connection) {
+    try {
+      state_->connection->commit();
+    } catch (...) {
+      // The objects may not match the database now: only rollback() may go on
+      // (the error's transaction_outcome() says what the database kept).
+      state_->needs_rollback = true;
+      throw;
+    }
+  }
+  state_->connection.reset();
+  end_transaction();
+  state_->objects.release_deleted();
+  if (state_->options.expire_on_commit) state_->objects.persistent.for_each([](entry& e) { detail::identity_map::expire_entry(e, false); });
+  state_->listeners.dispatch(session_event::after_commit, *this);
+}
+
+inline void Session::rollback() {
+  auto busy = enter();
+  bool had_transaction = state_->transaction_open;
+  if (state_->connection) state_->connection->rollback();
+  state_->connection.reset();
+  state_->needs_rollback = false;
+  undo_since({state_->tx_start, 0});
+  state_->objects.persistent.for_each([](entry& e) {
+    detail::identity_map::expire_entry(e, true);
+    if (e.state == object_state::deleted) e.state = object_state::persistent;
+  });
+  state_->objects.deleted_marked = 0;
+  end_transaction();
+  if (had_transaction) state_->listeners.dispatch(session_event::after_rollback, *this);
+  state_->listeners.dispatch(session_event::after_soft_rollback, *this);
+}
+
+inline Session::transaction Session::begin() {
+  check_usable();
+  if (state_->transaction_open || state_->explicit_begin)
+    throw InvalidRequestError("quarry: this Session's transaction is already begun; commit() or rollback() it first");
+  state_->explicit_begin = true;
+  work_connection();
+  return transaction(*this);
+}
+
+inline Session::nested_transaction Session::begin_nested() {
+  auto busy = enter();
+  flush();
+  auto savepoint = work_connection().begin_nested();
+  return nested_transaction(*this, std::move(savepoint), {state_->objects.serial, state_->objects.deleted.size()});
+}
+
+inline void Session::close() noexcept {
+  // Objects the session lets go of can no longer load their relationships.
+  if (state_->objects.link && state_->objects.link->session) {
+    state_->objects.link->session = nullptr;
+    state_->objects.link = new_link();
+  }
+  if (state_->connection) state_->connection->close();
+  state_->connection.reset();
+  state_->needs_rollback = false;
+  state_->transaction_open = state_->explicit_begin = false;
+  state_->objects.release_deleted();
+  expunge_all();
+}
+
+inline bool Session::is_clean() {
+  return state_->objects.pending.empty() && state_->objects.deleted_marked == 0 && !state_->objects.relationships_changed &&
+         !state_->objects.persistent.any_of([this](entry& e) { return state_->objects.is_dirty(e); });
+}
+
+inline void Session::check_usable() const {
+  if (state_->needs_rollback)
+    throw PendingRollbackError(
+        "quarry: this Session's transaction was rolled back after a failed flush; call rollback() to go on");
+}
+
+inline void Session::prepare_query() {
+  check_usable();
+  if (state_->options.autoflush && !state_->flushing) flush();
+}
+
+inline Connection& Session::work_connection() {
+  if (!state_->transaction_open) {
+    if (!state_->options.autobegin && !state_->explicit_begin)
+      throw InvalidRequestError("quarry: this Session does not begin transactions itself (autobegin is off); call begin()");
+    if (!state_->connection) state_->connection.emplace(state_->engine.connect());
+    state_->transaction_open = true;
+    state_->listeners.dispatch(session_event::after_begin, *this);
+  }
+  if (!state_->connection) state_->connection.emplace(state_->engine.connect());
+  return *state_->connection;
+}
+
+inline void Session::end_transaction() {
+  state_->tx_start = state_->objects.serial;
+  state_->transaction_open = false;
+}
+
+inline void Session::undo_since(const nested_transaction::mark& m) {
+  std::vector<entry*> gone;
+  state_->objects.persistent.for_each([&](entry& e) {
+    if (e.inserted > m.serial) {
+      gone.push_back(&e);
+      return;
+    }
+    if (e.state == object_state::deleted && e.touched > m.serial) {  // marked, not flushed
+      e.state = object_state::persistent;
+      --state_->objects.deleted_marked;
+    }
+    if (e.touched > m.serial || state_->objects.is_dirty(e)) detail::identity_map::expire_entry(e, true);
+  });
+  for (auto* e : state_->objects.pending)
+    if (e->added > m.serial) gone.push_back(e);
+  for (auto* e : gone) state_->objects.expunge(*e);
+  state_->objects.relationships_changed = false;  // what changed since the mark is undone or expired
+  for (std::size_t i = m.deleted; i < state_->objects.deleted.size(); ++i) state_->objects.restore(*state_->objects.deleted[i]);
+  state_->objects.deleted.resize(std::min(state_->objects.deleted.size(), m.deleted));
+}
+
+inline std::int64_t Session::orm_dml(std::shared_ptr<const detail::statement_data> data, synchronize_session sync, bool deleting, const detail::mapper& m) {
+  prepare_query();
+  Connection& conn = work_connection();
+  // evaluate: which objects match, and their new values, before the statement runs.
+  std::vector<std::pair<entry*, std::vector<value>>> matched;
+  bool evaluated = false;
+  if (sync == synchronize_session::evaluate || sync == synchronize_session::auto_) {
+    try {
+      state_->objects.persistent.for_each([&](entry& e) {
+        if (e.m != &m || e.state != object_state::persistent || e.expired) return;
+        detail::object_evaluator evaluator(m, e.object);
+        if (data->where && !evaluator.matches(*data->where)) return;
+        std::vector<value> values;
+        for (auto& a : data->assignments) values.push_back(evaluator.eval(*a.value));
+        matched.emplace_back(&e, std::move(values));
+      });
+      evaluated = true;
+    } catch (const detail::cannot_evaluate& c) {
+      if (sync == synchronize_session::evaluate)
+        throw InvalidRequestError("quarry: synchronize_session::evaluate cannot evaluate " + c.what +
+                                  " in C++; use synchronize_session::fetch");
+      matched.clear();
+    }
+  }
+  if (!evaluated && sync != synchronize_session::none) {
+    // fetch: RETURNING every column of the changed rows.
+    auto returning = std::make_shared<detail::statement_data>(*data);
+    for (std::size_t i = 0; i < m.column_count; ++i) returning->returning.push_back(m.column(i));
+    auto result = conn.execute(detail::built_statement<void>(std::move(returning)));
+    std::int64_t rows = 0;
+    for (auto row : result) {
+      ++rows;
+      auto identity = detail::loader::row_identity(m, row);
+      entry* e = state_->objects.persistent.find(identity);
+      if (!e) continue;
+      if (deleting) {
+        state_->objects.forget(*e);  // counts a deleted mark off before the state changes
+        e->state = object_state::persistent;
+        state_->objects.deleted.push_back(e);
+      } else {
+        m.read(e->snapshot, row, 0, 0);
+        m.copy(e->object, e->snapshot, 0);
+        e->unloaded = 0;
+        e->expired = e->discard = false;
+        e->touched = ++state_->objects.serial;
+      }
+    }
+    return rows;
+  }
+  auto result = conn.execute(detail::built_statement<void>(std::make_shared<detail::statement_data>(*data)));
+  for (auto& [e, values] : matched) {
+    if (deleting) {
+      state_->objects.forget(*e);
+      state_->objects.deleted.push_back(e);
+      continue;
+    }
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      auto column = m.table->column_index(data->assignments[k].column);
+      m.assign_column(e->object, column, values[k].ref());
+      m.assign_column(e->snapshot, column, values[k].ref());
+    }
+    e->touched = ++state_->objects.serial;
+  }
+  return result.rowcount();
+}
+
+inline std::shared_ptr<detail::session_link> Session::new_link() {
+  auto link = std::make_shared<detail::session_link>();
+  link->session = this;
+  link->load = [](void* session, void* owner, const relationship& r) { static_cast<Session*>(session)->lazy_load(owner, r); };
+  link->changed = [](void* session, void* owner, const relationship& r, const std::shared_ptr<void>& target, bool added) {
+    static_cast<Session*>(session)->state_->cascade.relationship_changed(owner, r, target, added);
+  };
+  return link;
+}
+
+inline void Session::lazy_load(void* owner, const relationship& r) {
+  auto& s = r.state(owner);
+  entry* e = state_->objects.find_entry(r.owner(), owner);
+  if (!e) s.throw_detached();
+  if (s.on_access_ == loading::raise)
+    throw InvalidRequestError("quarry: " + r.qualified_name + " is not loaded, and its loading is 'raise'; load it with the query (selectinload(), joinedload())");
+  if (s.on_access_ == loading::noload) {
+    state_->loading.set_loaded(*e, r, {});
+    return;
+  }
+  if (s.on_access_ == loading::raise_on_sql) {
+    auto identity = detail::loader::referenced_identity(r, owner);
+    entry* t = identity ? state_->objects.persistent.find(*identity) : nullptr;
+    if (detail::any_null(r.owner(), owner, r.local) && r.kind == detail::relationship_kind::many_to_one) {
+      state_->loading.set_loaded(*e, r, {});
+      return;
+    }
+    if (!t) throw InvalidRequestError("quarry: " + r.qualified_name + " is not loaded, and loading it would need SQL, which its loading ('raise_on_sql') forbids");
+  }
+  check_usable();
+  // As get() does: only new or deleted objects can change what the load finds
+  // (a full autoflush compares every object, on every lazy load).
+  relationship_path path;
+  state_->loading.load_by_key(connection_for_load()(), r, {e}, {}, path);
+}
+
+inline void Session::merge_relationships(entry& e, const void* source) {
+  for (auto& r : e.m->relationships()) {
+    auto& from = r.state(const_cast<void*>(source));
+    if (!r.cascade.merge || !from.loaded_) continue;
+    auto targets = detail::targets_of(r, from);
+    if (targets.empty()) continue;
+    auto& to = r.state(e.object);
+    if (!to.loaded_ && e.state != object_state::pending) {
+      relationship_path path;
+      state_->loading.load_by_key(work_connection(), r, {&e}, {}, path);
+    }
+    std::vector<entry*> merged;
+    for (auto& [object, handle] : targets) merged.push_back(r.merge(*this, object));
+    auto committed = to.committed_;
+    state_->loading.set_loaded(e, r, merged);
+    e.touched = ++state_->objects.serial;
+    state_->objects.relationships_changed = true;  // the flush compares what it holds now with `committed`
+    // Targets left out no longer point back here (the flush clears their foreign keys).
+    if (const relationship* back = r.back(); back && !back->uselist)
+      for (const void* old : committed)
+        if (std::none_of(merged.begin(), merged.end(), [&](entry* m) { return m->object == old; }))
+          back->remove(back->state(const_cast<void*>(old)), e.object);
+    to.committed_ = std::move(committed);
+  }
+}
+
+inline std::function<Connection&()> Session::connection_for_load() {
+  return [this]() -> Connection& {
+    check_usable();
+    if (state_->options.autoflush && !state_->flushing && (!state_->objects.pending.empty() || state_->objects.deleted_marked > 0))
+      flush();
+    return work_connection();
+  };
+}
+
+inline std::unique_ptr<Session::state> Session::make_state(Engine engine, session_options options, session_listeners listeners) {
+  auto s = std::make_unique<state>(std::move(engine), options, std::move(listeners));
+  s->objects.link = new_link();
+  return s;
+}
+
+}  // namespace quarry
