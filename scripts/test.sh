@@ -5,10 +5,11 @@
 # non-zero on any failure.
 #
 #   QUARRY_TEST_CONFIGS  which configurations to run, in order (default: all)
-#     gcc    g++, every test, example, benchmark smoke run and header check
-#     clang  clang++, every test and example, and a libFuzzer run (QUARRY_FUZZ_SECONDS, default 60)
-#     asan   g++ with AddressSanitizer + UndefinedBehaviorSanitizer, every test and example
-#     tsan   g++ with ThreadSanitizer, the multi-threaded tests
+#     gcc    g++, header-only: every test, example, benchmark smoke run, header and consumer check
+#     clang  clang++, separate compilation: every test and example, and a libFuzzer run
+#            (QUARRY_FUZZ_SECONDS, default 60)
+#     asan   g++, separate compilation, AddressSanitizer + UndefinedBehaviorSanitizer: every test and example
+#     tsan   g++, separate compilation, ThreadSanitizer: the multi-threaded tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -44,19 +45,19 @@ for config in $configs; do
       run_ctest gcc
       ;;
     clang)
-      configure clang -DCMAKE_CXX_COMPILER=clang++ -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF \
+      configure clang -DCMAKE_CXX_COMPILER=clang++ -DQUARRY_SEPARATE_COMPILATION=ON -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF \
         -DQUARRY_FUZZ_SECONDS=${QUARRY_FUZZ_SECONDS:-60}
       cmake --build "build/clang" -j "$jobs"
       run_ctest clang
       ;;
     asan)
-      configure asan -DCMAKE_CXX_COMPILER=g++ -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF -DQUARRY_TEST_COMPILE_FAIL=OFF \
+      configure asan -DCMAKE_CXX_COMPILER=g++ -DQUARRY_SEPARATE_COMPILATION=ON -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF -DQUARRY_TEST_COMPILE_FAIL=OFF \
         -DQUARRY_BUILD_BENCHMARKS=OFF "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined $sanitize"
       cmake --build "build/asan" -j "$jobs"
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest asan
       ;;
     tsan)
-      configure tsan -DCMAKE_CXX_COMPILER=g++ -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF \
+      configure tsan -DCMAKE_CXX_COMPILER=g++ -DQUARRY_SEPARATE_COMPILATION=ON -DQUARRY_CHECK_HEADERS=OFF -DQUARRY_TEST_CONSUMERS=OFF \
         -DQUARRY_BUILD_EXAMPLES=OFF -DQUARRY_BUILD_BENCHMARKS=OFF -DQUARRY_TEST_COMPILE_FAIL=OFF \
         "-DCMAKE_CXX_FLAGS=-fsanitize=thread $sanitize"
       cmake --build "build/tsan" -j "$jobs" --target quarry_test_engine quarry_test_core quarry_test_orm

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -117,25 +119,10 @@ class DBAPIError : public Error {
   quarry::transaction_outcome transaction_outcome() const noexcept { return outcome_; }
 
   // Called by the Connection, which knows the transaction, before the error reaches the caller.
-  void set_transaction_outcome(quarry::transaction_outcome outcome) {
-    outcome_ = outcome;
-    text_ = describe(message_, context_, outcome_);
-  }
+  void set_transaction_outcome(quarry::transaction_outcome outcome);
 
  private:
-  static std::string describe(const std::string& message, const error_context& context,
-                              quarry::transaction_outcome outcome) {
-    std::string text = message;
-    if (outcome == quarry::transaction_outcome::rolled_back)
-      text += " (the transaction was rolled back: nothing of it was committed)";
-    else if (outcome == quarry::transaction_outcome::unknown)
-      text += " (the connection was lost during COMMIT: whether the transaction committed is unknown)";
-    if (!context.sqlstate.empty()) text += " [SQLSTATE " + context.sqlstate + "]";
-    else if (context.code != 0) text += " [code " + std::to_string(context.code) + "]";
-    if (!context.sql.empty()) text += "\n[SQL: " + context.sql + "]";
-    if (!context.params.empty()) text += "\n[parameters: " + context.params + "]";
-    return text;
-  }
+  static std::string describe(const std::string& message, const error_context& context, quarry::transaction_outcome outcome);
 
   std::string message_;
   error_context context_;
@@ -161,3 +148,7 @@ QUARRY_DBAPI_ERROR(NotSupportedError, DatabaseError);
 #undef QUARRY_DBAPI_ERROR
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/impl/errors.ipp"
+#endif

@@ -1,7 +1,8 @@
 # Checks that every header under INCLUDE_DIR/quarry includes only headers of its
 # own layer or of layers below it, in the order README.md's Layout writes down
 # once ("Layers, lowest first: ..."), that every layer folder has a fwd.hpp,
-# and that every header opens with a line saying what it owns.
+# and that every header (and implementation file, *.ipp) opens with a line
+# saying what it owns.
 # cmake -DINCLUDE_DIR=<dir> -DREADME=<README.md> -P check_layers.cmake
 cmake_minimum_required(VERSION 3.20)
 
@@ -31,6 +32,10 @@ endforeach()
 # the top-level umbrella headers, which may include anything.
 function(unit_of path out)
   set(${out} "" PARENT_SCOPE)
+  # A top-level header's implementation file (impl/errors.ipp) is part of its unit.
+  if(path MATCHES "^impl/(.*)\\.ipp$")
+    set(path "${CMAKE_MATCH_1}.hpp")
+  endif()
   foreach(unit IN LISTS units)
     if(unit MATCHES "/$")
       string(LENGTH "${unit}" n)
@@ -47,7 +52,7 @@ function(unit_of path out)
 endfunction()
 
 get_filename_component(root "${INCLUDE_DIR}/quarry" ABSOLUTE)
-file(GLOB_RECURSE headers RELATIVE "${root}" "${root}/*.hpp")
+file(GLOB_RECURSE headers RELATIVE "${root}" "${root}/*.hpp" "${root}/*.ipp")
 if(NOT headers)
   message(FATAL_ERROR "quarry: no headers under ${root}")
 endif()
@@ -82,7 +87,8 @@ foreach(header IN LISTS headers)
 endforeach()
 
 foreach(unit IN LISTS units)
-  if(unit MATCHES "/$" AND IS_DIRECTORY "${root}/${unit}" AND NOT EXISTS "${root}/${unit}fwd.hpp")
+  file(GLOB unit_headers "${root}/${unit}*.hpp")
+  if(unit MATCHES "/$" AND unit_headers AND NOT EXISTS "${root}/${unit}fwd.hpp")
     string(APPEND problems "\n  ${unit} has no fwd.hpp")
   endif()
 endforeach()

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -147,24 +149,20 @@ class Table : public detail::table_base {
 
   const std::string& name() const { return quarry_table().name; }
   const table_info& info() const { return quarry_table(); }
-  dynamic_column operator[](std::string_view column) const {
-    auto& table = quarry_table();
-    return dynamic_column(quarry_from(), table.columns[table.column_index(column)].name);
-  }
+  dynamic_column operator[](std::string_view column) const;
   std::shared_ptr<const table_info> shared_info() const { return quarry_from()->table; }
   Table alias(std::string name) const { return Table(detail::alias_of(quarry_from()->table, std::move(name))); }
 
  private:
   explicit Table(detail::from_ptr from) : table_base(std::move(from)) {}
-  static std::shared_ptr<table_info> finished(table_info info) {
-    std::vector<bool> given;
-    for (auto& c : info.columns) given.push_back(c.autoincrement);
-    detail::finish_table(info, std::move(given));
-    return std::make_shared<table_info>(std::move(info));
-  }
+  static std::shared_ptr<table_info> finished(table_info info);
   static detail::from_ptr make_from(std::shared_ptr<const table_info> info, std::string alias) {
     return detail::alias_of(std::move(info), std::move(alias));
   }
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/column.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -58,21 +60,10 @@ class compile_cache {
   compile_cache() = default;
   // A copied statement is edited next: it starts with nothing compiled.
   compile_cache(const compile_cache&) {}
-  compile_cache& operator=(const compile_cache&) {
-    std::lock_guard lock(mutex_);
-    first_.store(nullptr, std::memory_order_release);
-    entries_.clear();
-    return *this;
-  }
+  compile_cache& operator=(const compile_cache&);
 
   // The compiled form for this dialect, if there is one yet.
-  std::shared_ptr<const compiled_statement> find(const std::type_info& dialect) {
-    if (const entry* e = first_.load(std::memory_order_acquire); e && *e->dialect == dialect) return e->compiled;
-    std::lock_guard lock(mutex_);
-    for (auto& e : entries_)
-      if (*e->dialect == dialect) return e->compiled;
-    return nullptr;
-  }
+  std::shared_ptr<const compiled_statement> find(const std::type_info& dialect);
 
   template <class Compile>
   std::shared_ptr<const compiled_statement> get(const std::type_info& dialect, Compile&& compile) {
@@ -101,14 +92,7 @@ inline constexpr std::uint32_t not_a_literal = 0xffffffffu;
 // The literal values of one statement, in walk order; small statements need no allocation.
 class literal_list {
  public:
-  void push(const value* v) {
-    if (size_ < small_.size()) small_[size_] = v;
-    else {
-      if (large_.empty()) large_.assign(small_.begin(), small_.end());
-      large_.push_back(v);
-    }
-    ++size_;
-  }
+  void push(const value* v);
   const value* operator[](std::size_t i) const { return size_ <= small_.size() ? small_[i] : large_[i]; }
   std::size_t size() const noexcept { return size_; }
 
@@ -129,11 +113,7 @@ struct shaped_statement {
   // statement whose literals at those positions are one object too may share it.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> shared_literals;
 
-  bool binds_literals_of(const literal_list& literals) const {
-    for (auto [first, again] : shared_literals)
-      if (literals[first] != literals[again]) return false;
-    return true;
-  }
+  bool binds_literals_of(const literal_list& literals) const;
 };
 
 // How to execute a statement: its compiled SQL and where each placeholder's value is.
@@ -143,13 +123,7 @@ struct execution_plan {
   literal_list literals;
 
   // The value of placeholder i when it is a literal or a column default (else null: a bindparam).
-  const value* literal(std::size_t i) const {
-    if (shape) {
-      auto ordinal = shape->literal_of_bind[i];
-      return ordinal == not_a_literal ? compiled->binds[i].literal : literals[ordinal];
-    }
-    return compiled->binds[i].literal;
-  }
+  const value* literal(std::size_t i) const;
 };
 
 }  // namespace detail
@@ -163,3 +137,7 @@ concept executable = requires(const S& s, const dialect& d) {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/compiled.ipp"
+#endif

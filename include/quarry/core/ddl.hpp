@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <mutex>
@@ -25,75 +27,14 @@ class Connection;
 namespace detail {
 
 // A string literal for DDL, where nothing can be bound: quotes are doubled.
-inline std::string sql_string_literal(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+QUARRY_DECL std::string sql_string_literal(std::string_view text);
 
-inline std::string column_list(const std::vector<std::string>& names, const dialect& d) {
-  std::string out;
-  for (auto& n : names) out += (out.empty() ? "" : ", ") + d.format_identifier(n);
-  return out;
-}
+QUARRY_DECL std::string column_list(const std::vector<std::string>& names, const dialect& d);
 
-inline std::string lower_case(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+QUARRY_DECL std::string lower_case(std::string_view text);
 
 // CREATE TABLE, then CREATE INDEX for each index.
-inline std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d) {
-  std::string sql = "CREATE TABLE " + d.format_identifier(table.name) + " (";
-  std::vector<std::string> parts;
-  for (auto& c : table.columns) {
-    std::string part = d.format_identifier(c.name) + " ";
-    part += c.autoincrement ? d.autoincrement_type(c.type) : d.type_name(c.type);
-    if (!c.nullable) part += " NOT NULL";
-    if (!c.server_default.empty()) part += " DEFAULT " + c.server_default;
-    if (!c.check.empty()) part += " CHECK (" + c.check + ")";
-    if (c.type.kind == sql_type_kind::enumeration && !d.native_enums()) {
-      std::string labels;
-      for (auto label : c.type.values) labels += (labels.empty() ? "" : ", ") + sql_string_literal(label);
-      part += " CHECK (" + d.format_identifier(c.name) + " IN (" + labels + "))";
-    }
-    parts.push_back(std::move(part));
-  }
-  if (!table.primary_key.empty()) parts.push_back("PRIMARY KEY (" + column_list(table.primary_key, d) + ")");
-  for (auto& c : table.columns)
-    if (c.unique && !c.index) parts.push_back("UNIQUE (" + d.format_identifier(c.name) + ")");
-  for (auto& u : table.unique_constraints) parts.push_back("UNIQUE (" + column_list(u, d) + ")");
-  for (auto& fk : table.foreign_keys) {
-    std::string part = "FOREIGN KEY(" + column_list(fk.columns, d) + ") REFERENCES " +
-                       d.format_identifier(fk.target_table) + " (" + column_list(fk.target_columns, d) + ")";
-    if (fk.on_delete != fk_action::no_action) part += " ON DELETE " + std::string(to_sql(fk.on_delete));
-    if (fk.on_update != fk_action::no_action) part += " ON UPDATE " + std::string(to_sql(fk.on_update));
-    parts.push_back(std::move(part));
-  }
-  for (auto& check : table.checks) parts.push_back("CHECK (" + check + ")");
-  for (std::size_t i = 0; i < parts.size(); ++i) sql += (i ? ", " : "") + parts[i];
-  sql += ")";
-  std::vector<std::string> out{std::move(sql)};
-  // Indexed columns get SQLAlchemy's index names: ix_<table>_<column>.
-  for (auto& c : table.columns)
-    if (c.index)
-      out.push_back(std::string(c.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-                    d.format_identifier(d.generated_name("ix_" + table.name + "_" + c.name)) + " ON " + d.format_identifier(table.name) +
-                    " (" + d.format_identifier(c.name) + ")");
-  for (auto& index : table.indexes) {
-    std::string part = std::string(index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-                       d.format_identifier(index.name) + " ON " + d.format_identifier(table.name) + " (" +
-                       column_list(index.columns, d) + ")";
-    if (!index.where.empty()) part += " WHERE " + index.where;
-    out.push_back(std::move(part));
-  }
-  return out;
-}
+QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d);
 
 }  // namespace detail
 
@@ -109,31 +50,14 @@ class MetaData {
     return *this;
   }
   MetaData& add(const Table& table) { return add(table.shared_info()); }
-  MetaData& add(std::shared_ptr<const table_info> table) {
-    for (auto& t : tables_)
-      if (t->name == table->name) {
-        if (t != table) throw ArgumentError("quarry: the MetaData already has a different table named '" + t->name + "'");
-        return *this;
-      }
-    tables_.push_back(std::move(table));
-    return *this;
-  }
+  MetaData& add(std::shared_ptr<const table_info> table);
 
   const std::vector<std::shared_ptr<const table_info>>& tables() const noexcept { return tables_; }
   // Tables in creation order: each after the tables its foreign keys point at.
   std::vector<std::shared_ptr<const table_info>> sorted_tables() const { return detail::sort_by_dependency(tables_); }
 
   // The DDL that create_all() runs when no table exists yet.
-  std::vector<std::string> create_ddl(const dialect& d) const {
-    std::vector<std::string> out;
-    if (d.native_enums())
-      for (auto& e : enum_types()) out.push_back(create_enum_ddl(e, d));
-    for (auto& t : sorted_tables()) {
-      auto statements = detail::create_table_ddl(*t, d);
-      out.insert(out.end(), statements.begin(), statements.end());
-    }
-    return out;
-  }
+  std::vector<std::string> create_ddl(const dialect& d) const;
 
   // CREATE TABLE for each table (and CREATE TYPE for PostgreSQL enums); with
   // checkfirst, what exists already is left alone. Runs in one transaction.
@@ -147,21 +71,9 @@ class MetaData {
 
  private:
   // The enum types of the tables' columns, once each.
-  std::vector<sql_type> enum_types() const {
-    std::vector<sql_type> out;
-    for (auto& t : tables_)
-      for (auto& c : t->columns)
-        if (c.type.kind == sql_type_kind::enumeration &&
-            std::none_of(out.begin(), out.end(), [&](const sql_type& e) { return e.name == c.type.name; }))
-          out.push_back(c.type);
-    return out;
-  }
+  std::vector<sql_type> enum_types() const;
 
-  static std::string create_enum_ddl(const sql_type& type, const dialect& d) {
-    std::string labels;
-    for (auto label : type.values) labels += (labels.empty() ? "" : ", ") + detail::sql_string_literal(label);
-    return "CREATE TYPE " + d.type_name(type) + " AS ENUM (" + labels + ")";
-  }
+  static std::string create_enum_ddl(const sql_type& type, const dialect& d);
 
   static bool has_enum(Connection& conn, const sql_type& type);
 
@@ -171,12 +83,7 @@ class MetaData {
 namespace detail {
 // quarry::metadata: every model declared with QUARRY_MODEL in the program.
 struct registered_models {
-  MetaData get() const {
-    MetaData m;
-    std::lock_guard lock(model_registry_mutex());
-    for (auto from : model_registry()) m.add(from()->table);
-    return m;
-  }
+  MetaData get() const;
   void create_all(const Engine& engine, bool checkfirst = true) const { get().create_all(engine, checkfirst); }
   void create_all(Connection& conn, bool checkfirst = true) const { get().create_all(conn, checkfirst); }
   void drop_all(const Engine& engine, bool checkfirst = true) const { get().drop_all(engine, checkfirst); }
@@ -189,3 +96,7 @@ struct registered_models {
 inline constexpr detail::registered_models metadata{};
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/ddl.ipp"
+#endif

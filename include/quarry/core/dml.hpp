@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <memory>
@@ -115,26 +117,9 @@ bool sends_columns(const M& object, const std::vector<bool>& included) {
 // statement holds, or the named value from the current row of `rows`.
 class slot_batch final : public parameter_batch {
  public:
-  slot_batch(std::shared_ptr<const compiled_statement> compiled, std::unique_ptr<parameter_batch> rows)
-      : compiled_(std::move(compiled)), rows_(std::move(rows)), refs_(compiled_->binds.size()) {
-    std::unordered_map<std::string_view, std::size_t> index_of;
-    for (std::size_t i = 0; i < compiled_->names.size(); ++i) index_of.emplace(compiled_->names[i], i);
-    for (auto& slot : compiled_->binds) {
-      std::size_t at = slot.literal ? 0 : index_of.at(slot.name);
-      direct_ = direct_ && !slot.literal && at == position_.size();
-      position_.push_back(at);
-    }
-  }
+  slot_batch(std::shared_ptr<const compiled_statement> compiled, std::unique_ptr<parameter_batch> rows);
   std::size_t size() const override { return rows_->size(); }
-  std::span<const value_ref> parameters(std::size_t index) override {
-    auto row = rows_->parameters(index);
-    if (direct_) return row;  // each placeholder takes the row's next value
-    for (std::size_t i = 0; i < refs_.size(); ++i) {
-      auto& slot = compiled_->binds[i];
-      refs_[i] = slot.literal ? slot.literal->ref() : row[position_[i]];
-    }
-    return refs_;
-  }
+  std::span<const value_ref> parameters(std::size_t index) override;
 
  private:
   std::shared_ptr<const compiled_statement> compiled_;
@@ -474,3 +459,7 @@ delete_statement<typename detail::model_of_target<T>::type> delete_(const T& tar
 }
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/dml.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,23 +23,7 @@ namespace quarry {
 namespace detail {
 
 // Function and type names become SQL text, so they must be plain (dotted) identifiers.
-inline void check_function_name(std::string_view name) {
-  bool ok = !name.empty();
-  bool start = true;
-  for (char c : name) {
-    bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    bool digit = c >= '0' && c <= '9';
-    if (c == '.' && !start) {
-      start = true;
-      continue;
-    }
-    ok = ok && (letter || (digit && !start));
-    start = false;
-  }
-  if (!ok || start)
-    throw ArgumentError("quarry: '" + std::string(name) +
-                        "' is not a function name; func::call() takes letters, digits, '_' and '.' only");
-}
+QUARRY_DECL void check_function_name(std::string_view name);
 
 template <class... Args>
 node_ptr function_node(std::string_view name, const Args&... args) {
@@ -176,10 +162,7 @@ expr<bool> not_exists(const S& statement) {
 namespace func {
 
 // count(*)
-inline expr<std::int64_t> count() {
-  return expr<std::int64_t>(detail::make_node(detail::node_kind::function, detail::precedence::atom, "count",
-                                              detail::make_node(detail::node_kind::star, detail::precedence::atom, "")));
-}
+QUARRY_DECL expr<std::int64_t> count();
 template <expression E>
 expr<std::int64_t> count(const E& e) {
   return expr<std::int64_t>(detail::function_node("count", e));
@@ -234,3 +217,7 @@ expr<R> call(std::string_view name, const Args&... args) {
 
 }  // namespace func
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/functions.ipp"
+#endif

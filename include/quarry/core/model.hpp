@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <boost/pfr/core.hpp>
 #include <boost/pfr/tuple_size.hpp>
 
@@ -211,19 +213,12 @@ inline constexpr bool is_specialization<Template<Args...>, Template> = true;
 // What each column option does to the column; a default_() value is applied by
 // add_column(), which knows the member's type.
 inline void apply_column_option(table_info&, column_info& c, bool&, primary_key_option) { c.primary_key = true; }
-inline void apply_column_option(table_info&, column_info& c, bool& autoincrement_given, autoincrement_option option) {
-  c.autoincrement = option.on;
-  autoincrement_given = true;
-}
+QUARRY_DECL void apply_column_option(table_info&, column_info& c, bool& autoincrement_given, autoincrement_option option);
 inline void apply_column_option(table_info&, column_info& c, bool&, version_id_option) { c.version_id = true; }
 inline void apply_column_option(table_info&, column_info& c, bool&, deferred_option) { c.deferred = true; }
 inline void apply_column_option(table_info&, column_info& c, bool&, unique_option) { c.unique = true; }
 inline void apply_column_option(table_info&, column_info& c, bool&, index_option) { c.index = true; }
-inline void apply_column_option(table_info&, column_info& c, bool&, length option) {
-  if (c.type.kind != sql_type_kind::text)
-    throw ArgumentError("quarry: length() applies to text columns; '" + c.name + "' is not text");
-  c.type.length = option.characters;
-}
+QUARRY_DECL void apply_column_option(table_info&, column_info& c, bool&, length option);
 inline void apply_column_option(table_info&, column_info& c, bool&, const server_default& option) {
   c.server_default = option.sql;
 }
@@ -360,14 +355,8 @@ from_ptr model_alias(std::string alias) {
 
 // Every model the program declares, for quarry::metadata.
 using table_info_function = const from_ptr& (*)();
-inline std::vector<table_info_function>& model_registry() {
-  static std::vector<table_info_function> models;
-  return models;
-}
-inline std::mutex& model_registry_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
+QUARRY_DECL std::vector<table_info_function>& model_registry();
+QUARRY_DECL std::mutex& model_registry_mutex();
 template <class Model>
 bool register_model() {
   std::lock_guard lock(model_registry_mutex());
@@ -471,3 +460,7 @@ const table_info& table_info_of() {
 }
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/model.ipp"
+#endif

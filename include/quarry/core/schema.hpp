@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -50,13 +52,7 @@ struct column_info {
   std::string check;                   // SQL, part of the DDL
 
   // A column of a runtime Table; nullable unless it is (or becomes) part of the primary key.
-  static column_info named(std::string column_name, sql_type column_type, bool is_nullable = true) {
-    column_info c;
-    c.name = std::move(column_name);
-    c.type = column_type;
-    c.nullable = is_nullable;
-    return c;
-  }
+  static column_info named(std::string column_name, sql_type column_type, bool is_nullable = true);
 };
 
 struct foreign_key_info {
@@ -84,21 +80,10 @@ struct table_info {
   std::vector<std::string> checks;  // table-level CHECK constraints, SQL
 
   // The position of a column, or an ArgumentError that names the known ones.
-  std::size_t column_index(std::string_view column) const {
-    for (std::size_t i = 0; i < columns.size(); ++i)
-      if (columns[i].name == column) return i;
-    std::string known;
-    for (auto& c : columns) known += (known.empty() ? "" : ", ") + c.name;
-    throw ArgumentError("quarry: table '" + name + "' has no column '" + std::string(column) + "' (columns: " + known +
-                        ")");
-  }
+  std::size_t column_index(std::string_view column) const;
 
   // The single integer primary-key column that the database numbers itself, if any.
-  const column_info* autoincrement_column() const noexcept {
-    for (auto& c : columns)
-      if (c.autoincrement) return &c;
-    return nullptr;
-  }
+  const column_info* autoincrement_column() const noexcept;
 };
 
 namespace detail {
@@ -110,30 +95,11 @@ inline bool is_integer_kind(sql_type_kind kind) noexcept {
 // Settles what the column options leave open, as SQLAlchemy does: a primary
 // key gathered from the columns, autoincrement on a lone integer primary key
 // without a foreign key, and a check that the options agree.
-inline void finish_table(table_info& table, std::vector<bool> autoincrement_given) {
-  if (table.primary_key.empty())
-    for (auto& c : table.columns)
-      if (c.primary_key) table.primary_key.push_back(c.name);
-  for (auto& key_column : table.primary_key) {
-    auto& c = table.columns[table.column_index(key_column)];
-    c.primary_key = true;
-    c.nullable = false;
-  }
-  autoincrement_given.resize(table.columns.size(), false);
-  for (std::size_t i = 0; i < table.columns.size(); ++i) {
-    auto& c = table.columns[i];
-    if (c.autoincrement && (!c.primary_key || table.primary_key.size() != 1 || !is_integer_kind(c.type.kind)))
-      throw ArgumentError("quarry: column '" + table.name + "." + c.name +
-                          "' is autoincrement, which needs it to be the table's only primary-key column and an "
-                          "integer");
-    if (autoincrement_given[i]) continue;
-    bool referencing = false;
-    for (auto& fk : table.foreign_keys)
-      for (auto& name : fk.columns) referencing = referencing || name == c.name;
-    c.autoincrement = c.primary_key && table.primary_key.size() == 1 && is_integer_kind(c.type.kind) &&
-                      !referencing && !c.default_value && c.server_default.empty();
-  }
-}
+QUARRY_DECL void finish_table(table_info& table, std::vector<bool> autoincrement_given);
 
 }  // namespace detail
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/schema.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -59,38 +61,7 @@ from_ptr from_of(const T& t) {
 
 // The ON clause between `left` items and `right` from their one foreign key,
 // as SQLAlchemy infers it; none or several is an error that says so.
-inline node_ptr infer_on(const std::vector<from_ptr>& left, const from_ptr& right) {
-  auto table_of_item = [](const from_ptr& f) -> const table_info* {
-    return f->kind == from_item::kind_t::table ? f->table.get() : nullptr;
-  };
-  const table_info* target = table_of_item(right);
-  if (!target) throw ArgumentError("quarry: a join to a subquery needs an explicit ON condition");
-  std::vector<node_ptr> found;
-  for (auto& l : left) {
-    const table_info* source = table_of_item(l);
-    if (!source) continue;
-    auto add = [&](const from_ptr& referencing, const table_info& referencing_table, const from_ptr& referenced,
-                   const table_info& referenced_table) {
-      for (auto& fk : referencing_table.foreign_keys) {
-        if (fk.target_table != referenced_table.name) continue;
-        node_ptr on;
-        for (std::size_t i = 0; i < fk.columns.size(); ++i)
-          on = and_node(on, make_node(node_kind::binary, precedence::comparison, " = ",
-                                      column_node(referencing, fk.columns[i]),
-                                      column_node(referenced, fk.target_columns[i])));
-        found.push_back(on);
-      }
-    };
-    add(right, *target, l, *source);
-    if (source != target) add(l, *source, right, *target);
-  }
-  if (found.size() == 1) return found.front();
-  std::string names;
-  for (auto& l : left) names += (names.empty() ? "'" : ", '") + l->name() + "'";
-  throw ArgumentError(std::string("quarry: cannot infer the ON clause of a join to '") + right->name() + "': " +
-                      (found.empty() ? "there is no foreign key between it and " : "there are several foreign keys between it and ") +
-                      names + "; give the ON condition");
-}
+QUARRY_DECL node_ptr infer_on(const std::vector<from_ptr>& left, const from_ptr& right);
 
 // The C++ type of the rows of select(x...).
 template <class... Columns>
@@ -120,15 +91,7 @@ struct select_row<quarry::Table> {
 
 // The FROM entry a join hangs off: the last one, or the first table the
 // columns name, as SQLAlchemy's select().join() does.
-inline from_entry& join_base(statement_data& d) {
-  if (d.froms.empty()) {
-    std::vector<from_ptr> found;
-    for (auto& c : d.columns) collect_froms(*c, found);
-    if (found.empty()) throw ArgumentError("quarry: join() needs a table to join from; call select_from() first");
-    d.froms.push_back({found.front(), {}});
-  }
-  return d.froms.back();
-}
+QUARRY_DECL from_entry& join_base(statement_data& d);
 
 // JOIN right ON condition, or ON the one foreign key between them when condition is null.
 [[gnu::noinline]] inline void add_join(statement_data& d, join_kind kind, from_ptr right, node_ptr condition) {
@@ -521,3 +484,7 @@ class derived {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/impl/select.ipp"
+#endif

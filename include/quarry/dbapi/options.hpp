@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -38,14 +40,7 @@ constexpr std::string_view to_string(isolation_level level) noexcept {
 }
 
 // Accepts SQLAlchemy's spellings ("REPEATABLE READ", "AUTOCOMMIT").
-inline isolation_level parse_isolation_level(std::string_view text) {
-  for (auto level : {isolation_level::read_uncommitted, isolation_level::read_committed,
-                     isolation_level::repeatable_read, isolation_level::serializable,
-                     isolation_level::autocommit})
-    if (to_string(level) == text) return level;
-  throw ArgumentError("quarry: unknown isolation level '" + std::string(text) +
-                      "'; expected READ UNCOMMITTED, READ COMMITTED, REPEATABLE READ, SERIALIZABLE or AUTOCOMMIT");
-}
+QUARRY_DECL isolation_level parse_isolation_level(std::string_view text);
 
 // How SQLite starts a transaction: DEFERRED takes locks on first use, IMMEDIATE
 // takes the write lock at BEGIN (avoids SQLITE_BUSY on lock upgrade).
@@ -81,3 +76,7 @@ struct engine_options {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/dbapi/impl/options.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,28 +20,11 @@ namespace quarry {
 // application registers its own the same way, without touching Quarry.
 class dialect_registry {
  public:
-  static dialect_registry& instance() {
-    static dialect_registry registry;
-    return registry;
-  }
+  static dialect_registry& instance();
 
-  void add(std::string scheme, std::shared_ptr<const dialect> implementation) {
-    std::lock_guard lock(mutex_);
-    dialects_[std::move(scheme)] = std::move(implementation);
-  }
+  void add(std::string scheme, std::shared_ptr<const dialect> implementation);
 
-  std::shared_ptr<const dialect> find(std::string_view scheme) const {
-    std::lock_guard lock(mutex_);
-    auto it = dialects_.find(scheme);
-    if (it != dialects_.end()) return it->second;
-    std::string known;
-    for (auto& [name, d] : dialects_) known += (known.empty() ? "" : ", ") + name;
-    std::string hint;
-    if (scheme.substr(0, scheme.find('+')) == "postgresql")
-      hint = "; include <quarry/dialect/postgresql.hpp> and link quarry::postgresql";
-    throw ArgumentError("quarry: no dialect is registered for '" + std::string(scheme) + "' (known: " + known +
-                        ")" + hint);
-  }
+  std::shared_ptr<const dialect> find(std::string_view scheme) const;
 
  private:
   mutable std::mutex mutex_;
@@ -56,3 +41,7 @@ bool register_dialect(std::initializer_list<std::string_view> schemes) {
 }
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/dbapi/impl/registry.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <boost/pfr/core.hpp>
 #include <boost/pfr/tuple_size.hpp>
 
@@ -227,10 +229,7 @@ class Row : public detail::row_access<Row> {
   std::string_view column_name(std::size_t i) const { return names_ ? std::string_view((*names_)[i]) : ""; }
   value_ref raw(std::size_t i) const { return values_[i].ref(); }
   const value& operator[](std::size_t i) const { return values_[i]; }
-  const std::vector<std::string>& keys() const {
-    static const std::vector<std::string> none;
-    return names_ ? *names_ : none;
-  }
+  const std::vector<std::string>& keys() const;
   Row materialize() const { return *this; }
 
  private:
@@ -239,3 +238,7 @@ class Row : public detail::row_access<Row> {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/dbapi/impl/row.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <fmt/core.h>
 
 #include <charconv>
@@ -70,38 +72,10 @@ class Engine {
 };
 
 namespace detail {
-inline void install_echo(engine_state& state) {
-  auto* owner = &state;
-  state.events->listen(events::after_execute, [owner](const execute_event& e) {
-    // Built by hand: fmt::format here would be compiled into every program that includes Quarry.
-    double ms = std::chrono::duration<double, std::milli>(e.elapsed).count();
-    char elapsed[32];
-    auto end = std::to_chars(elapsed, elapsed + sizeof elapsed, ms, std::chars_format::fixed, 3).ptr;
-    std::string params = e.batch_size > 1 ? "[" + std::to_string(e.batch_size) + " parameter sets]"
-                                          : render_params(e.parameters);
-    owner->log(std::string(e.sql) + "\n[" + std::string(elapsed, end) + " ms] " + params +
-               " rowcount=" + std::to_string(e.rowcount));
-  });
-}
+QUARRY_DECL void install_echo(engine_state& state);
 }  // namespace detail
 
-inline Engine create_engine(const URL& url, engine_options options = {}) {
-  auto state = std::make_shared<detail::engine_state>();
-  state->url = url;
-  state->sql_dialect = dialect_registry::instance().find(url.drivername);
-  if (options.isolation_level && *options.isolation_level != isolation_level::autocommit)
-    state->sql_dialect->begin_statement(options.isolation_level, options);  // rejects unknown levels now
-  state->options = std::move(options);
-  state->events = std::make_shared<engine_events>();
-  const dialect* dialect = state->sql_dialect.get();
-  const URL* target = &state->url;
-  const engine_options* opts = &state->options;
-  state->connections = std::make_unique<pool>(
-      [dialect, target, opts] { return opts->creator ? opts->creator(*dialect, *target, *opts) : dialect->connect(*target, *opts); },
-                                              state->options, state->events, dialect->single_connection(url));
-  if (state->options.echo) detail::install_echo(*state);
-  return Engine(std::move(state));
-}
+QUARRY_DECL Engine create_engine(const URL& url, engine_options options = {});
 
 // create_engine("postgresql://user:pw@127.0.0.1:5432/app", {.pool_size = 10}).
 inline Engine create_engine(std::string_view url, engine_options options = {}) {
@@ -123,3 +97,7 @@ struct fmt::formatter<quarry::Engine> : fmt::formatter<std::string_view> {
     return fmt::formatter<std::string_view>::format(engine.repr(), ctx);
   }
 };
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/engine/impl/engine.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -126,10 +128,7 @@ class engine_events {
 
   // Removes a listener by the id listen() returned; false when there is none.
   // Ids are unique across events, so the first list that had it is the only one.
-  bool remove(listener_id id) {
-    return before_execute.remove(id) || after_execute.remove(id) || connect.remove(id) || checkout.remove(id) ||
-           checkin.remove(id);
-  }
+  bool remove(listener_id id);
 
   detail::listener_list<execute_event> before_execute;
   detail::listener_list<execute_event> after_execute;
@@ -148,3 +147,7 @@ class engine_events {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/engine/impl/events.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -53,10 +55,7 @@ class Result {
     using difference_type = std::ptrdiff_t;
     explicit iterator(Result* result) : result_(result) {}
     RowView operator*() const { return RowView(result_); }
-    iterator& operator++() {
-      result_->advance();
-      return *this;
-    }
+    iterator& operator++();
     void operator++(int) { result_->advance(); }
     bool operator==(sentinel) const { return !result_->on_row_; }
 
@@ -77,22 +76,7 @@ class Result {
     else lease_ = lease;
   }
   Result(Result&& other) noexcept { *this = std::move(other); }
-  Result& operator=(Result&& other) noexcept {
-    if (this != &other) {
-      close();
-      lease_ = std::move(other.lease_);
-      statement_ = std::exchange(other.statement_, nullptr);
-      owned_ = std::move(other.owned_);
-      entry_ = std::exchange(other.entry_, nullptr);
-      names_ = std::move(other.names_);
-      columns_ = other.columns_;
-      rowcount_ = other.rowcount_;
-      lastrowid_ = other.lastrowid_;
-      on_row_ = std::exchange(other.on_row_, false);
-      started_ = other.started_;
-    }
-    return *this;
-  }
+  Result& operator=(Result&& other) noexcept;
   ~Result() { close(); }
 
   bool returns_rows() const noexcept { return columns_ > 0; }
@@ -102,15 +86,7 @@ class Result {
   // The rowid of the last inserted row where the driver reports one (SQLite);
   // on PostgreSQL use RETURNING.
   std::optional<std::int64_t> lastrowid() const noexcept { return lastrowid_; }
-  const std::vector<std::string>& keys() const {
-    if (!names_) {
-      if (!statement_) throw ResourceClosedError("quarry: this result is closed; read keys() before its rows");
-      auto names = std::make_shared<std::vector<std::string>>();
-      for (std::size_t i = 0; i < columns_; ++i) names->emplace_back(statement_->column_name(i));
-      names_ = std::move(names);
-    }
-    return *names_;
-  }
+  const std::vector<std::string>& keys() const;
 
   iterator begin() { return iterator(start()); }
   sentinel end() { return {}; }
@@ -226,15 +202,7 @@ class Result {
   }
 
   // Releases the cursor (and this Result's hold on the connection).
-  void close() noexcept {
-    if (statement_) statement_->close_cursor();
-    if (entry_) entry_->in_use = false;
-    statement_ = nullptr;
-    entry_ = nullptr;
-    owned_.reset();
-    on_row_ = false;
-    lease_.reset();
-  }
+  void close() noexcept;
   bool closed() const noexcept { return statement_ == nullptr; }
 
  private:
@@ -243,21 +211,9 @@ class Result {
   template <class T>
   friend class typed_rows;
 
-  Result* start() {
-    if (started_) return this;  // a second loop continues where the first stopped
-    started_ = true;
-    if (!statement_) {
-      if (columns_ == 0) throw ResourceClosedError("quarry: this result does not return rows");
-      throw ResourceClosedError("quarry: this result is closed");
-    }
-    advance();
-    return this;
-  }
+  Result* start();
 
-  void advance() {
-    on_row_ = statement_ && statement_->next();
-    if (!on_row_) close();
-  }
+  void advance();
 
   std::shared_ptr<void> lease_;
   dbapi_statement* statement_ = nullptr;
@@ -327,12 +283,9 @@ inline bool RowView::raw_real(std::size_t i, double& out) const { return result_
 inline bool RowView::raw_text(std::size_t i, std::string_view& out) const {
   return result_->statement_->column_text(i, out);
 }
-inline Row RowView::materialize() const {
-  std::vector<value> values;
-  values.reserve(column_count());
-  for (std::size_t i = 0; i < column_count(); ++i) values.emplace_back(raw(i));
-  result_->keys();
-  return Row(std::move(values), result_->names_);
-}
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/engine/impl/result.ipp"
+#endif

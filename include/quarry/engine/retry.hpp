@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -25,12 +27,7 @@ struct retry_options {
 };
 
 // Whether an error ended a transaction that can simply be run again.
-inline bool is_transient(const DBAPIError& e) noexcept {
-  std::string_view state = e.sqlstate();
-  if (state == "40001" || state == "40P01") return true;  // serialization_failure, deadlock_detected
-  int primary = e.code() & 0xff;                          // SQLite's primary result code
-  return state.empty() && (primary == 5 || primary == 6);  // SQLITE_BUSY, SQLITE_LOCKED
-}
+QUARRY_DECL bool is_transient(const DBAPIError& e) noexcept;
 
 // Calls attempt() until it returns without a transient error, at most
 // max_attempts times; other errors, and the last transient one, propagate.
@@ -53,3 +50,7 @@ decltype(auto) retry_transaction(Attempt&& attempt, retry_options options = {}) 
 }
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/engine/impl/retry.ipp"
+#endif

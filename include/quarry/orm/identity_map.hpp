@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -24,13 +26,7 @@
 namespace quarry::detail {
 
 // The objects a relationship of one object holds now (without loading it).
-inline std::vector<std::pair<void*, std::shared_ptr<void>>> targets_of(const relationship_info& r, relationship_state& s) {
-  std::vector<std::pair<void*, std::shared_ptr<void>>> out;
-  r.for_each(s, &out, [](void* c, void* object, const std::shared_ptr<void>& h) {
-    static_cast<std::vector<std::pair<void*, std::shared_ptr<void>>>*>(c)->emplace_back(object, h);
-  });
-  return out;
-}
+QUARRY_DECL std::vector<std::pair<void*, std::shared_ptr<void>>> targets_of(const relationship_info& r, relationship_state& s);
 
 class identity_map {
  public:
@@ -57,21 +53,7 @@ class identity_map {
   entry* find(const identity_key& key) const noexcept { return persistent.find(key); }
 
   // Every entry, pending or not, leaves the map and is released.
-  void clear() {
-    std::vector<entry*> all;
-    all.reserve(persistent.size() + pending.size());
-    persistent.for_each([&](entry& e) { all.push_back(&e); });
-    all.insert(all.end(), pending.begin(), pending.end());
-    pending.clear();
-    persistent.clear();
-    added.clear();
-    deleted_marked = 0;
-    // Freed from the highest address down: objects read together were allocated
-    // together, and the allocator merges each into the free space above it.
-    std::sort(all.begin(), all.end(), std::greater<>());
-    for (auto* e : all) drop_weak_collections(*e);
-    for (auto* e : all) release(*e);
-  }
+  void clear();
 
   // A new pending entry for an object added by value: object, entry and snapshot in one allocation.
   template <class M>
@@ -105,45 +87,20 @@ class identity_map {
   // The entry of an object: objects that came in through add() by their
   // address, objects the session read by their key (or, when their key was
   // changed in memory, by a pass over the identity map).
-  entry* find_entry(const mapper& m, const void* object) const {
-    if (entry* e = added.find(object)) return e;
-    if (entry* e = persistent.find(m.key_of(object)); e && e->object == object) return e;
-    entry* found = nullptr;
-    persistent.for_each([&](entry& e) {
-      if (e.object == object) found = &e;
-    });
-    return found;
-  }
+  entry* find_entry(const mapper& m, const void* object) const;
 
-  entry& entry_of(const mapper& m, const void* object, const char* what) {
-    entry* e = find_entry(m, object);
-    if (!e) throw InvalidRequestError(std::string("quarry: ") + what + " of an object that is not in this session");
-    return *e;
-  }
+  entry& entry_of(const mapper& m, const void* object, const char* what);
 
   // The entry of an object, without the pass over the identity map that
   // find_entry() makes for a loaded object whose key changed: that pass is
   // made once, into `by_address`, when it is needed.
-  entry* in_session(const mapper& m, const void* object, std::unordered_map<const void*, entry*>& by_address) {
-    if (entry* e = added.find(object)) return e;
-    if (entry* e = persistent.find(m.key_of(object)); e && e->object == object) return e;
-    if (by_address.empty()) persistent.for_each([&](entry& e) { by_address.emplace(e.object, &e); });
-    auto it = by_address.find(object);
-    return it == by_address.end() ? nullptr : it->second;
-  }
+  entry* in_session(const mapper& m, const void* object, std::unordered_map<const void*, entry*>& by_address);
 
   // The entry of an object a relationship was given. What is plainly not in
   // the session skips find_entry()'s pass over the identity map (appending
   // new objects one by one would cost a pass each): an object whose
   // relationships are not tied to this session, or whose integer key is unset.
-  entry* find_target(const mapper& m, void* object) {
-    if (entry* e = added.find(object)) return e;
-    auto key = m.key_of(object);
-    if (entry* e = persistent.find(key); e && e->object == object) return e;
-    bool plainly_new = m.has_relationships ? m.relationships().front().state(object).link_ != link
-                                           : m.integer_key && key.integer == 0;
-    return plainly_new ? nullptr : find_entry(m, object);
-  }
+  entry* find_target(const mapper& m, void* object);
 
   bool is_dirty(entry& e) {
     return e.state == object_state::persistent && !e.discard && e.m->diff(e.object, e.snapshot, scratch);
@@ -159,95 +116,42 @@ class identity_map {
   }
 
   // Takes an entry out of the session's indexes; it stays alive until release().
-  void forget(entry& e) {
-    added.erase(e.object);
-    if (e.state == object_state::pending) {
-      std::erase(pending, &e);
-      return;
-    }
-    if (e.state == object_state::deleted) --deleted_marked;
-    persistent.erase(e.key);
-  }
+  void forget(entry& e);
 
   // The session lets go of an entry (and of its object, unless the user holds it); e may be gone after.
   static void release(entry& e) {
     auto self = std::move(e.self);
   }
 
-  void expunge(entry& e) {
-    forget(e);
-    drop_weak_collections(e);
-    release(e);
-  }
+  void expunge(entry& e);
 
   // Collections that could hold each other's objects in a cycle are emptied
   // and unloaded when the session lets go of their object (see
   // relationship_info::dropped_on_release()); the cycle would live forever.
-  static void drop_weak_collections(entry& e) {
-    if (!e.m->has_relationships) return;
-    for (auto& r : e.m->relationships())
-      if (r.dropped_on_release()) {
-        auto& s = r.state(e.object);
-        r.assign(s, r, {});
-        s.loaded_ = false;
-      }
-  }
+  static void drop_weak_collections(entry& e);
 
-  void release_deleted() {
-    auto gone = std::move(deleted);
-    deleted.clear();
-    for (auto* e : gone) release(*e);
-  }
+  void release_deleted();
 
   void release_retired() {
     for (auto* e : std::exchange(retired, {})) release(*e);
   }
 
   // An object whose DELETE was rolled back is persistent again, to be read again.
-  void restore(entry& e) {
-    e.state = object_state::persistent;
-    expire_entry(e, true);
-    persistent.insert(&e);
-    if (e.from_add) added.insert(&e);
-  }
+  void restore(entry& e);
 
   // An expired object's relationships load again on next use, as its columns do.
-  static void expire_entry(entry& e, bool discard) {
-    e.expired = true;
-    if (discard) e.discard = true;
-    if (e.m->has_relationships)
-      for (auto& r : e.m->relationships()) r.state(e.object).loaded_ = false;
-  }
+  static void expire_entry(entry& e, bool discard);
 
   // Ties an object's relationship members to this session; those of an
   // object just read are unloaded, to load as their `lazy` says.
-  void init_relationships(entry& e, bool read = false) {
-    for (auto& r : e.m->relationships()) {
-      auto& s = r.state(e.object);
-      s.link_ = link;
-      s.owner_ = e.object;
-      s.info_ = &r;
-      if (read) {
-        s.loaded_ = false;
-        s.on_access_ = r.lazy;
-      }
-    }
-  }
+  void init_relationships(entry& e, bool read = false);
 
   // A new pending entry for an object the user made.
-  entry* add_erased(const mapper& m, std::shared_ptr<void> handle, void* object) {
-    auto owned = m.new_entry();
-    entry* e = owned.get();
-    e->object = object;
-    e->handle = std::move(handle);
-    e->added = ++serial;
-    e->from_add = true;
-    e->self = std::move(owned);
-    added.insert(e);
-    pending.push_back(e);
-    if (m.has_relationships) init_relationships(*e);
-    return e;
-  }
+  entry* add_erased(const mapper& m, std::shared_ptr<void> handle, void* object);
 };
 
 }  // namespace quarry::detail
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/orm/impl/identity_map.ipp"
+#endif

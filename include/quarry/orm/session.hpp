@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -699,5 +701,7 @@ session_entry* merge_into_session(Session& session, const void* object) {
 }
 }  // namespace quarry::detail
 
+#if !defined(QUARRY_SEPARATE_COMPILATION)
 #include "quarry/orm/impl/session.ipp"
+#endif
 #include "quarry/orm/query.hpp"

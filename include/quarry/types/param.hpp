@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -42,11 +44,7 @@ class param {
   }
 
   param(const param& other) : owned_(other.owned_) { ref_ = owned_ ? owned_->ref() : other.ref_; }
-  param& operator=(const param& other) {
-    owned_ = other.owned_;
-    ref_ = owned_ ? owned_->ref() : other.ref_;
-    return *this;
-  }
+  param& operator=(const param& other);
 
   value_ref ref() const noexcept { return ref_; }
 
@@ -62,3 +60,7 @@ struct named_param {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/types/impl/param.ipp"
+#endif

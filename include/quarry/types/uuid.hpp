@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <array>
 #include <compare>
 #include <cstddef>
@@ -26,56 +28,15 @@ class uuid {
   constexpr explicit uuid(const std::array<std::byte, 16>& bytes) noexcept : bytes_(bytes) {}
 
   // Parses the canonical form (8-4-4-4-12 hex digits, either case); an ArgumentError otherwise.
-  static uuid parse(std::string_view text) {
-    uuid out;
-    if (!try_parse(text, out))
-      throw ArgumentError("quarry: '" + std::string(text.substr(0, 40)) +
-                          "' is not a UUID; expected 8-4-4-4-12 hexadecimal digits");
-    return out;
-  }
+  static uuid parse(std::string_view text);
 
-  static bool try_parse(std::string_view text, uuid& out) noexcept {
-    if (text.size() != 36) return false;
-    std::size_t byte = 0;
-    for (std::size_t i = 0; i < 36;) {
-      if (i == 8 || i == 13 || i == 18 || i == 23) {
-        if (text[i++] != '-') return false;
-        continue;
-      }
-      int high = hex_value(text[i]), low = hex_value(text[i + 1]);
-      if (high < 0 || low < 0) return false;
-      out.bytes_[byte++] = static_cast<std::byte>(high * 16 + low);
-      i += 2;
-    }
-    return true;
-  }
+  static bool try_parse(std::string_view text, uuid& out) noexcept;
 
   // A random (version 4) UUID.
-  static uuid random() {
-    thread_local std::mt19937_64 generator{std::random_device{}()};
-    uuid out;
-    for (std::size_t half = 0; half < 2; ++half) {
-      std::uint64_t bits = generator();
-      std::memcpy(out.bytes_.data() + half * 8, &bits, 8);
-    }
-    out.bytes_[6] = (out.bytes_[6] & std::byte{0x0f}) | std::byte{0x40};
-    out.bytes_[8] = (out.bytes_[8] & std::byte{0x3f}) | std::byte{0x80};
-    return out;
-  }
+  static uuid random();
 
   // Lower-case canonical form, as PostgreSQL prints it.
-  std::string to_string() const {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(36);
-    for (std::size_t i = 0; i < 16; ++i) {
-      if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-      auto b = std::to_integer<unsigned>(bytes_[i]);
-      out += digits[b >> 4];
-      out += digits[b & 15];
-    }
-    return out;
-  }
+  std::string to_string() const;
 
   std::span<const std::byte, 16> bytes() const noexcept { return bytes_; }
   bool is_nil() const noexcept { return *this == uuid{}; }
@@ -119,3 +80,7 @@ struct std::hash<quarry::uuid> {
     return std::hash<std::uint64_t>{}(halves[0] ^ (halves[1] * 0x9e3779b97f4a7c15ULL));
   }
 };
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/types/impl/uuid.ipp"
+#endif

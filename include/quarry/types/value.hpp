@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -75,16 +77,8 @@ class value_ref {
   static constexpr value_ref decimal(std::string_view s) noexcept {
     value_ref v; v.kind_ = value_kind::decimal; v.bytes_ = {s.data(), s.size()}; return v;
   }
-  static value_ref bytes(std::span<const std::byte> b) noexcept {
-    value_ref v; v.kind_ = value_kind::blob;
-    v.bytes_ = {reinterpret_cast<const char*>(b.data()), b.size()};
-    return v;
-  }
-  static value_ref uuid(std::span<const std::byte, 16> b) noexcept {
-    value_ref v = bytes(b);
-    v.kind_ = value_kind::uuid;
-    return v;
-  }
+  static value_ref bytes(std::span<const std::byte> b) noexcept;
+  static value_ref uuid(std::span<const std::byte, 16> b) noexcept;
 
   constexpr value_kind kind() const noexcept { return kind_; }
   constexpr bool is_null() const noexcept { return kind_ == value_kind::null; }
@@ -141,45 +135,13 @@ class value {
   value(blob b) : data_(std::move(b)) {}
   value(decimal_text d) : data_(std::move(d)) {}
   value(uuid_bytes u) : data_(u) {}
-  explicit value(value_ref ref) {
-    switch (ref.kind()) {
-      case value_kind::null: break;
-      case value_kind::boolean: data_ = ref.as_bool(); break;
-      case value_kind::integer: data_ = ref.as_int64(); break;
-      case value_kind::real: data_ = ref.as_double(); break;
-      case value_kind::text: data_ = std::string(ref.as_text()); break;
-      case value_kind::decimal: data_ = decimal_text{std::string(ref.as_text())}; break;
-      case value_kind::blob: {
-        auto b = ref.as_blob();
-        data_ = blob(b.begin(), b.end());
-        break;
-      }
-      case value_kind::uuid: {
-        uuid_bytes u;
-        std::memcpy(u.bytes.data(), ref.as_blob().data(), u.bytes.size());
-        data_ = u;
-        break;
-      }
-    }
-  }
+  explicit value(value_ref ref);
 
   value_kind kind() const noexcept { return static_cast<value_kind>(data_.index()); }
   bool is_null() const noexcept { return data_.index() == 0; }
   const storage& data() const noexcept { return data_; }
 
-  value_ref ref() const noexcept {
-    switch (kind()) {
-      case value_kind::null: return {};
-      case value_kind::boolean: return value_ref::boolean(std::get<bool>(data_));
-      case value_kind::integer: return value_ref::integer(std::get<std::int64_t>(data_));
-      case value_kind::real: return value_ref::real(std::get<double>(data_));
-      case value_kind::text: return value_ref::text(std::get<std::string>(data_));
-      case value_kind::blob: return value_ref::bytes(std::get<blob>(data_));
-      case value_kind::decimal: return value_ref::decimal(std::get<decimal_text>(data_).digits);
-      case value_kind::uuid: return value_ref::uuid(std::get<uuid_bytes>(data_).bytes);
-    }
-    return {};
-  }
+  value_ref ref() const noexcept;
 
   bool operator==(const value&) const = default;
 
@@ -188,3 +150,7 @@ class value {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/types/impl/value.ipp"
+#endif

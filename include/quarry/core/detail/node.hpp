@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -71,10 +73,7 @@ class shape_memo {
  public:
   shape_memo() = default;
   shape_memo(const shape_memo&) noexcept {}
-  shape_memo& operator=(const shape_memo&) noexcept {
-    value_.store(0, std::memory_order_relaxed);
-    return *this;
-  }
+  shape_memo& operator=(const shape_memo&) noexcept;
   std::size_t load() const noexcept { return value_.load(std::memory_order_relaxed); }
   void store(std::size_t v) const noexcept { value_.store(v, std::memory_order_relaxed); }
 
@@ -112,18 +111,8 @@ inline bool is_chain(const node& n) noexcept {
 // Pointers to visit, without allocating for the few a statement usually has.
 class node_stack {
  public:
-  void push(const node* n) {
-    if (size_ < small_.size()) small_[size_] = n;
-    else large_.push_back(n);
-    ++size_;
-  }
-  const node* pop() noexcept {
-    --size_;
-    if (size_ < small_.size()) return small_[size_];
-    const node* n = large_.back();
-    large_.pop_back();
-    return n;
-  }
+  void push(const node* n);
+  const node* pop() noexcept;
   bool empty() const noexcept { return size_ == 0; }
 
  private:
@@ -137,19 +126,8 @@ class node_stack {
 // a AND (b AND c) both give a, b, c, as both compile to a AND b AND c.
 class chain_operands {
  public:
-  explicit chain_operands(const node& chain) : chain_(chain) {
-    pending_.push(chain.children[1].get());
-    pending_.push(chain.children[0].get());
-  }
-  const node* next() {
-    while (!pending_.empty()) {
-      const node* c = pending_.pop();
-      if (c->kind != chain_.kind || c->precedence != chain_.precedence || c->text != chain_.text) return c;
-      pending_.push(c->children[1].get());
-      pending_.push(c->children[0].get());
-    }
-    return nullptr;
-  }
+  explicit chain_operands(const node& chain);
+  const node* next();
 
  private:
   const node& chain_;
@@ -164,19 +142,6 @@ void for_each_operand(const node& chain, Fn&& fn) {
 
 // Takes the nodes only this one holds apart in a loop: destroying a long chain
 // by recursion would go as deep as the chain is long.
-inline node::~node() {
-  if (children.empty()) return;
-  std::vector<node_ptr> pending = std::move(children);
-  while (!pending.empty()) {
-    node_ptr n = std::move(pending.back());
-    pending.pop_back();
-    if (n && n.use_count() == 1 && !n->children.empty()) {
-      auto& grandchildren = const_cast<node&>(*n).children;  // made non-const; this is its last owner
-      for (auto& g : grandchildren) pending.push_back(std::move(g));
-      grandchildren.clear();
-    }
-  }
-}
 
 // Sets n.depth from its children's, refusing a tree nested deeper than max_expression_depth.
 [[gnu::noinline]] inline void set_depth(node& n) {
@@ -277,18 +242,12 @@ class node_list {
   bool shares(const node_list& other) const noexcept { return items_ == other.items_; }
 
   // The list to change: this statement's own, copied first when shared.
-  items& edit() {
-    if (!items_ || items_.use_count() > 1) items_ = std::make_shared<items>(get());
-    return const_cast<items&>(*items_);  // made here, never const
-  }
+  items& edit();
   void push_back(node_ptr n) { edit().push_back(std::move(n)); }
   void clear() noexcept { items_.reset(); }
 
  private:
-  static const items& none() noexcept {
-    static const items empty;
-    return empty;
-  }
+  static const items& none() noexcept;
   std::shared_ptr<const items> items_;
 };
 
@@ -336,3 +295,7 @@ struct statement_data {
 };
 
 }  // namespace quarry::detail
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/core/detail/impl/node.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <memory>
 #include <string>
 
@@ -21,51 +23,32 @@ class dialect final : public quarry::dialect {
     return std::make_unique<connection>(url, options);
   }
 
-  std::string type_name(const sql_type& type) const override {
-    switch (type.kind) {
-      case sql_type_kind::blob: return "BYTEA";
-      case sql_type_kind::json: return "JSONB";
-      case sql_type_kind::enumeration: return enum_type_name(type);
-      default: return quarry::dialect::type_name(type);
-    }
-  }
+  std::string type_name(const sql_type& type) const override;
 
   // A native enum type named after the C++ enum, in lower case as SQLAlchemy names it.
-  std::string enum_type_name(const sql_type& type) const {
-    std::string name(type.name);
-    for (char& c : name)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return format_identifier(name);
-  }
+  std::string enum_type_name(const sql_type& type) const;
 
   bool native_enums() const override { return true; }
   // NAMEDATALEN - 1: longer names are truncated by the server.
   std::size_t max_identifier_length() const override { return 63; }
   // Rows per multi-row INSERT: each row costs the server a statement less, and
   // the protocol allows 65,535 parameters.
-  std::size_t insert_rows_per_statement(std::size_t columns) const override {
-    std::size_t rows = columns ? 65535 / columns : 1;
-    return rows < 1000 ? (rows ? rows : 1) : 1000;
-  }
+  std::size_t insert_rows_per_statement(std::size_t columns) const override;
   // COPY is the fastest way in, but costs a round trip more than an INSERT that
   // was prepared before: on loopback, batches of 20 rows go faster as INSERTs
   // and batches of 35 as COPY (bench: pg_core_insert/N).
   bool insert_by_copy(std::size_t rows) const override { return rows >= 30; }
-  std::string has_enum_sql() const override {
-    return "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
-           "WHERE t.typname = $1 AND n.nspname = current_schema()";
-  }
+  std::string has_enum_sql() const override;
 
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::postgresql_reserved_words, word); }
 
-  std::string begin_statement(std::optional<isolation_level> level, const engine_options&) const override {
-    if (!level) return "BEGIN";
-    if (*level == isolation_level::autocommit)
-      throw ArgumentError("quarry: AUTOCOMMIT opens no transaction");
-    return "BEGIN ISOLATION LEVEL " + std::string(to_string(*level));
-  }
+  std::string begin_statement(std::optional<isolation_level> level, const engine_options&) const override;
 };
 
 inline const bool dialect_registered = register_dialect<dialect>({"postgresql", "postgresql+libpq", "postgres"});
 
 }  // namespace quarry::postgresql
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/dialect/postgresql/impl/dialect.ipp"
+#endif

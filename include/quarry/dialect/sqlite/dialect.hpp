@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <memory>
 #include <string>
 
@@ -15,22 +17,14 @@ namespace quarry::sqlite {
 // sqlite:// and sqlite:///:memory: are one in-memory database;
 // sqlite:///relative.db and sqlite:////absolute/path.db are files;
 // ?vfs=name opens the file through a registered SQLite VFS.
-inline std::string database_path(const URL& url) {
-  if (url.host || url.port || url.username)
-    throw ArgumentError("quarry: a SQLite URL has no host, port or user: write sqlite:///relative.db or "
-                        "sqlite:////absolute/path.db");
-  return url.database.value_or(":memory:");
-}
+QUARRY_DECL std::string database_path(const URL& url);
 
 class dialect final : public quarry::dialect {
  public:
   std::string_view name() const override { return "sqlite"; }
   quarry::paramstyle paramstyle() const override { return quarry::paramstyle::qmark; }
 
-  std::unique_ptr<dbapi_connection> connect(const URL& url, const engine_options& options) const override {
-    auto vfs = url.query_value("vfs");  // a registered VFS by name (sqlite3_vfs_find)
-    return std::make_unique<connection>(database_path(url), options, single_connection(url), vfs ? std::string(*vfs) : std::string());
-  }
+  std::unique_ptr<dbapi_connection> connect(const URL& url, const engine_options& options) const override;
 
   // Each connection to :memory: is a new, empty database, so the engine shares
   // one connection among all checkouts (SQLAlchemy's StaticPool).
@@ -40,14 +34,7 @@ class dialect final : public quarry::dialect {
 
   // Affinities decide what SQLite keeps: timestamps and JSON must stay text
   // (JSON "123" in a NUMERIC column would become an integer), a uuid is a blob.
-  std::string type_name(const sql_type& type) const override {
-    switch (type.kind) {
-      case sql_type_kind::timestamp: return "DATETIME";
-      case sql_type_kind::uuid: return "BLOB";
-      case sql_type_kind::json: return "TEXT";
-      default: return quarry::dialect::type_name(type);
-    }
-  }
+  std::string type_name(const sql_type& type) const override;
 
   std::string_view limit_for_offset_only() const override { return "-1"; }
   bool supports_ilike() const override { return false; }
@@ -62,19 +49,13 @@ class dialect final : public quarry::dialect {
 
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::sqlite_reserved_words, word); }
 
-  std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const override {
-    if (level && *level != isolation_level::serializable)
-      throw ArgumentError("quarry: SQLite supports the isolation levels SERIALIZABLE and AUTOCOMMIT, not " +
-                          std::string(to_string(*level)));
-    switch (options.sqlite_begin) {
-      case sqlite_begin_mode::immediate: return "BEGIN IMMEDIATE";
-      case sqlite_begin_mode::exclusive: return "BEGIN EXCLUSIVE";
-      case sqlite_begin_mode::deferred: break;
-    }
-    return "BEGIN";
-  }
+  std::string begin_statement(std::optional<isolation_level> level, const engine_options& options) const override;
 };
 
 inline const bool dialect_registered = register_dialect<dialect>({"sqlite", "sqlite+sqlite3"});
 
 }  // namespace quarry::sqlite
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/dialect/sqlite/impl/dialect.ipp"
+#endif

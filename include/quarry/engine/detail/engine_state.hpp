@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <cstdio>
 #include <memory>
 #include <string_view>
@@ -22,14 +24,7 @@ struct engine_state {
   std::shared_ptr<engine_events> events;
   std::unique_ptr<quarry::pool> connections;
 
-  void log(std::string_view line) const {
-    if (options.logger) {
-      options.logger(line);
-    } else {
-      std::fwrite(line.data(), 1, line.size(), stderr);
-      std::fputc('\n', stderr);
-    }
-  }
+  void log(std::string_view line) const;
 };
 
 // One checked-out connection, shared by a Connection and the Results it made:
@@ -47,3 +42,7 @@ struct connection_lease {
 };
 
 }  // namespace quarry::detail
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/engine/detail/impl/engine_state.ipp"
+#endif

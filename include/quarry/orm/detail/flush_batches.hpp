@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -30,23 +32,9 @@ struct entry_slot {
 // entries, each giving the values of `slots`.
 class entry_batch final : public parameter_batch {
  public:
-  entry_batch(std::span<session_entry* const> entries, std::vector<entry_slot> slots, std::size_t per_set)
-      : entries_(entries), slots_(std::move(slots)), per_set_(per_set) {
-    owned_.resize(per_set_ * slots_.size());
-    refs_.resize(per_set_ * slots_.size());
-  }
+  entry_batch(std::span<session_entry* const> entries, std::vector<entry_slot> slots, std::size_t per_set);
   std::size_t size() const override { return entries_.size() / per_set_; }
-  std::span<const value_ref> parameters(std::size_t index) override {
-    std::size_t at = 0;
-    for (std::size_t r = 0; r < per_set_; ++r) {
-      const session_entry& e = *entries_[index * per_set_ + r];
-      for (auto& slot : slots_) {
-        refs_[at] = e.m->bind(slot.from_snapshot ? e.snapshot : e.object, slot.column, owned_[at]);
-        ++at;
-      }
-    }
-    return refs_;
-  }
+  std::span<const value_ref> parameters(std::size_t index) override;
 
  private:
   std::span<session_entry* const> entries_;
@@ -61,11 +49,7 @@ class value_batch final : public parameter_batch {
  public:
   explicit value_batch(std::vector<std::vector<value>> rows) : rows_(std::move(rows)) {}
   std::size_t size() const override { return rows_.size(); }
-  std::span<const value_ref> parameters(std::size_t index) override {
-    refs_.clear();
-    for (auto& v : rows_[index]) refs_.push_back(v.ref());
-    return refs_;
-  }
+  std::span<const value_ref> parameters(std::size_t index) override;
 
  private:
   std::vector<std::vector<value>> rows_;
@@ -82,47 +66,17 @@ class returning_sink final : public row_sink {
       : entries_(entries), columns_(std::move(columns)), per_set_(per_set), order_by_(order_by) {}
 
   // The INSERT has no RETURNING: the one generated column is the rowid key.
-  void inserted(std::size_t set, std::int64_t lastrowid) override {
-    if (!by_rowid_) return;
-    entry_at(set).m->assign_column(entry_at(set).object, columns_[0], value_ref::integer(lastrowid));
-    ++written_;
-  }
+  void inserted(std::size_t set, std::int64_t lastrowid) override;
   void use_rowid() { by_rowid_ = true; }
 
-  void row(std::size_t set, dbapi_statement& cursor) override {
-    if (per_set_ == 1) {
-      write(entry_at(set), [&](std::size_t k) { return cursor.column(k); });
-      ++written_;
-      return;
-    }
-    if (set != set_) {
-      finish();
-      set_ = set;
-    }
-    std::vector<value> values;
-    for (std::size_t k = 0; k < columns_.size(); ++k) values.emplace_back(cursor.column(k));
-    rows_.push_back(std::move(values));
-  }
+  void row(std::size_t set, dbapi_statement& cursor) override;
 
   // Call after the statement ran: checks every object got its row.
-  void finish() {
-    if (!rows_.empty()) {
-      if (order_by_)
-        std::sort(rows_.begin(), rows_.end(),
-                  [&](const auto& a, const auto& b) { return a[*order_by_].ref().as_int64() < b[*order_by_].ref().as_int64(); });
-      for (std::size_t r = 0; r < rows_.size(); ++r)
-        write(entry_at(set_ * per_set_ + r), [&](std::size_t k) { return rows_[r][k].ref(); });
-      written_ += rows_.size();
-      rows_.clear();
-    }
-  }
+  void finish();
   std::size_t written() const noexcept { return written_; }
 
  private:
-  session_entry& entry_at(std::size_t i) const {
-    if (i >= entries_.size()) throw InvalidRequestError("quarry: an INSERT returned more rows than it was given");
-    return *entries_[i];
-  }
+  session_entry& entry_at(std::size_t i) const;
   template <class Read>
   void write(session_entry& e, Read&& read) {
     for (std::size_t k = 0; k < columns_.size(); ++k) e.m->assign_column(e.object, columns_[k], read(k));
@@ -144,73 +98,21 @@ class flush_statements {
  public:
   enum class kind : std::uint8_t { insert, insert_without_returning, update, delete_, select_by_key };
 
-  const compiled_statement& get(const dialect& d, const mapper& m, kind k, const std::vector<bool>& columns,
-                                std::size_t rows = 1) {
-    auto key = std::make_tuple(&m, k, rows, columns);
-    auto it = cache_.find(key);
-    if (it == cache_.end()) it = cache_.emplace(std::move(key), build(d, m, k, columns, rows)).first;
-    return it->second;
-  }
+  const compiled_statement& get(const dialect& d, const mapper& m, kind k, const std::vector<bool>& columns, std::size_t rows = 1);
 
  private:
   static node_ptr bind(std::string name) { return make_node(node_kind::bind, precedence::atom, std::move(name)); }
 
   // WHERE key = ? [AND version = ?]: the row as the session last knew it.
-  static node_ptr where_row(const mapper& m, bool with_version) {
-    std::vector<std::size_t> columns = m.key_columns;
-    if (with_version && m.version_column) columns.push_back(*m.version_column);
-    node_ptr condition;
-    for (auto c : columns) {
-      auto equal = make_node(node_kind::binary, precedence::comparison, " = ", m.column(c), bind("k" + std::to_string(c)));
-      condition = condition ? make_node(node_kind::binary, precedence::and_, " AND ", condition, equal) : equal;
-    }
-    return condition;
-  }
+  static node_ptr where_row(const mapper& m, bool with_version);
 
-  static compiled_statement build(const dialect& d, const mapper& m, kind k, const std::vector<bool>& columns,
-                                  std::size_t rows) {
-    statement_data data;
-    const auto& table_columns = m.table->columns;
-    switch (k) {
-      case kind::insert:
-      case kind::insert_without_returning:
-        // `columns` marks what the INSERT sends; the rest come back through RETURNING.
-        data.kind = statement_kind::insert;
-        data.target = m.from();
-        for (std::size_t r = 0; r < rows; ++r) {
-          std::vector<node_ptr> row;
-          for (std::size_t i = 0; i < columns.size(); ++i)
-            if (columns[i]) {
-              auto value = bind(std::to_string(r) + ":" + std::to_string(i));
-              if (r == 0) data.assignments.push_back({table_columns[i].name, value});
-              else row.push_back(value);
-            }
-          if (r > 0) data.more_rows.push_back(std::move(row));
-        }
-        for (std::size_t i = 0; k == kind::insert && i < columns.size(); ++i)
-          if (!columns[i]) data.returning.push_back(m.column(i));
-        break;
-      case kind::update:
-        data.kind = statement_kind::update;
-        data.target = m.from();
-        for (std::size_t i = 0; i < columns.size(); ++i)
-          if (columns[i]) data.assignments.push_back({table_columns[i].name, bind(std::to_string(i))});
-        data.where = where_row(m, true);
-        break;
-      case kind::delete_:
-        data.kind = statement_kind::delete_;
-        data.target = m.from();
-        data.where = where_row(m, true);
-        break;
-      case kind::select_by_key:
-        for (std::size_t i = 0; i < table_columns.size(); ++i) data.columns.push_back(m.column(i));
-        data.where = where_row(m, false);
-        break;
-    }
-    return compiler(d).compile(data);
-  }
+  static compiled_statement build(const dialect& d, const mapper& m, kind k, const std::vector<bool>& columns, std::size_t rows);
 
   std::map<std::tuple<const mapper*, kind, std::size_t, std::vector<bool>>, compiled_statement> cache_;
 };
 
 }  // namespace quarry::detail
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/orm/detail/impl/flush_batches.ipp"
+#endif

@@ -1,4 +1,4 @@
-// The Session's member functions that do not depend on a model type: defined once here.
+// The non-template implementation of quarry/orm/session.hpp: compiled once with QUARRY_SEPARATE_COMPILATION, inline otherwise.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -6,7 +6,7 @@
 
 namespace quarry {
 
-inline Session& Session::operator=(Session&& other) noexcept {
+QUARRY_DECL Session& Session::operator=(Session&& other) noexcept {
   if (this != &other) {
     close();
     state_->objects.link->session = nullptr;
@@ -17,39 +17,39 @@ inline Session& Session::operator=(Session&& other) noexcept {
   return *this;
 }
 
-inline Session::~Session() {
+QUARRY_DECL Session::~Session() {
   if (!state_) return;
   close();
   state_->objects.link->session = nullptr;
 }
 
-inline listener_id Session::listen(session_event event, std::function<void(Session&)> fn) {
+QUARRY_DECL listener_id Session::listen(session_event event, std::function<void(Session&)> fn) {
   return state_->listeners.add(event, std::move(fn));
 }
 
-inline Result Session::execute(const text_clause& statement, const params& parameters) {
+QUARRY_DECL Result Session::execute(const text_clause& statement, const params& parameters) {
   auto busy = enter();
   prepare_query();
   return work_connection().execute(statement, parameters);
 }
 
-inline void Session::expire_all() {
+QUARRY_DECL void Session::expire_all() {
   auto busy = enter();
   state_->objects.persistent.for_each([](entry& e) { detail::identity_map::expire_entry(e, true); });
 }
 
-inline void Session::expunge_all() {
+QUARRY_DECL void Session::expunge_all() {
   auto busy = enter();
   state_->objects.clear();
 }
 
-inline std::vector<object_ref> Session::new_objects() const {
+QUARRY_DECL std::vector<object_ref> Session::new_objects() const {
   std::vector<object_ref> out;
   for (auto* e : state_->objects.pending) out.emplace_back(*e->m, detail::identity_map::erased_handle(*e));
   return out;
 }
 
-inline std::vector<object_ref> Session::dirty_objects() {
+QUARRY_DECL std::vector<object_ref> Session::dirty_objects() {
   std::vector<object_ref> out;
   state_->objects.persistent.for_each([&](entry& e) {
     if (state_->objects.is_dirty(e)) out.emplace_back(*e.m, detail::identity_map::erased_handle(e));
@@ -57,7 +57,7 @@ inline std::vector<object_ref> Session::dirty_objects() {
   return out;
 }
 
-inline std::vector<object_ref> Session::deleted_objects() const {
+QUARRY_DECL std::vector<object_ref> Session::deleted_objects() const {
   std::vector<object_ref> out;
   state_->objects.persistent.for_each([&](entry& e) {
     if (e.state == object_state::deleted) out.emplace_back(*e.m, detail::identity_map::erased_handle(e));
@@ -65,13 +65,13 @@ inline std::vector<object_ref> Session::deleted_objects() const {
   return out;
 }
 
-inline std::size_t Session::dirty_count() {
+QUARRY_DECL std::size_t Session::dirty_count() {
   std::size_t n = 0;
   state_->objects.persistent.for_each([&](entry& e) { n += state_->objects.is_dirty(e); });
   return n;
 }
 
-inline void Session::flush() {
+QUARRY_DECL void Session::flush() {
   auto busy = enter();
   check_usable();
   if (state_->flushing || is_clean()) return;
@@ -95,7 +95,7 @@ inline void Session::flush() {
   state_->listeners.dispatch(session_event::after_flush_postexec, *this);
 }
 
-inline void Session::commit() {
+QUARRY_DECL void Session::commit() {
   auto busy = enter();
   check_usable();
   state_->listeners.dispatch(session_event::before_commit, *this);
@@ -117,7 +117,7 @@ inline void Session::commit() {
   state_->listeners.dispatch(session_event::after_commit, *this);
 }
 
-inline void Session::rollback() {
+QUARRY_DECL void Session::rollback() {
   auto busy = enter();
   bool had_transaction = state_->transaction_open;
   if (state_->connection) state_->connection->rollback();
@@ -134,7 +134,7 @@ inline void Session::rollback() {
   state_->listeners.dispatch(session_event::after_soft_rollback, *this);
 }
 
-inline Session::transaction Session::begin() {
+QUARRY_DECL Session::transaction Session::begin() {
   check_usable();
   if (state_->transaction_open || state_->explicit_begin)
     throw InvalidRequestError("quarry: this Session's transaction is already begun; commit() or rollback() it first");
@@ -143,14 +143,14 @@ inline Session::transaction Session::begin() {
   return transaction(*this);
 }
 
-inline Session::nested_transaction Session::begin_nested() {
+QUARRY_DECL Session::nested_transaction Session::begin_nested() {
   auto busy = enter();
   flush();
   auto savepoint = work_connection().begin_nested();
   return nested_transaction(*this, std::move(savepoint), {state_->objects.serial, state_->objects.deleted.size()});
 }
 
-inline void Session::close() noexcept {
+QUARRY_DECL void Session::close() noexcept {
   // Objects the session lets go of can no longer load their relationships.
   if (state_->objects.link && state_->objects.link->session) {
     state_->objects.link->session = nullptr;
@@ -164,23 +164,23 @@ inline void Session::close() noexcept {
   expunge_all();
 }
 
-inline bool Session::is_clean() {
+QUARRY_DECL bool Session::is_clean() {
   return state_->objects.pending.empty() && state_->objects.deleted_marked == 0 && !state_->objects.relationships_changed &&
          !state_->objects.persistent.any_of([this](entry& e) { return state_->objects.is_dirty(e); });
 }
 
-inline void Session::check_usable() const {
+QUARRY_DECL void Session::check_usable() const {
   if (state_->needs_rollback)
     throw PendingRollbackError(
         "quarry: this Session's transaction was rolled back after a failed flush; call rollback() to go on");
 }
 
-inline void Session::prepare_query() {
+QUARRY_DECL void Session::prepare_query() {
   check_usable();
   if (state_->options.autoflush && !state_->flushing) flush();
 }
 
-inline Connection& Session::work_connection() {
+QUARRY_DECL Connection& Session::work_connection() {
   if (!state_->transaction_open) {
     if (!state_->options.autobegin && !state_->explicit_begin)
       throw InvalidRequestError("quarry: this Session does not begin transactions itself (autobegin is off); call begin()");
@@ -192,12 +192,12 @@ inline Connection& Session::work_connection() {
   return *state_->connection;
 }
 
-inline void Session::end_transaction() {
+QUARRY_DECL void Session::end_transaction() {
   state_->tx_start = state_->objects.serial;
   state_->transaction_open = false;
 }
 
-inline void Session::undo_since(const nested_transaction::mark& m) {
+QUARRY_DECL void Session::undo_since(const nested_transaction::mark& m) {
   std::vector<entry*> gone;
   state_->objects.persistent.for_each([&](entry& e) {
     if (e.inserted > m.serial) {
@@ -218,7 +218,7 @@ inline void Session::undo_since(const nested_transaction::mark& m) {
   state_->objects.deleted.resize(std::min(state_->objects.deleted.size(), m.deleted));
 }
 
-inline std::int64_t Session::orm_dml(std::shared_ptr<const detail::statement_data> data, synchronize_session sync, bool deleting, const detail::mapper& m) {
+QUARRY_DECL std::int64_t Session::orm_dml(std::shared_ptr<const detail::statement_data> data, synchronize_session sync, bool deleting, const detail::mapper& m) {
   prepare_query();
   Connection& conn = work_connection();
   // evaluate: which objects match, and their new values, before the statement runs.
@@ -284,7 +284,7 @@ inline std::int64_t Session::orm_dml(std::shared_ptr<const detail::statement_dat
   return result.rowcount();
 }
 
-inline std::shared_ptr<detail::session_link> Session::new_link() {
+QUARRY_DECL std::shared_ptr<detail::session_link> Session::new_link() {
   auto link = std::make_shared<detail::session_link>();
   link->session = this;
   link->load = [](void* session, void* owner, const relationship& r) { static_cast<Session*>(session)->lazy_load(owner, r); };
@@ -294,7 +294,7 @@ inline std::shared_ptr<detail::session_link> Session::new_link() {
   return link;
 }
 
-inline void Session::lazy_load(void* owner, const relationship& r) {
+QUARRY_DECL void Session::lazy_load(void* owner, const relationship& r) {
   auto& s = r.state(owner);
   entry* e = state_->objects.find_entry(r.owner(), owner);
   if (!e) s.throw_detached();
@@ -320,7 +320,7 @@ inline void Session::lazy_load(void* owner, const relationship& r) {
   state_->loading.load_by_key(connection_for_load()(), r, {e}, {}, path);
 }
 
-inline void Session::merge_relationships(entry& e, const void* source) {
+QUARRY_DECL void Session::merge_relationships(entry& e, const void* source) {
   for (auto& r : e.m->relationships()) {
     auto& from = r.state(const_cast<void*>(source));
     if (!r.cascade.merge || !from.loaded_) continue;
@@ -346,7 +346,7 @@ inline void Session::merge_relationships(entry& e, const void* source) {
   }
 }
 
-inline std::function<Connection&()> Session::connection_for_load() {
+QUARRY_DECL std::function<Connection&()> Session::connection_for_load() {
   return [this]() -> Connection& {
     check_usable();
     if (state_->options.autoflush && !state_->flushing && (!state_->objects.pending.empty() || state_->objects.deleted_marked > 0))
@@ -355,7 +355,7 @@ inline std::function<Connection&()> Session::connection_for_load() {
   };
 }
 
-inline std::unique_ptr<Session::state> Session::make_state(Engine engine, session_options options, session_listeners listeners) {
+QUARRY_DECL std::unique_ptr<Session::state> Session::make_state(Engine engine, session_options options, session_listeners listeners) {
   auto s = std::make_unique<state>(std::move(engine), options, std::move(listeners));
   s->objects.link = new_link();
   return s;

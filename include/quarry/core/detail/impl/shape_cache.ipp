@@ -1,0 +1,224 @@
+// The non-template implementation of quarry/core/detail/shape_cache.hpp: compiled once with QUARRY_SEPARATE_COMPILATION, inline otherwise.
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include "quarry/core/detail/shape_cache.hpp"
+
+namespace quarry::detail {
+
+QUARRY_DECL auto shape_walk::text(std::size_t h, std::string_view t) -> std::size_t {
+  h = mix(h, t.size());
+  if (t.empty()) return h;
+  return mix(h, static_cast<unsigned char>(t.front()) |
+                    static_cast<std::size_t>(static_cast<unsigned char>(t[t.size() / 2])) << 8 |
+                    static_cast<std::size_t>(static_cast<unsigned char>(t.back())) << 16);
+}
+
+QUARRY_DECL auto shape_walk::statement_hash(const statement_data& s) -> std::size_t {
+  std::size_t h = mix(basis, static_cast<std::size_t>(s.kind));
+  h = nodes(h, s.columns.get());
+  h = mix(h, s.froms.size());
+  for (auto& entry : s.froms) {
+    h = from(h, *entry.item);
+    h = mix(h, entry.joins.size());
+    for (auto& j : entry.joins) {
+      h = mix(h, static_cast<std::size_t>(j.kind));
+      h = from(h, *j.target);
+      h = mix(h, node(j.on.get()));
+    }
+  }
+  h = mix(h, node(s.where.get()));
+  h = nodes(h, s.group_by);
+  h = mix(h, node(s.having.get()));
+  h = nodes(h, s.order_by);
+  h = mix(h, node(s.limit.get()));
+  h = mix(h, node(s.offset.get()));
+  h = mix(h, static_cast<std::size_t>(s.distinct) | static_cast<std::size_t>(s.correlate) << 1 |
+                 static_cast<std::size_t>(s.default_values) << 2 | static_cast<std::size_t>(s.on_conflict) << 3);
+  h = mix(h, s.parts.size());
+  for (auto& part : s.parts) h = mix(h, statement_hash(*part));
+  for (auto& op : s.operators) h = text(h, op);
+  if (s.target) h = from(h, *s.target);
+  h = assignments(h, s.assignments);
+  h = mix(h, s.more_rows.size());
+  for (auto& row : s.more_rows) h = nodes(h, row);
+  for (auto& c : s.insert_columns) h = text(h, c);
+  h = mix(h, s.source != nullptr);
+  if (s.source) h = mix(h, statement_hash(*s.source));
+  h = nodes(h, s.returning);
+  for (auto& c : s.conflict_columns) h = text(h, c);
+  h = assignments(h, s.conflict_set);
+  return mix(h, node(s.conflict_where.get()));
+}
+
+QUARRY_DECL auto shape_walk::nodes(std::size_t h, const std::vector<node_ptr>& list) -> std::size_t {
+  h = mix(h, list.size());
+  for (auto& n : list) h = mix(h, node(n.get()));
+  return h;
+}
+
+QUARRY_DECL auto shape_walk::assignments(std::size_t h, const std::vector<assignment_node>& set) -> std::size_t {
+  h = mix(h, set.size());
+  for (auto& a : set) h = mix(text(h, a.column), node(a.value.get()));
+  return h;
+}
+
+QUARRY_DECL auto shape_walk::node(const detail::node* n) -> std::size_t {
+  if (!n) return 0x9e3779b9u;
+  if (std::size_t known = n->shape.load(); (known & 3) == 1) return known;
+  std::size_t h = mix(basis, static_cast<std::size_t>(n->kind) << 16 | static_cast<std::size_t>(n->precedence) << 8);
+  h = mix(h, n->count);
+  bool walk_again = n->kind == node_kind::literal;
+  if (walk_again) {
+    literals_.push(&n->literal);
+  } else {
+    h = text(h, n->text);
+    if (n->kind == node_kind::cast) h = mix(h, static_cast<std::size_t>(n->type.kind) << 32 | n->type.length);
+    if (n->from) {
+      h = from(h, *n->from);
+      walk_again = n->from->body != nullptr;
+    }
+    if (n->select) {
+      h = mix(h, statement_hash(*n->select));
+      walk_again = true;
+    }
+    auto operand = [&](const detail::node& c) {
+      std::size_t child = node(&c);
+      h = mix(h, child);
+      walk_again = walk_again || (child & 2);
+    };
+    if (is_chain(*n)) {
+      for_each_operand(*n, operand);
+    } else {
+      h = mix(h, n->children.size());
+      for (auto& c : n->children) operand(*c);
+    }
+  }
+  h = (h & ~std::size_t{3}) | (walk_again ? 3 : 1);
+  if (!walk_again) n->shape.store(h);
+  return h;
+}
+
+QUARRY_DECL auto shape_walk::from(std::size_t h, const from_item& f) -> std::size_t {
+  h = mix(h, static_cast<std::size_t>(f.kind));
+  h = mix(h, reinterpret_cast<std::uintptr_t>(f.table.get()));
+  h = text(h, f.alias);
+  if (f.body) h = mix(h, statement_hash(*f.body));
+  return h;
+}
+
+QUARRY_DECL auto same_shape::statements(const statement_data& a, const statement_data& b) -> bool {
+  if (a.kind != b.kind || a.distinct != b.distinct || a.correlate != b.correlate ||
+      a.default_values != b.default_values || a.on_conflict != b.on_conflict ||
+      (!a.columns.shares(b.columns) && !lists(a.columns.get(), b.columns.get())) ||
+      a.froms.size() != b.froms.size() || !nodes(a.where.get(), b.where.get()) || !lists(a.group_by, b.group_by) ||
+      !nodes(a.having.get(), b.having.get()) || !lists(a.order_by, b.order_by) || !nodes(a.limit.get(), b.limit.get()) ||
+      !nodes(a.offset.get(), b.offset.get()) || a.parts.size() != b.parts.size() || a.operators != b.operators ||
+      !optional_froms(a.target.get(), b.target.get()) || !assignments(a.assignments, b.assignments) ||
+      !rows(a.more_rows, b.more_rows) ||
+      a.insert_columns != b.insert_columns || (a.source == nullptr) != (b.source == nullptr) ||
+      !lists(a.returning, b.returning) || a.conflict_columns != b.conflict_columns ||
+      !assignments(a.conflict_set, b.conflict_set) || !nodes(a.conflict_where.get(), b.conflict_where.get()))
+    return false;
+  for (std::size_t i = 0; i < a.froms.size(); ++i) {
+    auto& x = a.froms[i];
+    auto& y = b.froms[i];
+    if (!froms(*x.item, *y.item) || x.joins.size() != y.joins.size()) return false;
+    for (std::size_t k = 0; k < x.joins.size(); ++k)
+      if (x.joins[k].kind != y.joins[k].kind || !froms(*x.joins[k].target, *y.joins[k].target) ||
+          !nodes(x.joins[k].on.get(), y.joins[k].on.get()))
+        return false;
+  }
+  for (std::size_t i = 0; i < a.parts.size(); ++i)
+    if (!statements(*a.parts[i], *b.parts[i])) return false;
+  return !a.source || statements(*a.source, *b.source);
+}
+
+QUARRY_DECL auto same_shape::rows(const std::vector<std::vector<node_ptr>>& a, const std::vector<std::vector<node_ptr>>& b) -> bool {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!lists(a[i], b[i])) return false;
+  return true;
+}
+
+QUARRY_DECL auto same_shape::lists(const std::vector<node_ptr>& a, const std::vector<node_ptr>& b) -> bool {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!nodes(a[i].get(), b[i].get())) return false;
+  return true;
+}
+
+QUARRY_DECL auto same_shape::assignments(const std::vector<assignment_node>& a, const std::vector<assignment_node>& b) -> bool {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].column != b[i].column || !nodes(a[i].value.get(), b[i].value.get())) return false;
+  return true;
+}
+
+QUARRY_DECL auto same_shape::nodes(const node* a, const node* b) -> bool {
+  if (a == b) return true;
+  if (!a || !b) return false;
+  if (a->kind != b->kind || a->precedence != b->precedence || a->count != b->count) return false;
+  if (a->kind == node_kind::literal) return true;
+  if (is_chain(*a)) return a->text == b->text && chains(*a, *b);
+  if (a->text != b->text || a->children.size() != b->children.size()) return false;
+  if (a->kind == node_kind::cast && (a->type.kind != b->type.kind || a->type.length != b->type.length ||
+                                     a->type.name != b->type.name))
+    return false;
+  if (!optional_froms(a->from.get(), b->from.get())) return false;
+  if ((a->select == nullptr) != (b->select == nullptr) || (a->select && !statements(*a->select, *b->select)))
+    return false;
+  for (std::size_t i = 0; i < a->children.size(); ++i)
+    if (!nodes(a->children[i].get(), b->children[i].get())) return false;
+  return true;
+}
+
+QUARRY_DECL auto same_shape::chains(const node& a, const node& b) -> bool {
+  chain_operands x(a), y(b);
+  for (;;) {
+    const node* p = x.next();
+    const node* q = y.next();
+    if (!p || !q) return p == q;
+    if (!nodes(p, q)) return false;
+  }
+}
+
+QUARRY_DECL auto same_shape::optional_froms(const from_item* a, const from_item* b) -> bool {
+  if (a == b) return true;
+  return a && b && froms(*a, *b);
+}
+
+QUARRY_DECL auto same_shape::froms(const from_item& a, const from_item& b) -> bool {
+  if (&a == &b) return true;
+  if (a.kind != b.kind || a.table != b.table || a.alias != b.alias || a.columns != b.columns ||
+      a.recursive != b.recursive || (a.body == nullptr) != (b.body == nullptr))
+    return false;
+  return !a.body || statements(*a.body, *b.body);
+}
+
+QUARRY_DECL auto shape_cache::instance() -> shape_cache& {
+  static shape_cache cache;
+  return cache;
+}
+
+QUARRY_DECL auto shape_cache::find(const std::type_info& dialect, std::size_t hash, const statement_data& s, const literal_list& literals) const -> std::shared_ptr<const shaped_statement> {
+  std::shared_lock lock(mutex_);
+  auto it = entries_.find(hash);
+  if (it == entries_.end()) return nullptr;
+  for (auto& [type, entry] : it->second)
+    if (*type == dialect && entry->binds_literals_of(literals) && same_shape::statements(*entry->exemplar, s))
+      return entry;
+  return nullptr;
+}
+
+QUARRY_DECL auto shape_cache::add(const std::type_info& dialect, std::size_t hash, std::shared_ptr<const shaped_statement> entry) -> void {
+  std::unique_lock lock(mutex_);
+  if (size_ >= capacity) {
+    entries_.clear();
+    size_ = 0;
+  }
+  entries_[hash].emplace_back(&dialect, std::move(entry));
+  ++size_;
+}
+
+}  // namespace quarry::detail
