@@ -1,6 +1,7 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 // Quick start: a model, its table, rows in and rows out, a transaction.
 //   quickstart [url]      (default: sqlite:///quickstart.db)
+#include <quarry/fmt.hpp>  // fmt::print of an Engine
 #include <quarry/quarry.hpp>
 
 #include <fmt/format.h>

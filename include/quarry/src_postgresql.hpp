@@ -7,5 +7,6 @@
 #error "quarry: quarry/src_postgresql.hpp is for separate compilation with the PostgreSQL driver; define QUARRY_SEPARATE_COMPILATION and QUARRY_WITH_POSTGRESQL"
 #endif
 
+#include "quarry/dialect/postgresql/detail/impl/wire.ipp"
 #include "quarry/dialect/postgresql/impl/dialect.ipp"
 #include "quarry/dialect/postgresql/impl/driver.ipp"

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <quarry/fmt.hpp>
 #include <quarry/quarry.hpp>
 
 TEST_CASE("URLs parse as SQLAlchemy writes them", "[url]") {

@@ -4,9 +4,6 @@
 
 #include "quarry/config.hpp"
 
-#include <boost/pfr/core.hpp>
-#include <boost/pfr/tuple_size.hpp>
-
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -23,6 +20,7 @@
 #include "quarry/core/schema.hpp"
 #include "quarry/dbapi/row.hpp"
 #include "quarry/errors.hpp"
+#include "quarry/types/detail/aggregate.hpp"
 #include "quarry/types/type_traits.hpp"
 
 // Declarative models (SQLAlchemy's declarative mapping):
@@ -384,14 +382,14 @@ constexpr std::size_t count_of_type() {
 // fields of that type (only worked out when a field is missing).
 template <class T, class Tuple>
 constexpr std::size_t first_unnamed_field() {
-  constexpr std::size_t fields = boost::pfr::tuple_size_v<T>;
+  constexpr std::size_t fields = detail::field_count<T>;
   std::size_t first = fields;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
-          using F = boost::pfr::tuple_element_t<I, T>;
+          using F = detail::field_type<I, T>;
           constexpr std::size_t in_struct = [&]<std::size_t... K>(std::index_sequence<K...>) {
-            return ((std::is_same_v<boost::pfr::tuple_element_t<K, T>, F> ? 1 : 0) + ... + 0);
+            return ((std::is_same_v<detail::field_type<K, T>, F> ? 1 : 0) + ... + 0);
           }(std::make_index_sequence<fields>{});
           if (first == fields && count_of_type<T, Tuple, F>() < in_struct) first = I;
         }(),
@@ -412,7 +410,7 @@ constexpr bool check_fields() {
   static_assert(std::is_aggregate_v<T>, "quarry: a model is an aggregate struct (no constructors, no base classes)");
   static_assert(std::is_default_constructible_v<T>, "quarry: a model must be default-constructible");
   static_assert(((occurrences(Members, Members...) == 1) && ...), "quarry: QUARRY_MODEL names the same field twice");
-  if constexpr (sizeof...(Members) != boost::pfr::tuple_size_v<T>)
+  if constexpr (sizeof...(Members) != detail::field_count<T>)
     return field_is_not_in_quarry_model<T, first_unnamed_field<T, std::tuple<decltype(Members)...>>()>::value;
   return true;
 }

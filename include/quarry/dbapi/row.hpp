@@ -4,9 +4,6 @@
 
 #include "quarry/config.hpp"
 
-#include <boost/pfr/core.hpp>
-#include <boost/pfr/tuple_size.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +15,7 @@
 #include <vector>
 
 #include "quarry/errors.hpp"
+#include "quarry/types/detail/aggregate.hpp"
 #include "quarry/types/type_traits.hpp"
 #include "quarry/types/value.hpp"
 
@@ -168,13 +166,13 @@ class row_access {
     } else {
       static_assert(std::is_aggregate_v<T>,
                     "quarry: as<T>() maps a row onto a std::tuple, an aggregate struct, or a readable type");
-      check_width<T>(boost::pfr::tuple_size_v<T>);
+      check_width<T>(detail::field_count<T>);
       // Aggregate initialization builds each field in place from its column.
       std::size_t at = 0;
       try {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
-          return T{read_tracked<boost::pfr::tuple_element_t<I, T>>(I, at)...};
-        }(std::make_index_sequence<boost::pfr::tuple_size_v<T>>{});
+          return T{read_tracked<detail::field_type<I, T>>(I, at)...};
+        }(std::make_index_sequence<detail::field_count<T>>{});
       } catch (const DataError& e) {
         throw column_error(at, e);
       }

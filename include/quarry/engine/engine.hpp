@@ -4,7 +4,6 @@
 
 #include "quarry/config.hpp"
 
-#include <fmt/core.h>
 
 #include <charconv>
 #include <chrono>
@@ -83,20 +82,6 @@ inline Engine create_engine(std::string_view url, engine_options options = {}) {
 }
 
 }  // namespace quarry
-
-template <>
-struct fmt::formatter<quarry::URL> : fmt::formatter<std::string_view> {
-  auto format(const quarry::URL& url, fmt::format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(url.render(), ctx);
-  }
-};
-
-template <>
-struct fmt::formatter<quarry::Engine> : fmt::formatter<std::string_view> {
-  auto format(const quarry::Engine& engine, fmt::format_context& ctx) const {
-    return fmt::formatter<std::string_view>::format(engine.repr(), ctx);
-  }
-};
 
 #if !defined(QUARRY_SEPARATE_COMPILATION)
 #include "quarry/engine/impl/engine.ipp"

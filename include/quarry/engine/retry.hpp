@@ -6,9 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <random>
 #include <string_view>
-#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -33,9 +31,14 @@ QUARRY_DECL bool is_transient(const DBAPIError& e) noexcept;
 // max_attempts times; other errors, and the last transient one, propagate.
 // attempt() must roll its transaction back on error (engine.begin(fn), a
 // Connection or Session destroyed at the end of attempt(), session.begin(fn)).
+namespace detail {
+// Sleeps about `backoff` (half of it plus random jitter up to all of it), then
+// doubles it, up to the options' maximum.
+QUARRY_DECL void sleep_before_retry(std::chrono::microseconds& backoff, const retry_options& options);
+}  // namespace detail
+
 template <class Attempt>
 decltype(auto) retry_transaction(Attempt&& attempt, retry_options options = {}) {
-  thread_local std::minstd_rand jitter{std::random_device{}()};
   auto backoff = options.first_backoff;
   for (int tries = 1;; ++tries) {
     try {
@@ -43,9 +46,7 @@ decltype(auto) retry_transaction(Attempt&& attempt, retry_options options = {}) 
     } catch (const DBAPIError& e) {
       if (!is_transient(e) || tries >= options.max_attempts) throw;
     }
-    auto spread = static_cast<std::uint64_t>(backoff.count()) + 1;
-    std::this_thread::sleep_for(std::chrono::microseconds(jitter() % spread) + backoff / 2);
-    backoff = backoff * 2 > options.max_backoff ? options.max_backoff : backoff * 2;
+    detail::sleep_before_retry(backoff, options);
   }
 }
 

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -30,30 +32,17 @@ enum class session_event : std::uint8_t {
 };
 
 namespace detail {
-inline listener_id next_orm_listener_id() {
-  static std::atomic<listener_id> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
-}
+QUARRY_DECL listener_id next_orm_listener_id();
 }  // namespace detail
 
 // Session listeners: a session copies its sessionmaker's when it is made.
 class session_listeners {
  public:
-  listener_id add(session_event event, std::function<void(Session&)> fn) {
-    auto id = detail::next_orm_listener_id();
-    entries_.push_back({id, event, std::move(fn)});
-    return id;
-  }
+  listener_id add(session_event event, std::function<void(Session&)> fn);
   bool remove(listener_id id) { return std::erase_if(entries_, [&](const entry& e) { return e.id == id; }) > 0; }
 
   // A listener that throws stops the dispatch; the error propagates to what the session was doing.
-  void dispatch(session_event event, Session& session) const {
-    for (std::size_t i = 0; i < entries_.size(); ++i)  // listeners may add listeners
-      if (entries_[i].event == event) {
-        auto fn = entries_[i].fn;
-        fn(session);
-      }
-  }
+  void dispatch(session_event event, Session& session) const;
 
  private:
   struct entry {
@@ -119,3 +108,7 @@ bool remove_listener(listener_id id) {
 }
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/orm/impl/events.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,15 +37,7 @@ class object_ref {
   }
   const std::string& table_name() const noexcept { return mapper_->table->name; }
   // The primary key's values, in key order (unset keys of a pending object as they are).
-  std::vector<value> key() const {
-    std::vector<value> out;
-    out.reserve(mapper_->key_columns.size());
-    for (auto column : mapper_->key_columns) {
-      value owned;
-      out.emplace_back(mapper_->bind(object_.get(), column, owned));
-    }
-    return out;
-  }
+  std::vector<value> key() const;
   const void* address() const noexcept { return object_.get(); }
 
  private:
@@ -52,3 +46,7 @@ class object_ref {
 };
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/orm/impl/object_ref.ipp"
+#endif

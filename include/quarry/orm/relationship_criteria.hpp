@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <memory>
 #include <utility>
 #include <vector>
@@ -22,31 +24,10 @@ namespace detail {
 
 // The ON conditions between the owner's table and the target's: through the
 // association table for a many-to-many.
-inline std::vector<std::pair<from_ptr, node_ptr>> relationship_joins(const relationship_info& r) {
-  const mapper& owner = r.owner();
-  const mapper& target = r.target();
-  if (r.kind != relationship_kind::many_to_many)
-    return {{target.from(), and_all(equal_all(columns_of(owner.from(), owner, r.local), columns_of(target.from(), target, r.remote)),
-                                    r.criteria)}};
-  const mapper& a = r.secondary();
-  return {{a.from(), equal_all(columns_of(owner.from(), owner, r.local), columns_of(a.from(), a, r.secondary_local))},
-          {target.from(), equal_all(columns_of(a.from(), a, r.secondary_remote), columns_of(target.from(), target, r.remote))}};
-}
+QUARRY_DECL std::vector<std::pair<from_ptr, node_ptr>> relationship_joins(const relationship_info& r);
 
 // EXISTS (SELECT 1 FROM target [JOIN ...] WHERE <owner matches> [AND cond]), correlated to the owner's table.
-inline expr<bool> relationship_exists(const relationship_info& r, node_ptr condition) {
-  auto data = std::make_shared<statement_data>();
-  data->columns.push_back(literal_node(value(std::int64_t{1})));
-  auto joins = relationship_joins(r);  // [association,] target: the first ON names the owner
-  if (joins.size() == 2) data->froms.push_back({joins[1].first, {{join_kind::inner, joins[0].first, joins[1].second}}});
-  else data->froms.push_back({joins[0].first, {}});
-  data->where = joins[0].second;
-  if (condition) data->where = make_node(node_kind::binary, precedence::and_, " AND ", data->where, condition);
-  auto sub = std::make_shared<node>();
-  sub->kind = node_kind::subquery;
-  sub->select = std::move(data);
-  return expr<bool>(make_node(node_kind::prefix, precedence::unary, "EXISTS ", node_ptr(std::move(sub))));
-}
+QUARRY_DECL expr<bool> relationship_exists(const relationship_info& r, node_ptr condition);
 
 }  // namespace detail
 
@@ -113,3 +94,7 @@ expr<bool> with_parent(const M& parent, Member M::*member) {
 }
 
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/orm/impl/relationship_criteria.ipp"
+#endif

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>

@@ -2,9 +2,6 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
-#include <boost/pfr/core.hpp>
-#include <boost/pfr/tuple_size.hpp>
-
 #include <iterator>
 #include <ranges>
 #include <string>
@@ -15,6 +12,7 @@
 #include "quarry/dbapi/interfaces.hpp"
 #include "quarry/dbapi/row.hpp"
 #include "quarry/errors.hpp"
+#include "quarry/types/detail/aggregate.hpp"
 #include "quarry/types/param.hpp"
 
 namespace quarry::detail {
@@ -88,8 +86,8 @@ class range_batch final : public parameter_batch {
       static_assert(std::is_aggregate_v<row_type>,
                     "quarry: executemany() takes rows that are tuples, aggregates, sequences of values, or maps "
                     "from parameter name to value");
-      check_width(boost::pfr::tuple_size_v<row_type>);
-      boost::pfr::for_each_field(row, [&](const auto& field, std::size_t i) { params_[i] = param(field); });
+      check_width(detail::field_count<row_type>);
+      detail::for_each_field(row, [&](const auto& field, std::size_t i) { params_[i] = param(field); });
     }
   }
 

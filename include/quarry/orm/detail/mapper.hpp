@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <array>
 #include <concepts>
 #include <cstddef>
@@ -54,21 +56,7 @@ struct identity_key {
   std::string bytes;
   bool operator==(const identity_key&) const = default;
 
-  void append(value_ref v) {
-    auto kind = static_cast<char>(v.kind());
-    bytes.push_back(kind);
-    switch (v.kind()) {
-      case value_kind::null: break;
-      case value_kind::boolean:
-      case value_kind::integer: append_raw(v.as_int64()); break;
-      case value_kind::real: append_raw(v.as_double()); break;
-      default: {
-        auto b = v.as_blob();
-        append_raw(b.size());
-        bytes.append(reinterpret_cast<const char*>(b.data()), b.size());
-      }
-    }
-  }
+  void append(value_ref v);
 
  private:
   template <class T>
@@ -80,11 +68,7 @@ struct identity_key {
 };
 
 struct identity_key_hash {
-  std::size_t operator()(const identity_key& k) const noexcept {
-    std::size_t h = std::hash<const void*>{}(k.table) ^ (static_cast<std::size_t>(k.integer) * 0x9E3779B97F4A7C15ull);
-    if (!k.bytes.empty()) h ^= std::hash<std::string_view>{}(k.bytes) + 0x9E3779B9 + (h << 6) + (h >> 2);
-    return h;
-  }
+  std::size_t operator()(const identity_key& k) const noexcept;
 };
 
 // Converts one member to the value the driver binds: a view of the member
@@ -150,11 +134,7 @@ struct mapper {
   const from_ptr* from_ = nullptr;
   const std::vector<node_ptr>* columns_ = nullptr;  // the model's shared column nodes
 
-  identity_key key_of(const void* object) const {
-    identity_key k;
-    key(*this, object, k);
-    return k;
-  }
+  identity_key key_of(const void* object) const;
 
   // The identity of key values given to get().
   template <class... Key>
@@ -314,3 +294,7 @@ const mapper& mapper_of() {
 }
 
 }  // namespace quarry::detail
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/orm/detail/impl/mapper.ipp"
+#endif

@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/config.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -110,30 +112,18 @@ struct relationship_info {
   session_entry* (*merge)(Session& session, const void* target) = nullptr;
 
   // The relationship on the other side named by back_populates, or null.
-  const relationship_info* back() const {
-    const relationship_info* found = back_.load(std::memory_order_relaxed);
-    if (found || back_populates.empty()) return found;
-    for (auto& r : target_relationships())
-      if (r.name == back_populates) found = &r;
-    back_.store(found, std::memory_order_relaxed);
-    return found;
-  }
+  const relationship_info* back() const;
   // Two strong references would keep each other alive forever, so in a
   // two-way relationship one side is weak: a child's reference to its parent
   // (the side with the foreign key), and of a two-way many-to-many the side
   // whose owner the association table's second foreign key points at. That
   // collection is emptied (unloaded) when the session lets go of its object.
-  bool weak() const {
-    if (!back()) return false;
-    return kind == relationship_kind::many_to_one || (kind == relationship_kind::many_to_many && !secondary_owner_first);
-  }
+  bool weak() const;
   // Collections the session empties (and unloads) when it lets go of their
   // object: the weak side of a two-way many-to-many, and both sides of a
   // self-referential many-to-many, whose one side alone can go round in a
   // cycle (two users who follow each other).
-  bool dropped_on_release() const {
-    return uselist && (weak() || (kind == relationship_kind::many_to_many && owner == target));
-  }
+  bool dropped_on_release() const;
 
 
  private:
@@ -159,17 +149,10 @@ class relationship_state {
   ~relationship_state() = default;
 
   // Loads the targets if they are not, through the session that read the owner.
-  void ensure_loaded() const {
-    if (loaded_) return;
-    if (!link_ || !link_->session)
-      throw_detached();
-    link_->load(link_->session, owner_, *info_);
-  }
+  void ensure_loaded() const;
   // Loads the targets first when the owner is in a session, so that a change
   // replaces what the database holds (not an empty collection never read).
-  void load_if_attached() const {
-    if (!loaded_ && link_ && link_->session) link_->load(link_->session, owner_, *info_);
-  }
+  void load_if_attached() const;
   void mark_loaded() noexcept { loaded_ = true; }
   std::string info_name() const { return info_ ? info_->qualified_name : std::string("this relationship"); }
   // Tells the session a target came in or went out, for the other side.
@@ -196,11 +179,10 @@ class relationship_state {
   loading on_access_ = loading::select;
 };
 
-inline void relationship_state::throw_detached() const {
-  throw DetachedInstanceError("quarry: " + (info_ ? info_->qualified_name : std::string("this relationship")) +
-                              " is not loaded and its object is not in a Session (it was closed, or the object "
-                              "expunged); load it while the session is open (selectinload(), joinedload())");
-}
 
 }  // namespace detail
 }  // namespace quarry
+
+#if !defined(QUARRY_SEPARATE_COMPILATION)
+#include "quarry/orm/detail/impl/relationship_info.ipp"
+#endif

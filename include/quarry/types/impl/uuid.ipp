@@ -2,6 +2,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <random>
+
 #include "quarry/types/uuid.hpp"
 
 namespace quarry {
