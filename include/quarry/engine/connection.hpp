@@ -87,17 +87,7 @@ class Connection {
   auto execute(const Statement& statement, const params& parameters = {}) {
     detail::execution_plan plan;
     statement.plan(dialect(), plan);
-    const compiled_statement& compiled = *plan.compiled;
-    const auto& binds = compiled.binds;
-    parameter_buffer buffer(binds.size());
-    auto refs = buffer.refs();
-    if (compiled.names.empty() && !parameters.empty())
-      throw ArgumentError("quarry: parameters were given to a statement without bindparam()");
-    for (std::size_t i = 0; i < binds.size(); ++i) {
-      const value* literal = plan.literal(i);
-      refs[i] = literal ? literal->ref() : bound_value(compiled, binds[i].name, parameters);
-    }
-    Result result = run(detail::sql_key{compiled.sql, compiled.hash}, refs);
+    Result result = run_plan(plan, parameters);
     if constexpr (std::is_void_v<typename Statement::row_type>) return result;
     else return typed_rows<typename Statement::row_type>(std::move(result));
   }
@@ -117,6 +107,10 @@ class Connection {
     result.rowcount_ = runs.empty() ? 0 : total;
     return result;
   }
+
+  // execute()'s part that does not depend on the statement's type: each
+  // placeholder's value from the statement's literals or from `parameters`, then the run.
+  Result run_plan(const detail::execution_plan& plan, const params& parameters);
 
   // A compiled statement with its values in placeholder order: what the ORM's
   // unit of work runs, with statements it compiled once per model.

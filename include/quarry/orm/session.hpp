@@ -38,6 +38,7 @@
 #include "quarry/orm/object_ref.hpp"
 #include "quarry/orm/object_result.hpp"
 #include "quarry/orm/relationship.hpp"
+#include "quarry/orm/session_options.hpp"
 #include "quarry/orm/unit_of_work.hpp"
 
 namespace quarry {
@@ -55,21 +56,6 @@ inline constexpr bool not_a_statement = false;
 
 template <class Row>
 class Query;
-
-// How an ORM-enabled UPDATE or DELETE brings the session's objects in line
-// with what it changed (SQLAlchemy's synchronize_session).
-enum class synchronize_session : std::uint8_t {
-  auto_,     // evaluate, or fetch when the statement cannot be evaluated in C++
-  evaluate,  // the WHERE and the new values evaluated on the objects in memory
-  fetch,     // RETURNING the changed rows, which update (or remove) the objects
-  none,      // the objects are left as they are
-};
-
-struct session_options {
-  bool autoflush = true;         // flush pending changes before a query runs
-  bool expire_on_commit = true;  // objects are read again the next time the session hands them out
-  bool autobegin = true;         // false: work outside begin() is an InvalidRequestError
-};
 
 // SQLAlchemy's Session for models declared with QUARRY_MODEL: a unit of work
 // with an identity map (one object per primary key). Objects are
@@ -221,48 +207,12 @@ class Session {
   template <class M, class... Key>
   std::shared_ptr<M> get(const Key&... key) {
     auto busy = enter();
-    check_usable();
-    const auto& m = detail::mapper_of<M>();
-    if (sizeof...(Key) != m.key_columns.size())
-      throw ArgumentError("quarry: get() of '" + m.table->name + "' needs " + std::to_string(m.key_columns.size()) +
-                          " key values");
-    auto identity = m.key_from(key...);
-    if (entry* e = state_->objects.persistent.find(identity)) {
-      if (e->expired && !state_->loading.reload(*e, work_connection())) return nullptr;
-      return detail::identity_map::handle<M>(*e);
-    }
-    if (state_->options.autoflush && !state_->flushing && (!state_->objects.pending.empty() || state_->objects.deleted_marked > 0)) flush();
-    Connection& conn = work_connection();
-    // A model whose default loading joins, subqueries or defers columns loads
-    // through a statement built for it; the others through the cached SELECT by key.
-    if (m.has_relationships && detail::loader::loads_through_statement(m)) {
-      std::vector<std::vector<value>> keys(1);
-      (keys[0].push_back(detail::owned_value(key)), ...);
-      std::vector<detail::node_ptr> columns;
-      for (auto c : m.key_columns) columns.push_back(m.column(c));
-      auto data = std::make_shared<detail::statement_data>();
-      for (std::size_t c = 0; c < m.column_count; ++c) data->columns.push_back(m.column(c));
-      data->where = detail::key_filter(columns, keys);
-      std::vector<const detail::relationship_info*> path;
-      auto found = state_->loading.run_load(conn, m, std::move(data), path);
-      return found.empty() ? nullptr : detail::identity_map::handle<M>(*found.front());
-    }
     value owned[sizeof...(Key) ? sizeof...(Key) : 1];
     value_ref refs[sizeof...(Key) ? sizeof...(Key) : 1];
     std::size_t i = 0;
     ((owned[i] = detail::owned_value(key), refs[i] = owned[i].ref(), ++i), ...);
-    auto& select = state_->statements.get(conn.dialect(), m, detail::flush_statements::kind::select_by_key, {});
-    entry* found = nullptr;
-    for (auto row : conn.execute_compiled(select, std::span<const value_ref>(refs, sizeof...(Key)))) {
-      found = &state_->loading.loaded(row.template as<M>(), conn);
-      break;
-    }
-    if (!found) return nullptr;
-    if (m.has_relationships) {
-      relationship_path path;
-      state_->loading.post_load(conn, m, {found}, nullptr, {}, path);
-    }
-    return detail::identity_map::handle<M>(*found);
+    entry* found = get_by_key(detail::mapper_of<M>(), std::span<const value_ref>(refs, sizeof...(Key)));
+    return found ? detail::identity_map::handle<M>(*found) : nullptr;
   }
 
   // --- objects ------------------------------------------------------------------------
@@ -456,35 +406,14 @@ class Session {
    public:
     transaction(transaction&& other) noexcept : session_(std::exchange(other.session_, nullptr)) {}
     transaction& operator=(transaction&&) = delete;
-    ~transaction() {
-      if (!session_) return;
-      try {
-        session_->state_->explicit_begin = false;
-        session_->rollback();
-      } catch (...) {
-        // A destructor cannot report; close() resets what is left.
-      }
-    }
-    void commit() {
-      Session& s = active();
-      session_ = nullptr;
-      s.state_->explicit_begin = false;
-      s.commit();
-    }
-    void rollback() {
-      Session& s = active();
-      session_ = nullptr;
-      s.state_->explicit_begin = false;
-      s.rollback();
-    }
+    ~transaction();
+    void commit();
+    void rollback();
 
    private:
     friend class Session;
     explicit transaction(Session& session) : session_(&session) {}
-    Session& active() {
-      if (!session_) throw InvalidRequestError("quarry: this session transaction is already finished");
-      return *session_;
-    }
+    Session& active();
     Session* session_;
   };
 
@@ -514,31 +443,10 @@ class Session {
    public:
     nested_transaction(nested_transaction&&) noexcept = default;
     nested_transaction& operator=(nested_transaction&&) = delete;
-    ~nested_transaction() {
-      try {
-        rollback();
-      } catch (...) {
-        // A destructor cannot report; the session's rollback() resets the rest.
-      }
-    }
-
+    ~nested_transaction();
     // Flushes and releases the savepoint.
-    void commit() {
-      if (!session_ || !transaction_.is_active()) throw InvalidRequestError("quarry: this savepoint is no longer active");
-      session_->flush();
-      transaction_.commit();
-      session_ = nullptr;
-    }
-
-    void rollback() {
-      if (!session_) return;
-      Session& s = *session_;
-      session_ = nullptr;
-      if (transaction_.is_active()) transaction_.rollback();
-      s.state_->needs_rollback = false;
-      s.undo_since(mark_);
-      s.state_->listeners.dispatch(session_event::after_soft_rollback, s);
-    }
+    void commit();
+    void rollback();
 
    private:
     friend class Session;
@@ -575,20 +483,10 @@ class Session {
   // too). Reentrant within the thread; costs one uncontended atomic exchange.
   class use_guard {
    public:
-    explicit use_guard(const Session& s) {
-      auto self = std::this_thread::get_id();
-      std::thread::id idle{};
-      if (s.state_->user.compare_exchange_strong(idle, self, std::memory_order_acquire)) owner_ = &s;
-      else if (idle != self)
-        throw InvalidRequestError(
-            "quarry: this Session is in use by another thread; concurrent operations are not permitted (use a "
-            "Session per thread, e.g. scoped_session)");
-    }
+    QUARRY_DECL explicit use_guard(const Session& s);
     use_guard(const use_guard&) = delete;
     use_guard& operator=(const use_guard&) = delete;
-    ~use_guard() {
-      if (owner_) owner_->state_->user.store(std::thread::id{}, std::memory_order_release);
-    }
+    QUARRY_DECL ~use_guard();
 
    private:
     const Session* owner_ = nullptr;
@@ -618,6 +516,8 @@ class Session {
 
   // A relationship member was used unloaded (quarry::many / quarry::one).
   void lazy_load(void* owner, const relationship& r);
+  // get() without the model's type: the entry of the row with this key, or null.
+  entry* get_by_key(const detail::mapper& m, std::span<const value_ref> key);
 
   // merge() of one object of the graph a merge() walks.
   template <class M>

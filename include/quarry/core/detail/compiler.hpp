@@ -136,4 +136,5 @@ class compiler {
 
 #if !defined(QUARRY_SEPARATE_COMPILATION)
 #include "quarry/core/detail/impl/compiler.ipp"
+#include "quarry/core/detail/impl/compiler_dml.ipp"
 #endif

@@ -463,4 +463,18 @@ QUARRY_DECL Transaction::~Transaction() {
   }
 }
 
+QUARRY_DECL Result Connection::run_plan(const detail::execution_plan& plan, const params& parameters) {
+  const compiled_statement& compiled = *plan.compiled;
+  const auto& binds = compiled.binds;
+  parameter_buffer buffer(binds.size());
+  auto refs = buffer.refs();
+  if (compiled.names.empty() && !parameters.empty())
+    throw ArgumentError("quarry: parameters were given to a statement without bindparam()");
+  for (std::size_t i = 0; i < binds.size(); ++i) {
+    const value* literal = plan.literal(i);
+    refs[i] = literal ? literal->ref() : bound_value(compiled, binds[i].name, parameters);
+  }
+  return run(detail::sql_key{compiled.sql, compiled.hash}, refs);
+}
+
 }  // namespace quarry

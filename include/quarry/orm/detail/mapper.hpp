@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -136,21 +137,8 @@ struct mapper {
 
   identity_key key_of(const void* object) const;
 
-  // The identity of key values given to get().
-  template <class... Key>
-  identity_key key_from(const Key&... values) const {
-    identity_key k;
-    k.table = table;
-    (
-        [&] {
-          value owned = owned_value(values);
-          value_ref v = owned.ref();
-          if (integer_key && v.kind() == value_kind::integer) k.integer = v.as_int64();
-          else k.append(v);
-        }(),
-        ...);
-    return k;
-  }
+  // The identity of key values given to get(), each converted as a value of its C++ type.
+  identity_key key_from(std::span<const value_ref> values) const;
 };
 
 template <class M>

@@ -361,4 +361,117 @@ QUARRY_DECL std::unique_ptr<Session::state> Session::make_state(Engine engine, s
   return s;
 }
 
+QUARRY_DECL auto Session::get_by_key(const detail::mapper& m, std::span<const value_ref> key) -> entry* {
+  check_usable();
+  if (key.size() != m.key_columns.size())
+    throw ArgumentError("quarry: get() of '" + m.table->name + "' needs " + std::to_string(m.key_columns.size()) +
+                        " key values");
+  if (entry* e = state_->objects.persistent.find(m.key_from(key))) {
+    if (e->expired && !state_->loading.reload(*e, work_connection())) return nullptr;
+    return e;
+  }
+  if (state_->options.autoflush && !state_->flushing && (!state_->objects.pending.empty() || state_->objects.deleted_marked > 0))
+    flush();
+  Connection& conn = work_connection();
+  // A model whose default loading joins, subqueries or defers columns loads
+  // through a statement built for it; the others through the cached SELECT by key.
+  if (m.has_relationships && detail::loader::loads_through_statement(m)) {
+    std::vector<std::vector<value>> keys(1);
+    for (value_ref v : key) keys[0].emplace_back(v);
+    std::vector<detail::node_ptr> columns;
+    for (auto c : m.key_columns) columns.push_back(m.column(c));
+    auto data = std::make_shared<detail::statement_data>();
+    for (std::size_t c = 0; c < m.column_count; ++c) data->columns.push_back(m.column(c));
+    data->where = detail::key_filter(columns, keys);
+    relationship_path path;
+    auto found = state_->loading.run_load(conn, m, std::move(data), path);
+    return found.empty() ? nullptr : found.front();
+  }
+  auto& select = state_->statements.get(conn.dialect(), m, detail::flush_statements::kind::select_by_key, {});
+  entry* found = nullptr;
+  try {
+    for (auto row : conn.execute_compiled(select, key)) {
+      found = state_->loading.load_row(m, row, 0, conn);
+      break;
+    }
+  } catch (...) {
+    state_->loading.release_spares();
+    throw;
+  }
+  state_->loading.release_spares();
+  if (found && m.has_relationships) {
+    relationship_path path;
+    state_->loading.post_load(conn, m, {found}, nullptr, {}, path);
+  }
+  return found;
+}
+
+QUARRY_DECL Session::transaction::~transaction() {
+  if (!session_) return;
+  try {
+    session_->state_->explicit_begin = false;
+    session_->rollback();
+  } catch (...) {
+    // A destructor cannot report; close() resets what is left.
+  }
+}
+
+QUARRY_DECL void Session::transaction::commit() {
+  Session& s = active();
+  session_ = nullptr;
+  s.state_->explicit_begin = false;
+  s.commit();
+}
+
+QUARRY_DECL void Session::transaction::rollback() {
+  Session& s = active();
+  session_ = nullptr;
+  s.state_->explicit_begin = false;
+  s.rollback();
+}
+
+QUARRY_DECL Session& Session::transaction::active() {
+  if (!session_) throw InvalidRequestError("quarry: this session transaction is already finished");
+  return *session_;
+}
+
+QUARRY_DECL Session::nested_transaction::~nested_transaction() {
+  try {
+    rollback();
+  } catch (...) {
+    // A destructor cannot report; the session's rollback() resets the rest.
+  }
+}
+
+QUARRY_DECL void Session::nested_transaction::commit() {
+  if (!session_ || !transaction_.is_active()) throw InvalidRequestError("quarry: this savepoint is no longer active");
+  session_->flush();
+  transaction_.commit();
+  session_ = nullptr;
+}
+
+QUARRY_DECL void Session::nested_transaction::rollback() {
+  if (!session_) return;
+  Session& s = *session_;
+  session_ = nullptr;
+  if (transaction_.is_active()) transaction_.rollback();
+  s.state_->needs_rollback = false;
+  s.undo_since(mark_);
+  s.state_->listeners.dispatch(session_event::after_soft_rollback, s);
+}
+
+QUARRY_DECL Session::use_guard::use_guard(const Session& s) {
+  auto self = std::this_thread::get_id();
+  std::thread::id idle{};
+  if (s.state_->user.compare_exchange_strong(idle, self, std::memory_order_acquire)) owner_ = &s;
+  else if (idle != self)
+    throw InvalidRequestError(
+        "quarry: this Session is in use by another thread; concurrent operations are not permitted (use a "
+        "Session per thread, e.g. scoped_session)");
+}
+
+QUARRY_DECL Session::use_guard::~use_guard() {
+  if (owner_) owner_->state_->user.store(std::thread::id{}, std::memory_order_release);
+}
+
 }  // namespace quarry

@@ -28,6 +28,16 @@ QUARRY_DECL auto identity_key_hash::operator()(const identity_key& k) const noex
   return h;
 }
 
+QUARRY_DECL auto mapper::key_from(std::span<const value_ref> values) const -> identity_key {
+  identity_key k;
+  k.table = table;
+  for (value_ref v : values) {
+    if (integer_key && v.kind() == value_kind::integer) k.integer = v.as_int64();
+    else k.append(v);
+  }
+  return k;
+}
+
 QUARRY_DECL auto mapper::key_of(const void* object) const -> identity_key {
   identity_key k;
   key(*this, object, k);
