@@ -9,6 +9,7 @@
 
 #include "quarry/core/detail/impl/compiler.ipp"
 #include "quarry/core/detail/impl/compiler_dml.ipp"
+#include "quarry/core/detail/impl/insert_rows.ipp"
 #include "quarry/core/detail/impl/node.ipp"
 #include "quarry/core/detail/impl/shape_cache.ipp"
 #include "quarry/core/impl/column.ipp"

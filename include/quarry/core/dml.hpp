@@ -24,6 +24,7 @@
 #include "quarry/core/model.hpp"
 #include "quarry/core/select.hpp"
 #include "quarry/core/detail/batch.hpp"
+#include "quarry/core/detail/insert_rows.hpp"
 #include "quarry/dbapi/interfaces.hpp"
 #include "quarry/types/param.hpp"
 
@@ -347,30 +348,15 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
       }
       std::vector<detail::many_execution> out;
       if (total == 0) return out;
-      std::size_t per = std::min(std::max<std::size_t>(d.insert_rows_per_statement(expected), 1), total);
+      std::size_t per = detail::rows_per_insert(d, expected, total);
       auto statement_of = [&](std::size_t row_count) {
         auto data = std::make_shared<detail::statement_data>(*this->data_);
-        data->assignments.clear();
-        data->more_rows.clear();
-        for (std::size_t r = 0; r < row_count; ++r) {
-          std::vector<detail::node_ptr> row;
-          for (std::size_t i = 0; i < table.columns.size(); ++i)
-            if (included[i])
-              row.push_back(detail::make_node(detail::node_kind::bind, detail::precedence::atom,
-                                              std::to_string(r) + ":" + table.columns[i].name));
-          if (r == 0) {
-            std::size_t k = 0;
-            for (std::size_t i = 0; i < table.columns.size(); ++i)
-              if (included[i]) data->assignments.push_back({table.columns[i].name, row[k++]});
-          } else {
-            data->more_rows.push_back(std::move(row));
-          }
-        }
+        detail::set_insert_rows(*data, table, included, row_count);
         return data;
       };
-      if (d.insert_by_copy(total)) {
+      {
         auto data = statement_of(1);
-        if (auto copy = detail::compiler(d).copy_from(*data)) {
+        if (auto copy = detail::copy_for_insert(d, *data, total)) {
           auto compiled = std::make_shared<const compiled_statement>(std::move(*copy));
           auto batch = std::make_unique<detail::object_batch<M, Rows>>(rows, included, 0, 1, total);
           out.push_back({compiled, std::make_unique<detail::slot_batch>(compiled, std::move(batch)), std::move(data)});

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "quarry/core/detail/compiler.hpp"
+#include "quarry/core/detail/insert_rows.hpp"
 #include "quarry/orm/detail/session_entry.hpp"
 
 namespace quarry::detail {
@@ -96,7 +97,7 @@ class returning_sink final : public row_sink {
 // statement kind, row count and column set.
 class flush_statements {
  public:
-  enum class kind : std::uint8_t { insert, insert_without_returning, update, delete_, select_by_key };
+  enum class kind : std::uint8_t { insert, insert_without_returning, copy, update, delete_, select_by_key };
 
   const compiled_statement& get(const dialect& d, const mapper& m, kind k, const std::vector<bool>& columns, std::size_t rows = 1);
 

@@ -347,9 +347,15 @@ QUARRY_DECL auto unit_of_work::insert_run(Connection& conn, const dialect& d, co
       generated.push_back(i);
     }
   }
+  // Nothing to read back: as Core's executemany() sends them, COPY where the
+  // dialect likes it for this many rows (the same builder).
+  if (generated.empty() && d.insert_by_copy(rows.size())) {
+    entry_batch batch(rows, slots, 1);
+    conn.execute_compiled_many(statements_.get(d, m, flush_statements::kind::copy, columns), batch);
+    return;
+  }
   // Several rows per statement only where RETURNING rows can be matched to objects.
-  std::size_t per = generated.empty() || order_by ? d.insert_rows_per_statement(slots.size()) : 1;
-  per = std::max<std::size_t>(1, std::min(per, rows.size()));
+  std::size_t per = generated.empty() || order_by ? rows_per_insert(d, slots.size(), rows.size()) : 1;
   bool by_rowid = per == 1 && generated.size() == 1 && order_by && d.lastrowid_for_autoincrement();
   auto kind = by_rowid ? flush_statements::kind::insert_without_returning : flush_statements::kind::insert;
   auto run = [&](std::span<entry* const> part, std::size_t rows_per_set) {

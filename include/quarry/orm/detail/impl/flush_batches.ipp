@@ -93,21 +93,18 @@ QUARRY_DECL auto flush_statements::build(const dialect& d, const mapper& m, kind
     case kind::insert:
     case kind::insert_without_returning:
       // `columns` marks what the INSERT sends; the rest come back through RETURNING.
-      data.kind = statement_kind::insert;
       data.target = m.from();
-      for (std::size_t r = 0; r < rows; ++r) {
-        std::vector<node_ptr> row;
-        for (std::size_t i = 0; i < columns.size(); ++i)
-          if (columns[i]) {
-            auto value = bind(std::to_string(r) + ":" + std::to_string(i));
-            if (r == 0) data.assignments.push_back({table_columns[i].name, value});
-            else row.push_back(value);
-          }
-        if (r > 0) data.more_rows.push_back(std::move(row));
-      }
+      set_insert_rows(data, *m.table, columns, rows);
       for (std::size_t i = 0; k == kind::insert && i < columns.size(); ++i)
         if (!columns[i]) data.returning.push_back(m.column(i));
       break;
+    case kind::copy: {
+      data.target = m.from();
+      set_insert_rows(data, *m.table, columns, 1);
+      auto copy = compiler(d).copy_from(data);
+      if (!copy) throw InvalidRequestError("quarry: the flush asked for a COPY into '" + m.table->name + "' that cannot be one");
+      return std::move(*copy);
+    }
     case kind::update:
       data.kind = statement_kind::update;
       data.target = m.from();
