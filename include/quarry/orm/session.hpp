@@ -9,17 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -28,10 +24,10 @@
 #include "quarry/engine/engine.hpp"
 #include "quarry/errors.hpp"
 #include "quarry/orm/cascade.hpp"
-#include "quarry/orm/detail/evaluator.hpp"
 #include "quarry/orm/detail/mapper.hpp"
 #include "quarry/orm/detail/relationships.hpp"
 #include "quarry/orm/events.hpp"
+#include "quarry/orm/fwd.hpp"
 #include "quarry/orm/identity_map.hpp"
 #include "quarry/orm/loader_options.hpp"
 #include "quarry/orm/loading.hpp"
@@ -53,9 +49,6 @@ inline constexpr bool is_model_select<select_statement<M>> = true;
 template <class S>
 inline constexpr bool not_a_statement = false;
 }  // namespace detail
-
-template <class Row>
-class Query;
 
 // SQLAlchemy's Session for models declared with QUARRY_MODEL: a unit of work
 // with an identity map (one object per primary key). Objects are

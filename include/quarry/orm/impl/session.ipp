@@ -2,6 +2,13 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "quarry/orm/detail/evaluator.hpp"
 #include "quarry/orm/session.hpp"
 
 namespace quarry {
