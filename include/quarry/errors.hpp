@@ -46,6 +46,12 @@ class MultipleResultsFound : public InvalidRequestError {
   using InvalidRequestError::InvalidRequestError;
 };
 
+// Reflection asked for a table (or view) the database does not have.
+class NoSuchTableError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
 class ResourceClosedError : public InvalidRequestError {
  public:
   using InvalidRequestError::InvalidRequestError;

@@ -1,4 +1,4 @@
-// Umbrella header of everything: types, Core, engine, ORM, and the dialects built.
+// Umbrella header of everything: types, Core, engine, ORM, reflection, and the dialects built.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include "quarry/dialect/sqlite.hpp"
 #include "quarry/engine.hpp"
 #include "quarry/orm.hpp"
+#include "quarry/reflect.hpp"
 #include "quarry/types.hpp"
 #include "quarry/version.hpp"
 

@@ -145,6 +145,8 @@ class dynamic_column : public expression_methods<dynamic_column, value> {
 class Table : public detail::table_base {
  public:
   explicit Table(table_info info) : table_base(make_from(finished(std::move(info)), {})) {}
+  // A table already described in full (a MetaData's, a reflected one): used as it is.
+  explicit Table(std::shared_ptr<const table_info> info) : table_base(make_from(std::move(info), {})) {}
   Table(const Table& other) : table_base(other.quarry_from()) {}
 
   const std::string& name() const { return quarry_table().name; }

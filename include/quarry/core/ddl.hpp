@@ -38,6 +38,13 @@ QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, c
 
 }  // namespace detail
 
+// What MetaData::reflect() and the Inspector read (SQLAlchemy's reflect(schema=, only=, views=)).
+struct reflect_options {
+  std::string schema{};            // empty: the connection's default schema
+  std::vector<std::string> only{}; // these tables (or views) alone; every one must exist
+  bool views = false;              // views (and PostgreSQL materialized views) too
+};
+
 // A collection of tables (SQLAlchemy's MetaData): created and dropped together,
 // in foreign-key order.
 class MetaData {
@@ -68,6 +75,17 @@ class MetaData {
   void drop_all(const Engine& engine, bool checkfirst = true) const;
   void drop_all(Connection& conn, bool checkfirst = true) const;
   static bool has_table(Connection& conn, std::string_view name);
+
+  // Adds the database's tables as runtime Tables (SQLAlchemy's MetaData.reflect):
+  // columns, keys, indexes and constraints as the Inspector reads them. Tables
+  // already here are left alone. Defined with the Inspector (quarry/reflect/metadata_reflect.hpp).
+  void reflect(const Engine& engine, const reflect_options& options);
+  void reflect(Connection& conn, const reflect_options& options);
+  void reflect(const Engine& engine) { reflect(engine, reflect_options{}); }
+  void reflect(Connection& conn) { reflect(conn, reflect_options{}); }
+  // A table by name, as a runtime Table for Core queries; NoSuchTableError when there is none.
+  Table table(std::string_view name) const;
+  bool contains(std::string_view name) const noexcept;
 
  private:
   // The enum types of the tables' columns, once each.

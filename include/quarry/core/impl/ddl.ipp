@@ -90,6 +90,18 @@ QUARRY_DECL auto MetaData::add(std::shared_ptr<const table_info> table) -> MetaD
   return *this;
 }
 
+QUARRY_DECL auto MetaData::table(std::string_view name) const -> Table {
+  for (auto& t : tables_)
+    if (t->name == name) return Table(t);
+  std::string known;
+  for (auto& t : tables_) known += (known.empty() ? "" : ", ") + t->name;
+  throw NoSuchTableError("quarry: the MetaData has no table '" + std::string(name) + "' (tables: " + known + ")");
+}
+
+QUARRY_DECL bool MetaData::contains(std::string_view name) const noexcept {
+  return std::any_of(tables_.begin(), tables_.end(), [&](auto& t) { return t->name == name; });
+}
+
 QUARRY_DECL auto MetaData::create_ddl(const dialect& d) const -> std::vector<std::string> {
   std::vector<std::string> out;
   if (d.native_enums())
