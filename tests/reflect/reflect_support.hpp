@@ -32,7 +32,7 @@ struct scratch_schema {
     conn.commit();
   }
   ~scratch_schema() {
-    if (!quarry_test::is_postgresql()) return;
+    if (!quarry_test::is_postgresql() || kept) return;
     try {
       conn.rollback();
       conn.exec_driver_sql("DROP SCHEMA IF EXISTS " + quoted_name(name) + " CASCADE");
@@ -43,8 +43,12 @@ struct scratch_schema {
   scratch_schema(const scratch_schema&) = delete;
   scratch_schema& operator=(const scratch_schema&) = delete;
 
+  // Leaves the schema in place for later tests (the next run drops it first).
+  void keep() { kept = true; }
+
   quarry::Connection& conn;
   std::string name;
+  bool kept = false;
 };
 
 }  // namespace reflect_test

@@ -222,6 +222,9 @@ inline void apply_column_option(table_info&, column_info& c, bool&, const server
 }
 inline void apply_column_option(table_info&, column_info& c, bool&, const check& option) { c.check = option.sql; }
 inline void apply_column_option(table_info&, column_info&, bool&, quarry::name) {}
+inline void apply_column_option(table_info&, column_info& c, bool&, db_type option) {
+  c.type = sql_type::custom(option.spelling);
+}
 template <class V>
 void apply_column_option(table_info&, column_info&, bool&, const default_option<V>&) {}
 template <class Member>
@@ -293,6 +296,7 @@ void add_table_option(table_info& table, const index_definition<Members...>& opt
   table.indexes.push_back({option.name, column_names_of(option.members), option.is_unique, option.predicate});
 }
 inline void add_table_option(table_info& table, const check& option) { table.checks.push_back(option.sql); }
+inline void add_table_option(table_info& table, view_option) { table.is_view = true; }
 template <class... Members>
 void add_table_option(table_info& table, const unique_constraint<Members...>& option) {
   table.unique_constraints.push_back(column_names_of(option.members));

@@ -13,10 +13,11 @@
 // The options of QUARRY_COLUMN(member, options...) and QUARRY_TABLE_ARGS(...).
 // Column-level:  primary_key, autoincrement / no_autoincrement, version_id, unique, index,
 //                length(n), default_(value), server_default("SQL"), check("SQL"),
-//                foreign_key(&Other::member, on_delete, on_update), name("column").
+//                foreign_key(&Other::member, on_delete, on_update), name("column"), db_type("SQL type").
 // Table-level:   primary_key(&T::a, &T::b), unique(&T::a, &T::b),
 //                index("ix_name", &T::a, ...) [.where("SQL")], check("SQL"),
-//                foreign_key(columns(&T::a, &T::b), references(&U::a, &U::b), on_delete, on_update).
+//                foreign_key(columns(&T::a, &T::b), references(&U::a, &U::b), on_delete, on_update),
+//                view (the model reads a database view).
 // SQL given as a string (server_default, check, a partial index's where) is DDL
 // written by the developer and is used as is.
 namespace quarry {
@@ -65,6 +66,10 @@ inline constexpr struct version_id_option {
 // (SQLAlchemy's deferred()): large text or blobs most queries do not need.
 inline constexpr struct deferred_option {
 } deferred{};
+
+// The model reads a view, not a table: MetaData neither creates nor drops it.
+inline constexpr struct view_option {
+} view{};
 
 // A table-level UNIQUE (a, b).
 template <class... Members>
@@ -124,6 +129,14 @@ struct check {
 struct name {
   std::string_view column;
   constexpr explicit name(std::string_view n) : column(n) {}
+};
+
+// The column's type as the database spells it, written as is in DDL on every
+// dialect ("NUMERIC(10, 2)", "interval"): for a type the member's C++ type does
+// not name exactly. Values still bind and read as the member's type.
+struct db_type {
+  std::string_view spelling;
+  constexpr explicit db_type(std::string_view s) : spelling(s) {}
 };
 
 template <class V>

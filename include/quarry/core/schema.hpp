@@ -78,6 +78,9 @@ struct table_info {
   std::vector<std::vector<std::string>> unique_constraints;
   std::vector<index_info> indexes;
   std::vector<std::string> checks;  // table-level CHECK constraints, SQL
+  // A view (QUARRY_TABLE_ARGS(quarry::view), or reflected): read like a table,
+  // never created or dropped by MetaData.
+  bool is_view = false;
 
   // The position of a column, or an ArgumentError that names the known ones.
   std::size_t column_index(std::string_view column) const;

@@ -21,6 +21,7 @@ inline void MetaData::create_all(Connection& conn, bool checkfirst) const {
     for (auto& e : enum_types())
       if (!checkfirst || !has_enum(conn, e)) conn.exec_driver_sql(create_enum_ddl(e, d));
   for (auto& t : sorted_tables()) {
+    if (t->is_view) continue;
     auto statements = detail::create_table_ddl(*t, d);  // first: it refuses names the database would cut short
     if (checkfirst && has_table(conn, t->name)) continue;
     for (auto& sql : statements) conn.exec_driver_sql(sql);
@@ -35,6 +36,7 @@ inline void MetaData::drop_all(Connection& conn, bool checkfirst) const {
   const dialect& d = conn.dialect();
   auto sorted = sorted_tables();
   for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) {
+    if ((*it)->is_view) continue;
     if (checkfirst && !has_table(conn, (*it)->name)) continue;
     conn.exec_driver_sql("DROP TABLE " + d.format_identifier((*it)->name));
   }

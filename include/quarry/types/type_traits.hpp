@@ -214,8 +214,11 @@ struct type_traits<std::nullopt_t> {
   static constexpr value_ref to_db(std::nullopt_t) noexcept { return {}; }
 };
 
+// A column of any type, NULL included: what SQLite's typeless columns (a view's
+// computed columns) hold. Its DDL names no type, which SQLite alone accepts.
 template <>
 struct type_traits<value> {
+  static constexpr sql_type column_type() noexcept { return sql_type::custom(""); }
   static value_ref to_db(const value& v) noexcept { return v.ref(); }
   static value from_db(value_ref v) { return value(v); }
 };

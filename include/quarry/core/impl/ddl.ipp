@@ -107,6 +107,7 @@ QUARRY_DECL auto MetaData::create_ddl(const dialect& d) const -> std::vector<std
   if (d.native_enums())
     for (auto& e : enum_types()) out.push_back(create_enum_ddl(e, d));
   for (auto& t : sorted_tables()) {
+    if (t->is_view) continue;
     auto statements = detail::create_table_ddl(*t, d);
     out.insert(out.end(), statements.begin(), statements.end());
   }

@@ -9,6 +9,7 @@ namespace quarry {
 QUARRY_DECL std::shared_ptr<const table_info> to_table_info(const reflected_table& table) {
   table_info info;
   info.name = table.name;
+  info.is_view = table.kind != relation_kind::table;
   for (auto& rc : table.columns) {
     column_info c = column_info::named(rc.name, rc.type.type, rc.nullable);
     c.type_storage = rc.type.storage;
