@@ -204,7 +204,10 @@ QUARRY_DECL auto sqlite_catalog::tables(Connection& conn, const reflect_options&
     // A lone INTEGER PRIMARY KEY is the rowid: the database numbers it.
     if (keys.size() == 1)
       for (auto& c : t.columns)
-        if (c.name == keys[0].second && upper_case(c.type.spelling) == "INTEGER") c.autoincrement = true;
+        if (c.name == keys[0].second && upper_case(c.type.spelling) == "INTEGER") {
+          c.autoincrement = true;
+          c.nullable = false;  // SQLite keeps no NOT NULL for it, but a rowid is never NULL
+        }
   }
 
   std::map<std::pair<std::string, std::int64_t>, reflected_foreign_key> keys_by_id;
