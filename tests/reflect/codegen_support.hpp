@@ -11,6 +11,7 @@
 #include <string>
 
 #include <quarry/reflect.hpp>
+#include <quarry/reflect/detail/sqlite_ddl.hpp>
 
 #include "backend.hpp"
 #include "reflect_support.hpp"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <quarry/reflect.hpp>
+#include <quarry/reflect/detail/cpp_names.hpp>
 
 #include "backend.hpp"
 #include "codegen_support.hpp"

@@ -322,3 +322,34 @@ TEST_CASE("SQLite: an attached database is a schema of its own", "[reflect]") {
   conn.commit();
   conn.exec_driver_sql("DETACH DATABASE extra");
 }
+
+TEST_CASE("PostgreSQL: a schema the user may not use is a ProgrammingError, as the server says", "[reflect]") {
+  if (!quarry_test::is_postgresql()) return;
+  auto engine = quarry_test::make_engine({}, "inspector_permission");
+  auto conn = engine.connect();
+  reflect_test::scratch_schema scratch(conn, "reflect_private");
+  conn.exec_driver_sql("CREATE TABLE reflect_private.secret (id INTEGER PRIMARY KEY)");
+  conn.exec_driver_sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'quarry_limited') THEN "
+                       "CREATE ROLE quarry_limited LOGIN PASSWORD 'limited-pw'; END IF; END $$");
+  conn.commit();
+  auto url = quarry::make_url(quarry_test::postgresql_url());
+  url.username = "quarry_limited";
+  url.password = "limited-pw";
+  auto limited = quarry::create_engine(url);
+  auto inspector = quarry::inspect(limited);
+  try {
+    inspector.table_names("reflect_private");
+    FAIL("reflecting a schema without USAGE did not fail");
+  } catch (const quarry::ProgrammingError& e) {
+    CHECK(e.sqlstate() == "42501");
+    CHECK_THAT(e.what(), Catch::Contains("permission denied for schema reflect_private"));
+  }
+  quarry::reflect_options options;
+  options.schema = "reflect_private";
+  CHECK_THROWS_AS(inspector.tables(options), quarry::ProgrammingError);
+  CHECK(inspector.has_schema("reflect_private"));  // that it exists is no secret: the catalog is public
+  conn.exec_driver_sql("GRANT USAGE ON SCHEMA reflect_private TO quarry_limited");
+  conn.commit();
+  CHECK(inspector.table_names("reflect_private") == std::vector<std::string>{"secret"});
+  limited.dispose();
+}
