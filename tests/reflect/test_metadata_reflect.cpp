@@ -101,6 +101,14 @@ std::string comparable_sql(std::string sql) {
   return out;
 }
 
+// The table-level parts, which both sides hold alike.
+void add_table_level(const quarry::table_info& t, normalized_table& out) {
+  for (auto& fk : t.foreign_keys) out.foreign_keys.insert({fk.columns, fk.target_table, fk.target_columns, fk.on_delete, fk.on_update});
+  for (auto& u : t.unique_constraints) out.unique_constraints.insert(u);
+  for (auto& i : t.indexes) out.indexes.insert({i.name, i.columns, i.unique, comparable_sql(i.where)});
+  for (auto& c : t.checks) out.checks.insert(comparable_sql(c));
+}
+
 // What the database holds for a model's table, by the rules of the DDL Quarry writes.
 normalized_table expected_from_model(const quarry::table_info& t, const quarry::dialect& d) {
   bool pg = d.name() == "postgresql";
@@ -136,10 +144,7 @@ normalized_table expected_from_model(const quarry::table_info& t, const quarry::
     if (!c.check.empty()) out.checks.insert(comparable_sql(c.check));
     out.columns.push_back(std::move(n));
   }
-  for (auto& fk : t.foreign_keys) out.foreign_keys.insert({fk.columns, fk.target_table, fk.target_columns, fk.on_delete, fk.on_update});
-  for (auto& u : t.unique_constraints) out.unique_constraints.insert(u);
-  for (auto& i : t.indexes) out.indexes.insert({i.name, i.columns, i.unique, comparable_sql(i.where)});
-  for (auto& c : t.checks) out.checks.insert(comparable_sql(c));
+  add_table_level(t, out);
   return out;
 }
 
@@ -156,10 +161,7 @@ normalized_table from_reflection(const quarry::table_info& t) {
     }
     out.columns.push_back(std::move(n));
   }
-  for (auto& fk : t.foreign_keys) out.foreign_keys.insert({fk.columns, fk.target_table, fk.target_columns, fk.on_delete, fk.on_update});
-  for (auto& u : t.unique_constraints) out.unique_constraints.insert(u);
-  for (auto& i : t.indexes) out.indexes.insert({i.name, i.columns, i.unique, comparable_sql(i.where)});
-  for (auto& c : t.checks) out.checks.insert(comparable_sql(c));
+  add_table_level(t, out);
   return out;
 }
 
