@@ -319,6 +319,10 @@ TEST_CASE("SQLite: an attached database is a schema of its own", "[reflect]") {
   REQUIRE(gadget.columns.size() == 2);
   CHECK_FALSE(gadget.columns[1].nullable);
   CHECK_THROWS_AS(inspector.table("gadget"), quarry::NoSuchTableError);
+  // Without a rowid, an INTEGER PRIMARY KEY is an ordinary column the database does not number.
+  conn.exec_driver_sql("CREATE TABLE keyed (id INTEGER PRIMARY KEY, note TEXT) WITHOUT ROWID");
+  CHECK_FALSE(inspector.columns("keyed")[0].autoincrement);
+  CHECK(inspector.columns("widget")[0].autoincrement);
   conn.commit();
   conn.exec_driver_sql("DETACH DATABASE extra");
 }

@@ -72,6 +72,11 @@ class Inspector {
 inline Inspector inspect(const Engine& engine) { return Inspector(engine); }
 inline Inspector inspect(Connection& conn) { return Inspector(conn); }
 
+namespace detail {
+// The catalog of a dialect (SQLite or PostgreSQL), or an ArgumentError.
+QUARRY_DECL const catalog& catalog_of(const dialect& d);
+}  // namespace detail
+
 // Tables in creation order (each after the tables it references; self-references
 // do not count) and the foreign keys left out to break cycles.
 QUARRY_DECL table_order sort_tables(const std::vector<reflected_table>& tables);

@@ -33,9 +33,6 @@ class catalog {
   virtual std::vector<reflected_table> tables(Connection& conn, const reflect_options& options) const = 0;
 };
 
-// The catalog of a dialect (SQLite or PostgreSQL), or an ArgumentError.
-QUARRY_DECL const catalog& catalog_of(const dialect& d);
-
 // Runs catalog SQL with text parameters.
 QUARRY_DECL Result catalog_query(Connection& conn, std::string_view sql, const std::vector<std::string>& args);
 

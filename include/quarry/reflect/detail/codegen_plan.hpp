@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "quarry/reflect/codegen.hpp"
+#include "quarry/reflect/fwd.hpp"
 #include "quarry/reflect/records.hpp"
 
 namespace quarry::detail::codegen {

@@ -55,6 +55,7 @@ struct parsed_generated {
 };
 
 struct parsed_create_table {
+  bool without_rowid = false;  // WITHOUT ROWID: an INTEGER PRIMARY KEY is then no rowid alias
   std::string primary_key_name;
   std::vector<parsed_unique> uniques;
   std::vector<parsed_check> checks;

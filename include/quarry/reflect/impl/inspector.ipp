@@ -8,6 +8,21 @@
 #include <map>
 #include <set>
 
+#include "quarry/reflect/detail/postgresql_catalog.hpp"
+#include "quarry/reflect/detail/sqlite_catalog.hpp"
+
+namespace quarry::detail {
+
+QUARRY_DECL const catalog& catalog_of(const dialect& d) {
+  static const sqlite_catalog sqlite;
+  static const postgresql_catalog postgresql;
+  if (d.name() == "sqlite") return sqlite;
+  if (d.name() == "postgresql") return postgresql;
+  throw ArgumentError("quarry: reflection knows SQLite and PostgreSQL, not the dialect '" + std::string(d.name()) + "'");
+}
+
+}  // namespace quarry::detail
+
 namespace quarry {
 
 QUARRY_DECL Inspector::Inspector(const Engine& engine) : engine_(engine), catalog_(&detail::catalog_of(engine.dialect())) {}

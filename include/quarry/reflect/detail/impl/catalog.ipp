@@ -4,18 +4,7 @@
 
 #include "quarry/reflect/detail/catalog.hpp"
 
-#include "quarry/reflect/detail/postgresql_catalog.hpp"
-#include "quarry/reflect/detail/sqlite_catalog.hpp"
-
 namespace quarry::detail {
-
-QUARRY_DECL const catalog& catalog_of(const dialect& d) {
-  static const sqlite_catalog sqlite;
-  static const postgresql_catalog postgresql;
-  if (d.name() == "sqlite") return sqlite;
-  if (d.name() == "postgresql") return postgresql;
-  throw ArgumentError("quarry: reflection knows SQLite and PostgreSQL, not the dialect '" + std::string(d.name()) + "'");
-}
 
 QUARRY_DECL Result catalog_query(Connection& conn, std::string_view sql, const std::vector<std::string>& args) {
   std::vector<param> bound(args.begin(), args.end());

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "quarry/reflect/codegen.hpp"
 #include "quarry/reflect/detail/cpp_names.hpp"
 
 namespace quarry::detail::codegen {

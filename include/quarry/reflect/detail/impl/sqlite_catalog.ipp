@@ -202,7 +202,7 @@ QUARRY_DECL auto sqlite_catalog::tables(Connection& conn, const reflect_options&
     for (auto& [position, column] : keys) t.primary_key.columns.push_back(column);
     t.primary_key.name = parsed[name].primary_key_name;
     // A lone INTEGER PRIMARY KEY is the rowid: the database numbers it.
-    if (keys.size() == 1)
+    if (keys.size() == 1 && !parsed[name].without_rowid)
       for (auto& c : t.columns)
         if (c.name == keys[0].second && upper_case(c.type.spelling) == "INTEGER") {
           c.autoincrement = true;

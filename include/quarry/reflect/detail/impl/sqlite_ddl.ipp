@@ -257,6 +257,8 @@ QUARRY_DECL parsed_create_table parse_create_table(std::string_view sql) {
     if (constraint) sqlite_ddl::read_table_constraint(sql, tokens, from, to, out);
     else sqlite_ddl::read_column(sql, tokens, from, to, out);
   }
+  for (std::size_t i = close + 1; i + 1 < tokens.size(); ++i)
+    if (tokens[i].is_keyword("WITHOUT") && tokens[i + 1].is_keyword("ROWID")) out.without_rowid = true;
   return out;
 }
 
