@@ -33,6 +33,14 @@ QUARRY_DECL std::string column_list(const std::vector<std::string>& names, const
 
 QUARRY_DECL std::string lower_case(std::string_view text);
 
+// A column's part of CREATE TABLE (or of ALTER TABLE ... ADD COLUMN).
+QUARRY_DECL std::string column_ddl(const column_info& c, const dialect& d);
+
+// FOREIGN KEY(a) REFERENCES t (b) [ON DELETE ...] [ON UPDATE ...].
+QUARRY_DECL std::string foreign_key_ddl(const foreign_key_info& fk, const dialect& d);
+
+QUARRY_DECL std::string create_index_ddl(const index_info& index, std::string_view table, const dialect& d);
+
 // CREATE TABLE, then CREATE INDEX for each index.
 QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d);
 

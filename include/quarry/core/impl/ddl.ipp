@@ -28,33 +28,45 @@ QUARRY_DECL std::string lower_case(std::string_view text) {
   return out;
 }
 
+QUARRY_DECL std::string column_ddl(const column_info& c, const dialect& d) {
+  std::string part = d.format_identifier(c.name) + " ";
+  part += c.autoincrement ? d.autoincrement_type(c.type) : d.type_name(c.type);
+  if (!c.nullable) part += " NOT NULL";
+  if (!c.server_default.empty()) part += " DEFAULT " + c.server_default;
+  if (!c.check.empty()) part += " CHECK (" + c.check + ")";
+  if (c.type.kind == sql_type_kind::enumeration && !d.native_enums()) {
+    std::string labels;
+    for (auto label : c.type.values) labels += (labels.empty() ? "" : ", ") + sql_string_literal(label);
+    part += " CHECK (" + d.format_identifier(c.name) + " IN (" + labels + "))";
+  }
+  return part;
+}
+
+QUARRY_DECL std::string foreign_key_ddl(const foreign_key_info& fk, const dialect& d) {
+  std::string part = "FOREIGN KEY(" + column_list(fk.columns, d) + ") REFERENCES " + d.format_identifier(fk.target_table) +
+                     " (" + column_list(fk.target_columns, d) + ")";
+  if (fk.on_delete != fk_action::no_action) part += " ON DELETE " + std::string(to_sql(fk.on_delete));
+  if (fk.on_update != fk_action::no_action) part += " ON UPDATE " + std::string(to_sql(fk.on_update));
+  return part;
+}
+
+QUARRY_DECL std::string create_index_ddl(const index_info& index, std::string_view table, const dialect& d) {
+  std::string sql = std::string(index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
+                    d.format_identifier(index.name) + " ON " + d.format_identifier(table) + " (" +
+                    column_list(index.columns, d) + ")";
+  if (!index.where.empty()) sql += " WHERE " + index.where;
+  return sql;
+}
+
 QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d) {
   std::string sql = "CREATE TABLE " + d.format_identifier(table.name) + " (";
   std::vector<std::string> parts;
-  for (auto& c : table.columns) {
-    std::string part = d.format_identifier(c.name) + " ";
-    part += c.autoincrement ? d.autoincrement_type(c.type) : d.type_name(c.type);
-    if (!c.nullable) part += " NOT NULL";
-    if (!c.server_default.empty()) part += " DEFAULT " + c.server_default;
-    if (!c.check.empty()) part += " CHECK (" + c.check + ")";
-    if (c.type.kind == sql_type_kind::enumeration && !d.native_enums()) {
-      std::string labels;
-      for (auto label : c.type.values) labels += (labels.empty() ? "" : ", ") + sql_string_literal(label);
-      part += " CHECK (" + d.format_identifier(c.name) + " IN (" + labels + "))";
-    }
-    parts.push_back(std::move(part));
-  }
+  for (auto& c : table.columns) parts.push_back(column_ddl(c, d));
   if (!table.primary_key.empty()) parts.push_back("PRIMARY KEY (" + column_list(table.primary_key, d) + ")");
   for (auto& c : table.columns)
     if (c.unique && !c.index) parts.push_back("UNIQUE (" + d.format_identifier(c.name) + ")");
   for (auto& u : table.unique_constraints) parts.push_back("UNIQUE (" + column_list(u, d) + ")");
-  for (auto& fk : table.foreign_keys) {
-    std::string part = "FOREIGN KEY(" + column_list(fk.columns, d) + ") REFERENCES " +
-                       d.format_identifier(fk.target_table) + " (" + column_list(fk.target_columns, d) + ")";
-    if (fk.on_delete != fk_action::no_action) part += " ON DELETE " + std::string(to_sql(fk.on_delete));
-    if (fk.on_update != fk_action::no_action) part += " ON UPDATE " + std::string(to_sql(fk.on_update));
-    parts.push_back(std::move(part));
-  }
+  for (auto& fk : table.foreign_keys) parts.push_back(foreign_key_ddl(fk, d));
   for (auto& check : table.checks) parts.push_back("CHECK (" + check + ")");
   for (std::size_t i = 0; i < parts.size(); ++i) sql += (i ? ", " : "") + parts[i];
   sql += ")";
@@ -65,13 +77,7 @@ QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, c
       out.push_back(std::string(c.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
                     d.format_identifier(d.generated_name("ix_" + table.name + "_" + c.name)) + " ON " + d.format_identifier(table.name) +
                     " (" + d.format_identifier(c.name) + ")");
-  for (auto& index : table.indexes) {
-    std::string part = std::string(index.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-                       d.format_identifier(index.name) + " ON " + d.format_identifier(table.name) + " (" +
-                       column_list(index.columns, d) + ")";
-    if (!index.where.empty()) part += " WHERE " + index.where;
-    out.push_back(std::move(part));
-  }
+  for (auto& index : table.indexes) out.push_back(create_index_ddl(index, table.name, d));
   return out;
 }
 

@@ -1,0 +1,10 @@
+// Umbrella header of migrations: revisions, operations and the migrator.
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include "quarry/migrate/batch.hpp"
+#include "quarry/migrate/column.hpp"
+#include "quarry/migrate/migrator.hpp"
+#include "quarry/migrate/operations.hpp"
+#include "quarry/migrate/revision.hpp"
+#include "quarry/migrate/revision_graph.hpp"

@@ -1,0 +1,231 @@
+// The non-template implementation of quarry/migrate/operations.hpp: compiled once with QUARRY_SEPARATE_COMPILATION, inline otherwise.
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include "quarry/migrate/operations.hpp"
+
+#include <cstdio>
+#include <variant>
+
+namespace quarry::migrate {
+
+QUARRY_DECL Connection& operations::connection() const {
+  if (!connection_)
+    throw InvalidRequestError("quarry: an offline migration has no connection; a revision that reads data cannot be "
+                              "written out as SQL");
+  return *connection_;
+}
+
+QUARRY_DECL void operations::run(const std::string& sql) {
+  if (connection_) connection_->exec_driver_sql(sql);
+  else script_.push_back(sql);
+}
+
+QUARRY_DECL void operations::create_table(const std::string& name, const std::vector<column>& columns) {
+  table_info table;
+  table.name = name;
+  std::vector<bool> autoincrement_given;
+  for (auto& c : columns) {
+    table.columns.push_back(c.info());
+    autoincrement_given.push_back(c.autoincrement_given());
+    if (c.foreign_key()) table.foreign_keys.push_back(*c.foreign_key());
+  }
+  quarry::detail::finish_table(table, std::move(autoincrement_given));
+  create_table(table);
+}
+
+QUARRY_DECL void operations::create_table(const table_info& table) {
+  for (auto& sql : quarry::detail::create_table_ddl(table, *dialect_)) run(sql);
+}
+
+QUARRY_DECL void operations::drop_table(std::string_view name) { run("DROP TABLE " + dialect_->format_identifier(name)); }
+
+QUARRY_DECL void operations::rename_table(std::string_view from, std::string_view to) {
+  run("ALTER TABLE " + dialect_->format_identifier(from) + " RENAME TO " + dialect_->format_identifier(to));
+}
+
+QUARRY_DECL void operations::add_column(std::string_view table, const column& c) {
+  auto info = c.info();
+  if (info.primary_key)
+    throw ArgumentError("quarry: add_column() cannot add a primary-key column ('" + info.name +
+                        "'); create the table with it, or rebuild it in batch mode");
+  info.autoincrement = false;
+  std::string sql = "ALTER TABLE " + dialect_->format_identifier(table) + " ADD COLUMN " +
+                    quarry::detail::column_ddl(info, *dialect_);
+  if (auto& fk = c.foreign_key()) {
+    sql += " REFERENCES " + dialect_->format_identifier(fk->target_table) + " (" +
+           quarry::detail::column_list(fk->target_columns, *dialect_) + ")";
+    if (fk->on_delete != fk_action::no_action) sql += " ON DELETE " + std::string(to_sql(fk->on_delete));
+    if (fk->on_update != fk_action::no_action) sql += " ON UPDATE " + std::string(to_sql(fk->on_update));
+  }
+  run(sql);
+  if (info.unique || info.index) {
+    index_info index{"ix_" + std::string(table) + "_" + info.name, {info.name}, info.unique, {}};
+    if (!info.index) index.name = "uq_" + std::string(table) + "_" + info.name;  // a unique index stands for the constraint
+    run(quarry::detail::create_index_ddl(index, table, *dialect_));
+  }
+}
+
+QUARRY_DECL void operations::drop_column(std::string_view table, std::string_view column_name) {
+  run("ALTER TABLE " + dialect_->format_identifier(table) + " DROP COLUMN " + dialect_->format_identifier(column_name));
+}
+
+QUARRY_DECL void operations::rename_column(std::string_view table, std::string_view from, std::string_view to) {
+  run("ALTER TABLE " + dialect_->format_identifier(table) + " RENAME COLUMN " + dialect_->format_identifier(from) +
+      " TO " + dialect_->format_identifier(to));
+}
+
+QUARRY_DECL void operations::needs_alter_table(std::string_view what) const {
+  if (dialect_->name() == "sqlite")
+    throw NotSupportedError("quarry: SQLite cannot " + std::string(what) +
+                                " on an existing table; rebuild the table in batch mode",
+                            {});
+}
+
+QUARRY_DECL void operations::alter_column(std::string_view table, std::string_view column_name,
+                                          const column_change& change) {
+  std::string prefix = "ALTER TABLE " + dialect_->format_identifier(table) + " ";
+  std::string target = dialect_->format_identifier(column_name);
+  if (change.type || change.nullable || change.server_default) needs_alter_table("change a column's type, nullability or default");
+  if (change.type)
+    run(prefix + "ALTER COLUMN " + target + " TYPE " + dialect_->type_name(*change.type) +
+        (change.using_sql.empty() ? "" : " USING " + change.using_sql));
+  if (change.nullable) run(prefix + "ALTER COLUMN " + target + (*change.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
+  if (change.server_default)
+    run(prefix + "ALTER COLUMN " + target +
+        (change.server_default->empty() ? " DROP DEFAULT" : " SET DEFAULT " + *change.server_default));
+  if (change.new_name) rename_column(table, column_name, *change.new_name);
+}
+
+QUARRY_DECL void operations::add_constraint(std::string_view table, std::string_view name, const std::string& body) {
+  needs_alter_table("add a constraint");
+  run("ALTER TABLE " + dialect_->format_identifier(table) + " ADD CONSTRAINT " + dialect_->format_identifier(name) + " " + body);
+}
+
+QUARRY_DECL void operations::create_unique_constraint(std::string_view name, std::string_view table,
+                                                      const std::vector<std::string>& columns) {
+  add_constraint(table, name, "UNIQUE (" + quarry::detail::column_list(columns, *dialect_) + ")");
+}
+
+QUARRY_DECL void operations::create_check_constraint(std::string_view name, std::string_view table,
+                                                     std::string_view condition) {
+  add_constraint(table, name, "CHECK (" + std::string(condition) + ")");
+}
+
+QUARRY_DECL void operations::create_foreign_key(std::string_view name, std::string_view table,
+                                                std::string_view referred_table, const std::vector<std::string>& columns,
+                                                const std::vector<std::string>& referred_columns, fk_action on_delete,
+                                                fk_action on_update) {
+  add_constraint(table, name,
+                 quarry::detail::foreign_key_ddl({columns, std::string(referred_table), referred_columns, on_delete, on_update},
+                                                 *dialect_));
+}
+
+QUARRY_DECL void operations::create_primary_key(std::string_view name, std::string_view table,
+                                                const std::vector<std::string>& columns) {
+  add_constraint(table, name, "PRIMARY KEY (" + quarry::detail::column_list(columns, *dialect_) + ")");
+}
+
+QUARRY_DECL void operations::drop_constraint(std::string_view name, std::string_view table) {
+  needs_alter_table("drop a constraint");
+  run("ALTER TABLE " + dialect_->format_identifier(table) + " DROP CONSTRAINT " + dialect_->format_identifier(name));
+}
+
+QUARRY_DECL void operations::create_enum(std::string_view name, const std::vector<std::string>& labels) {
+  if (!dialect_->native_enums()) return;
+  std::string list;
+  for (auto& label : labels) list += (list.empty() ? "" : ", ") + quarry::detail::sql_string_literal(label);
+  run("CREATE TYPE " + dialect_->format_identifier(name) + " AS ENUM (" + list + ")");
+}
+
+QUARRY_DECL void operations::add_enum_value(std::string_view name, std::string_view label) {
+  if (!dialect_->native_enums()) return;
+  run("ALTER TYPE " + dialect_->format_identifier(name) + " ADD VALUE " + quarry::detail::sql_string_literal(label));
+}
+
+QUARRY_DECL void operations::drop_enum(std::string_view name) {
+  if (!dialect_->native_enums()) return;
+  run("DROP TYPE " + dialect_->format_identifier(name));
+}
+
+QUARRY_DECL void operations::create_index(const std::string& name, std::string_view table, std::vector<std::string> columns,
+                                          bool unique, std::string where) {
+  run(quarry::detail::create_index_ddl({name, std::move(columns), unique, std::move(where)}, table, *dialect_));
+}
+
+QUARRY_DECL void operations::drop_index(std::string_view name) { run("DROP INDEX " + dialect_->format_identifier(name)); }
+
+QUARRY_DECL void operations::execute(std::string_view sql) { run(std::string(sql)); }
+
+QUARRY_DECL void operations::bulk_insert(std::string_view table, const std::vector<std::string>& columns,
+                                         const std::vector<std::vector<value>>& rows) {
+  std::string head = "INSERT INTO " + dialect_->format_identifier(table) + " (" +
+                     quarry::detail::column_list(columns, *dialect_) + ") VALUES ";
+  for (auto& row : rows)
+    if (row.size() != columns.size())
+      throw ArgumentError("quarry: bulk_insert() into '" + std::string(table) + "' has a row of " +
+                          std::to_string(row.size()) + " values for " + std::to_string(columns.size()) + " columns");
+  if (connection_) {
+    std::string placeholders;
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      placeholders += (i ? ", " : "") + (dialect_->paramstyle() == paramstyle::qmark ? std::string("?")
+                                                                                       : "$" + std::to_string(i + 1));
+    std::string sql = head + "(" + placeholders + ")";
+    for (auto& row : rows) {
+      std::vector<param> bound;
+      for (auto& v : row) bound.emplace_back(v);
+      connection_->exec_driver_sql(sql, std::span<const param>(bound));
+    }
+    return;
+  }
+  for (auto& row : rows) {
+    std::string values;
+    for (auto& v : row) values += (values.empty() ? "" : ", ") + detail::sql_literal(v, *dialect_);
+    script_.push_back(head + "(" + values + ")");
+  }
+}
+
+}  // namespace quarry::migrate
+
+namespace quarry::migrate::detail {
+
+QUARRY_DECL std::string sql_literal(const value& v, const dialect& d) {
+  bool pg = d.name() == "postgresql";
+  return std::visit(
+      [&](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return "NULL";
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return pg ? (x ? "TRUE" : "FALSE") : (x ? "1" : "0");
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          return std::to_string(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          char buffer[32];
+          std::snprintf(buffer, sizeof buffer, "%.17g", x);
+          return buffer;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return quarry::detail::sql_string_literal(x);
+        } else if constexpr (std::is_same_v<T, value::decimal_text>) {
+          return x.digits;
+        } else {
+          // Bytes (a blob or a UUID's 16): X'..' on SQLite, '\x..'::bytea (or ::uuid) on PostgreSQL.
+          static constexpr char hex[] = "0123456789abcdef";
+          std::string digits;
+          auto add = [&](std::byte b) {
+            digits += hex[static_cast<unsigned>(b) >> 4];
+            digits += hex[static_cast<unsigned>(b) & 15];
+          };
+          if constexpr (std::is_same_v<T, value::uuid_bytes>) {
+            for (auto b : x.bytes) add(b);
+            return pg ? "'" + digits + "'::uuid" : "X'" + digits + "'";
+          } else {
+            for (auto b : x) add(b);
+            return pg ? "'\\x" + digits + "'::bytea" : "X'" + digits + "'";
+          }
+        }
+      },
+      v.data());
+}
+
+}  // namespace quarry::migrate::detail

@@ -1,0 +1,381 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// Migrations against real databases: revisions up and down, relative targets,
+// branches and merges, stamp, offline SQL, a revision that fails halfway, and
+// the operations each revision uses.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <quarry/migrate.hpp>
+
+#include "backend.hpp"
+
+namespace {
+
+namespace mg = quarry::migrate;
+
+// A database of its own: a fresh SQLite file, or a PostgreSQL schema on the search path.
+struct scratch_database {
+  explicit scratch_database(const std::string& name) : engine(make(name)) {}
+  ~scratch_database() {
+    if (!quarry_test::is_postgresql()) return;
+    try {
+      auto conn = admin().connect();
+      conn.exec_driver_sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+      conn.commit();
+    } catch (...) {  // the test's own outcome is what matters
+    }
+  }
+  static quarry::Engine admin() { return quarry::create_engine(quarry_test::postgresql_url()); }
+  quarry::Engine make(const std::string& name) {
+    if (!quarry_test::is_postgresql()) return quarry_test::make_engine({}, name);
+    schema = name;
+    auto conn = admin().connect();
+    conn.exec_driver_sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    conn.exec_driver_sql("CREATE SCHEMA " + schema);
+    conn.commit();
+    auto url = quarry_test::postgresql_url();
+    return quarry::create_engine(url + (url.find('?') == std::string::npos ? "?" : "&") +
+                                 "options=-csearch_path%3D" + schema);
+  }
+  bool has_table(const std::string& table) {
+    auto conn = engine.connect();
+    return quarry::MetaData::has_table(conn, table);
+  }
+  std::string schema;
+  quarry::Engine engine;
+};
+
+std::vector<mg::revision> shop_revisions() {
+  return {
+      {.id = "1a0000000001",
+       .down_revisions = {},
+       .message = "create customer",
+       .upgrade =
+           [](mg::operations& op) {
+             op.create_table("customer", {mg::column("id", mg::Integer).primary_key(),
+                                          mg::column("name", mg::String(50)).not_null(),
+                                          mg::column("email", mg::String(120)).unique()});
+           },
+       .downgrade = [](mg::operations& op) { op.drop_table("customer"); }},
+      {.id = "2b0000000002",
+       .down_revisions = {"1a0000000001"},
+       .message = "add a tier, filled in for everyone",
+       .upgrade =
+           [](mg::operations& op) {
+             op.add_column("customer", mg::column("tier", mg::String(10)).server_default("'basic'"));
+             op.bulk_insert("customer", {"id", "name", "tier"}, {{1, "it's ada", "gold"}, {2, "bob", nullptr}});
+           },
+       .downgrade =
+           [](mg::operations& op) {
+             op.execute("DELETE FROM customer");
+             op.drop_column("customer", "tier");
+           }},
+      {.id = "3c0000000003",
+       .down_revisions = {"2b0000000002"},
+       .message = "index the names",
+       .upgrade = [](mg::operations& op) { op.create_index("ix_customer_name", "customer", {"name"}); },
+       .downgrade = [](mg::operations& op) { op.drop_index("ix_customer_name"); }},
+  };
+}
+
+bool has_index(quarry::Engine& engine, const std::string& name) {
+  auto conn = engine.connect();
+  std::string sql = quarry_test::is_postgresql() ? "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1"
+                                                 : "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?";
+  return conn.exec_driver_sql(sql, {name}).scalar<std::int64_t>() == 1;
+}
+
+}  // namespace
+
+TEST_CASE("upgrade to head, down by one, to base, and up by two", "[migrations]") {
+  scratch_database db("migrate_linear");
+  mg::migrator m(db.engine, shop_revisions());
+  CHECK(m.current().empty());
+  CHECK(m.heads() == std::vector<std::string>{"3c0000000003"});
+
+  CHECK(m.upgrade() == std::vector<std::string>{"1a0000000001", "2b0000000002", "3c0000000003"});
+  CHECK(m.current() == std::vector<std::string>{"3c0000000003"});
+  CHECK(has_index(db.engine, "ix_customer_name"));
+  {
+    auto conn = db.engine.connect();
+    auto tiers = conn.execute(quarry::text("SELECT name, tier FROM customer ORDER BY id")).all<std::tuple<std::string, std::optional<std::string>>>();
+    REQUIRE(tiers.size() == 2);
+    CHECK(std::get<0>(tiers[0]) == "it's ada");
+    CHECK(std::get<1>(tiers[0]) == "gold");
+    CHECK(std::get<1>(tiers[1]) == std::nullopt);  // an explicit NULL, not the default
+  }
+  CHECK(m.upgrade().empty());  // nothing left to do
+
+  CHECK(m.downgrade("-1") == std::vector<std::string>{"3c0000000003"});
+  CHECK_FALSE(has_index(db.engine, "ix_customer_name"));
+  CHECK(m.current() == std::vector<std::string>{"2b0000000002"});
+  CHECK(m.downgrade("base") == std::vector<std::string>{"2b0000000002", "1a0000000001"});
+  CHECK_FALSE(db.has_table("customer"));
+  CHECK(m.current().empty());
+
+  CHECK(m.upgrade("+2") == std::vector<std::string>{"1a0000000001", "2b0000000002"});
+  CHECK(m.upgrade("3c") == std::vector<std::string>{"3c0000000003"});  // an id prefix
+  CHECK(m.downgrade("1a0000000001") == std::vector<std::string>{"3c0000000003", "2b0000000002"});
+  CHECK(db.has_table("customer"));
+
+  auto history = m.history();
+  REQUIRE(history.size() == 3);
+  CHECK(history[0].id == "3c0000000003");
+  CHECK(history[0].head);
+  CHECK_FALSE(history[0].applied);
+  CHECK(history[2].applied);
+  CHECK(history[2].message == "create customer");
+
+  CHECK_THROWS_AS(m.upgrade("+5"), mg::CommandError);
+  CHECK_THROWS_AS(m.downgrade("3c0000000003"), mg::CommandError);  // not applied
+  CHECK_THROWS_WITH(m.upgrade("ffff"), Catch::Contains("no revision 'ffff'"));
+}
+
+TEST_CASE("a revision that fails halfway leaves the schema and the version table as they were", "[migrations]") {
+  scratch_database db("migrate_failure");
+  auto revisions = shop_revisions();
+  revisions.push_back({.id = "4d0000000004",
+                       .down_revisions = {"3c0000000003"},
+                       .message = "breaks in the middle",
+                       .upgrade =
+                           [](mg::operations& op) {
+                             op.create_table("coupon", {mg::column("code", mg::String(20)).primary_key()});
+                             op.add_column("customer", mg::column("coupon_code", mg::String(20)));
+                             op.execute("INSERT INTO no_such_table VALUES (1)");
+                           },
+                       .downgrade = [](mg::operations& op) { op.drop_table("coupon"); }});
+  mg::migrator m(db.engine, revisions);
+  CHECK_THROWS_AS(m.upgrade(), quarry::DBAPIError);
+  CHECK(m.current() == std::vector<std::string>{"3c0000000003"});  // the three before it stay applied
+  CHECK_FALSE(db.has_table("coupon"));
+  auto conn = db.engine.connect();
+  CHECK_THROWS_AS(conn.exec_driver_sql("SELECT coupon_code FROM customer"), quarry::DBAPIError);
+}
+
+TEST_CASE("branches need a merge (or 'heads') before upgrading to head", "[migrations]") {
+  scratch_database db("migrate_branches");
+  auto revisions = shop_revisions();
+  revisions.push_back({.id = "b1aaaaaaaaaa", .down_revisions = {"3c0000000003"}, .message = "branch a",
+                       .upgrade = [](mg::operations& op) { op.create_table("alpha", {mg::column("id", mg::Integer).primary_key()}); },
+                       .downgrade = [](mg::operations& op) { op.drop_table("alpha"); }});
+  revisions.push_back({.id = "b2bbbbbbbbbb", .down_revisions = {"3c0000000003"}, .message = "branch b",
+                       .upgrade = [](mg::operations& op) { op.create_table("beta", {mg::column("id", mg::Integer).primary_key()}); },
+                       .downgrade = [](mg::operations& op) { op.drop_table("beta"); }});
+  {
+    mg::migrator m(db.engine, revisions);
+    CHECK(m.heads() == std::vector<std::string>{"b1aaaaaaaaaa", "b2bbbbbbbbbb"});
+    CHECK(m.branches() == std::vector<std::string>{"3c0000000003"});
+    CHECK_THROWS_WITH(m.upgrade("head"), Catch::Contains("several heads (b1aaaaaaaaaa, b2bbbbbbbbbb)"));
+    CHECK(m.current().empty());
+    CHECK(m.upgrade("b1").back() == "b1aaaaaaaaaa");
+    CHECK(m.upgrade("heads") == std::vector<std::string>{"b2bbbbbbbbbb"});
+    CHECK(m.current() == std::vector<std::string>{"b1aaaaaaaaaa", "b2bbbbbbbbbb"});
+    CHECK_THROWS_WITH(m.upgrade("b"), Catch::Contains("could be any of the revisions"));
+  }
+  revisions.push_back({.id = "c3cccccccccc", .down_revisions = {"b1aaaaaaaaaa", "b2bbbbbbbbbb"}, .message = "merge"});
+  mg::migrator merged(db.engine, revisions);
+  CHECK(merged.heads() == std::vector<std::string>{"c3cccccccccc"});
+  CHECK(merged.upgrade() == std::vector<std::string>{"c3cccccccccc"});
+  CHECK(merged.current() == std::vector<std::string>{"c3cccccccccc"});
+  CHECK(merged.downgrade("b1aaaaaaaaaa") == std::vector<std::string>{"c3cccccccccc", "b2bbbbbbbbbb"});
+  CHECK(db.has_table("alpha"));
+  CHECK_FALSE(db.has_table("beta"));
+}
+
+TEST_CASE("stamp marks a revision applied without running it; unknown applied revisions are refused", "[migrations]") {
+  scratch_database db("migrate_stamp");
+  mg::migrator m(db.engine, shop_revisions());
+  m.stamp("2b0000000002");
+  CHECK(m.current() == std::vector<std::string>{"2b0000000002"});
+  CHECK(m.applied().size() == 2);
+  CHECK_FALSE(db.has_table("customer"));
+  m.stamp("base");
+  CHECK(m.current().empty());
+  {
+    auto conn = db.engine.connect();
+    conn.exec_driver_sql("INSERT INTO quarry_version (version_num) VALUES ('deadbeef0000')");
+    conn.commit();
+  }
+  CHECK_THROWS_WITH(m.current(), Catch::Contains("'deadbeef0000', which this program does not have"));
+}
+
+TEST_CASE("offline: the SQL of a range of revisions, version table included, for the dialect", "[migrations]") {
+  scratch_database db("migrate_offline");
+  mg::migrator m(db.engine, shop_revisions());
+  auto sql = m.upgrade_sql();
+  bool pg = quarry_test::is_postgresql();
+  CHECK(sql.find("BEGIN;") == 0);
+  CHECK(sql.find("CREATE TABLE IF NOT EXISTS quarry_version") != std::string::npos);
+  CHECK(sql.find(std::string("CREATE TABLE customer (id ") + (pg ? "INTEGER GENERATED BY DEFAULT AS IDENTITY" : "INTEGER") + " NOT NULL, name VARCHAR(50) NOT NULL") !=
+        std::string::npos);
+  CHECK(sql.find("-- Running upgrade 1a0000000001 -> 2b0000000002, add a tier, filled in for everyone") != std::string::npos);
+  CHECK(sql.find("VALUES (1, 'it''s ada', 'gold')") != std::string::npos);  // values as literals, quotes doubled
+  CHECK(sql.find("VALUES (2, 'bob', NULL)") != std::string::npos);
+  CHECK(sql.find("INSERT INTO quarry_version (version_num) VALUES ('3c0000000003')") != std::string::npos);
+  CHECK(sql.rfind("COMMIT;\n") == sql.size() - 8);
+  auto partial = m.upgrade_sql("head", "2b0000000002");
+  CHECK(partial.find("CREATE TABLE customer") == std::string::npos);
+  CHECK(partial.find("CREATE INDEX ix_customer_name ON customer (name)") != std::string::npos);
+  auto down = m.downgrade_sql("base");
+  CHECK(down.find("DROP INDEX ix_customer_name") < down.find("DROP TABLE customer"));
+  CHECK(down.find("DELETE FROM quarry_version WHERE version_num = '1a0000000001'") != std::string::npos);
+  CHECK_FALSE(db.has_table("customer"));  // nothing ran
+  // A data migration that reads cannot be written out.
+  auto revisions = shop_revisions();
+  revisions[1].upgrade = [](mg::operations& op) { op.connection().exec_driver_sql("SELECT 1"); };
+  CHECK_THROWS_AS(mg::migrator(db.engine, revisions).upgrade_sql(), quarry::InvalidRequestError);
+}
+
+TEST_CASE("the revision graph refuses duplicates, unknown parents and cycles; ids look like Alembic's", "[migrations]") {
+  using revisions = std::vector<mg::revision>;
+  CHECK_THROWS_WITH(mg::revision_graph(revisions{{.id = "a"}, {.id = "a"}}), Catch::Contains("two revisions have the id 'a'"));
+  CHECK_THROWS_WITH(mg::revision_graph(revisions{{.id = "a", .down_revisions = {"zz"}}}),
+                    Catch::Contains("'zz', which is not a known revision"));
+  CHECK_THROWS_WITH(mg::revision_graph(revisions{{.id = "a", .down_revisions = {"b"}}, {.id = "b", .down_revisions = {"a"}}}),
+                    Catch::Contains("cycle"));
+  CHECK_THROWS_AS(mg::revision_graph(revisions{{.id = ""}}), mg::CommandError);
+  auto id = mg::new_revision_id();
+  CHECK(id.size() == 12);
+  CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(mg::new_revision_id() != id);
+}
+
+TEST_CASE("alter_column, constraints and enum types: PostgreSQL runs them, SQLite refuses what it cannot do", "[migrations]") {
+  scratch_database db("migrate_alter");
+  bool pg = quarry_test::is_postgresql();
+  auto revisions = shop_revisions();
+  revisions.push_back({.id = "5e0000000005",
+                       .down_revisions = {"3c0000000003"},
+                       .message = "rename a column",
+                       .upgrade = [](mg::operations& op) { op.alter_column("customer", "name", {.new_name = "full_name"}); },
+                       .downgrade = [](mg::operations& op) { op.rename_column("customer", "full_name", "name"); }});
+  mg::migrator m(db.engine, revisions);
+  m.upgrade();
+  auto conn = db.engine.connect();
+  CHECK(conn.exec_driver_sql("SELECT full_name FROM customer WHERE id = 1").scalar<std::string>() == "it's ada");
+  conn.commit();
+
+  mg::operations op(conn);
+  if (!pg) {
+    CHECK_THROWS_WITH(op.alter_column("customer", "tier", {.nullable = false}), Catch::Contains("batch mode"));
+    CHECK_THROWS_AS(op.create_unique_constraint("uq_x", "customer", {"tier"}), quarry::NotSupportedError);
+    CHECK_THROWS_AS(op.drop_constraint("uq_x", "customer"), quarry::NotSupportedError);
+    op.create_enum("mood", {"sad", "happy"});  // nothing to create: an enum is text on SQLite
+    m.downgrade("base");
+    CHECK_FALSE(db.has_table("customer"));
+    return;
+  }
+  auto tx = conn.begin();
+  op.execute("UPDATE customer SET tier = 'basic' WHERE tier IS NULL");
+  op.alter_column("customer", "tier", {.type = mg::String(20), .nullable = false, .server_default = "'silver'"});
+  op.alter_column("customer", "id", {.type = mg::BigInteger, .using_sql = "id::bigint"});
+  op.create_check_constraint("ck_customer_tier", "customer", "tier <> ''");
+  op.create_unique_constraint("uq_customer_full_name", "customer", {"full_name"});
+  op.create_table("voucher", {mg::column("code", mg::String(20)), mg::column("customer_id", mg::BigInteger)});
+  op.create_primary_key("pk_voucher", "voucher", {"code"});
+  op.create_foreign_key("fk_voucher_customer", "voucher", "customer", {"customer_id"}, {"id"}, quarry::fk_action::cascade);
+  op.create_enum("mood", {"sad", "happy"});
+  op.add_enum_value("mood", "ok");
+  op.add_column("customer", mg::column("feeling", quarry::sql_type::custom("mood")));
+  tx.commit();
+  CHECK(conn.exec_driver_sql("SELECT data_type || ':' || is_nullable || ':' || column_default FROM information_schema.columns "
+                             "WHERE table_schema = current_schema() AND table_name = 'customer' AND column_name = 'tier'")
+            .scalar<std::string>() == "character varying:NO:'silver'::character varying");
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO customer (id, full_name, tier) VALUES (9, 'x', '')"), quarry::IntegrityError);
+  conn.rollback();
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO customer (id, full_name, tier) VALUES (9, 'x', NULL)"), quarry::IntegrityError);
+  conn.rollback();
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO customer (id, full_name) VALUES (9, 'bob')"), quarry::IntegrityError);
+  conn.rollback();
+  conn.exec_driver_sql("INSERT INTO customer (id, full_name) VALUES (11, 'dee')");
+  CHECK(conn.exec_driver_sql("SELECT tier FROM customer WHERE id = 11").scalar<std::string>() == "silver");
+  conn.exec_driver_sql("INSERT INTO customer (id, full_name, feeling) VALUES (3, 'cy', 'ok')");
+  conn.exec_driver_sql("INSERT INTO voucher VALUES ('V1', 3)");
+  conn.exec_driver_sql("DELETE FROM customer WHERE id = 3");
+  CHECK(conn.exec_driver_sql("SELECT count(*) FROM voucher").scalar<std::int64_t>() == 0);  // ON DELETE CASCADE
+  conn.commit();
+  auto undo = conn.begin();
+  op.drop_constraint("fk_voucher_customer", "voucher");
+  op.drop_table("voucher");
+  op.drop_column("customer", "feeling");
+  op.drop_enum("mood");
+  op.drop_constraint("ck_customer_tier", "customer");
+  undo.commit();
+  conn.exec_driver_sql("INSERT INTO customer (id, full_name, tier) VALUES (9, 'x', '')");
+  conn.commit();
+  CHECK(m.downgrade("base").size() == 4);
+  CHECK_FALSE(db.has_table("customer"));
+}
+
+TEST_CASE("batch_alter_table: SQLite rebuilds the table and keeps every constraint, rows and children; PostgreSQL alters in place",
+          "[migrations]") {
+  scratch_database db("migrate_batch");
+  {
+    auto conn = db.engine.connect();
+    conn.exec_driver_sql("CREATE TABLE author (id INTEGER PRIMARY KEY, name VARCHAR(40), born INTEGER, "
+                         "nickname TEXT, CHECK (born > 1000), CONSTRAINT uq_author_name UNIQUE (name))");
+    conn.exec_driver_sql("CREATE INDEX ix_author_born ON author (born)");
+    conn.exec_driver_sql("CREATE TABLE book (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES author (id) ON DELETE CASCADE)");
+    conn.exec_driver_sql("INSERT INTO author VALUES (1, 'Le Guin', 1929, 'ursula'), (2, 'Lem', 1921, NULL)");
+    conn.exec_driver_sql("INSERT INTO book VALUES (10, 1), (11, 2)");
+    conn.commit();
+  }
+  std::vector<mg::revision> revisions{
+      {.id = "ba0000000001",
+       .message = "tighten author",
+       .upgrade =
+           [](mg::operations& op) {
+             op.batch_alter_table("author", [](mg::batch_operations& batch) {
+               batch.alter_column("name", {.type = mg::String(80), .nullable = false});
+               batch.alter_column("born", {.new_name = "born_in"});
+               batch.drop_column("nickname");
+               batch.create_check_constraint("ck_author_name", "length(name) > 1");
+             });
+           }},
+      {.id = "ba0000000002",
+       .down_revisions = {"ba0000000001"},
+       .message = "a foreign key no row satisfies",
+       .upgrade =
+           [](mg::operations& op) {
+             op.batch_alter_table("book", [](mg::batch_operations& batch) {
+               batch.add_column(mg::column("editor_id", mg::Integer).server_default("99"));
+               batch.create_foreign_key("fk_book_editor", "author", {"editor_id"}, {"id"});
+             });
+           }},
+  };
+  mg::migrator m(db.engine, revisions);
+  CHECK(m.upgrade("ba0000000001").size() == 1);
+  auto conn = db.engine.connect();
+  // The rows, and the children that point at them, are all there.
+  CHECK(conn.exec_driver_sql("SELECT name || ':' || born_in FROM author ORDER BY id").scalars<std::string>() ==
+        std::vector<std::string>{"Le Guin:1929", "Lem:1921"});
+  CHECK(conn.exec_driver_sql("SELECT count(*) FROM book").scalar<std::int64_t>() == 2);
+  CHECK_THROWS_AS(conn.exec_driver_sql("SELECT nickname FROM author"), quarry::DBAPIError);
+  conn.rollback();
+  // The unnamed CHECK survived (Alembic drops it), so did the named unique; the new ones are in.
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO author (id, name, born_in) VALUES (3, 'Zed', 999)"), quarry::IntegrityError);
+  conn.rollback();
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO author (id, name, born_in) VALUES (3, 'Lem', 1999)"), quarry::IntegrityError);
+  conn.rollback();
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO author (id, name, born_in) VALUES (3, 'Z', 1999)"), quarry::IntegrityError);
+  conn.rollback();
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO author (id, name, born_in) VALUES (3, NULL, 1999)"), quarry::IntegrityError);
+  conn.rollback();
+  CHECK(has_index(db.engine, "ix_author_born"));
+  // The foreign key from book still holds, cascade included.
+  conn.exec_driver_sql("DELETE FROM author WHERE id = 2");
+  CHECK(conn.exec_driver_sql("SELECT count(*) FROM book").scalar<std::int64_t>() == 1);
+  conn.commit();
+
+  // A revision whose new foreign key no row satisfies fails, and leaves book as it was.
+  CHECK_THROWS_AS(m.upgrade(), quarry::IntegrityError);
+  CHECK(m.current() == std::vector<std::string>{"ba0000000001"});
+  CHECK_THROWS_AS(conn.exec_driver_sql("SELECT editor_id FROM book"), quarry::DBAPIError);
+  conn.rollback();
+  CHECK(conn.exec_driver_sql("SELECT count(*) FROM book").scalar<std::int64_t>() == 1);
+}
