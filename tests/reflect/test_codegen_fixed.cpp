@@ -168,3 +168,38 @@ TEST_CASE("the stored fixed models, compiled, work through the ORM: every inferr
     use_fixed_models<fixed_sqlite_models>(admin);
   }
 }
+
+TEST_CASE("codegen options: tables left out or chosen, C++ types by column or by database type, snake_case", "[codegen]") {
+  auto admin = quarry_test::make_engine({}, "codegen_options");
+  auto conn = admin.connect();
+  reflect_test::scratch_schema schema(conn, "codegen_options");
+  if (quarry_test::is_postgresql()) conn.exec_driver_sql("SET search_path TO codegen_options");
+  reflect_test::create_fixed_schema(conn);
+  conn.commit();
+  auto inspector = quarry::inspect(conn);
+
+  quarry::codegen_options options;
+  options.exclude_tables = {"audit_log", "club_size"};
+  options.type_overrides = {{"transfer.amount", "std::string"}, {"text", "std::u8string"}};
+  auto header = quarry::generate_models(inspector, options).header;
+  CHECK(header.find("audit_log") == std::string::npos);
+  CHECK(header.find("ClubSize") == std::string::npos);
+  CHECK(header.find("  std::string amount;") != std::string::npos);  // by table.column
+  CHECK(header.find(std::string("QUARRY_COLUMN(amount, quarry::db_type(\"") +
+                    (quarry_test::is_postgresql() ? "numeric(12,2)" : "NUMERIC(12, 2)") + "\"))") != std::string::npos);
+  CHECK(header.find("  std::u8string number;") != std::string::npos);  // by the database's type name
+  CHECK(header.find("namespace models {") != std::string::npos);
+
+  options = {};
+  options.include_tables = {"person", "passport"};
+  options.namespace_name = "";
+  options.relationships = false;
+  options.snake_case = true;
+  header = quarry::generate_models(inspector, options).header;
+  CHECK(header.find("struct Passport {") != std::string::npos);
+  CHECK(header.find("struct Club") == std::string::npos);
+  CHECK(header.find("quarry::one<") == std::string::npos);
+  CHECK(header.find("namespace") == std::string::npos);
+  CHECK(header.find("QUARRY_COLUMN(full_name, quarry::name(\"full name\")") != std::string::npos);
+  if (quarry_test::is_postgresql()) conn.exec_driver_sql("SET search_path TO public");
+}
