@@ -10,6 +10,12 @@
 #include <tuple>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
 #include <quarry/migrate.hpp>
 
 #include "backend.hpp"
@@ -32,21 +38,25 @@ struct scratch_database {
   }
   static quarry::Engine admin() { return quarry::create_engine(quarry_test::postgresql_url()); }
   quarry::Engine make(const std::string& name) {
-    if (!quarry_test::is_postgresql()) return quarry_test::make_engine({}, name);
+    if (!quarry_test::is_postgresql()) {
+      url = quarry_test::database_url(name);
+      return quarry::create_engine(url);
+    }
     schema = name;
     auto conn = admin().connect();
     conn.exec_driver_sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     conn.exec_driver_sql("CREATE SCHEMA " + schema);
     conn.commit();
-    auto url = quarry_test::postgresql_url();
-    return quarry::create_engine(url + (url.find('?') == std::string::npos ? "?" : "&") +
-                                 "options=-csearch_path%3D" + schema);
+    auto server = quarry_test::postgresql_url();
+    url = server + (server.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+    return quarry::create_engine(url);
   }
   bool has_table(const std::string& table) {
     auto conn = engine.connect();
     return quarry::MetaData::has_table(conn, table);
   }
   std::string schema;
+  std::string url;  // set before engine is made
   quarry::Engine engine;
 };
 
@@ -216,7 +226,9 @@ TEST_CASE("offline: the SQL of a range of revisions, version table included, for
   CHECK(sql.find("-- Running upgrade 1a0000000001 -> 2b0000000002, add a tier, filled in for everyone") != std::string::npos);
   CHECK(sql.find("VALUES (1, 'it''s ada', 'gold')") != std::string::npos);  // values as literals, quotes doubled
   CHECK(sql.find("VALUES (2, 'bob', NULL)") != std::string::npos);
-  CHECK(sql.find("INSERT INTO quarry_version (version_num) VALUES ('3c0000000003')") != std::string::npos);
+  CHECK(sql.find("INSERT INTO quarry_version (version_num, checksum) VALUES ('3c0000000003', '" +
+                 mg::revision_checksum(shop_revisions()[2], db.engine.dialect()) + "')") != std::string::npos);
+  CHECK((sql.find("SET LOCAL lock_timeout = '10000ms';") != std::string::npos) == pg);
   CHECK(sql.rfind("COMMIT;\n") == sql.size() - 8);
   auto partial = m.upgrade_sql("head", "2b0000000002");
   CHECK(partial.find("CREATE TABLE customer") == std::string::npos);
@@ -229,6 +241,77 @@ TEST_CASE("offline: the SQL of a range of revisions, version table included, for
   auto revisions = shop_revisions();
   revisions[1].upgrade = [](mg::operations& op) { op.connection().exec_driver_sql("SELECT 1"); };
   CHECK_THROWS_AS(mg::migrator(db.engine, revisions).upgrade_sql(), quarry::InvalidRequestError);
+}
+
+TEST_CASE("checksums: an applied revision that changed is reported, refused by upgrade, and accepted with force",
+          "[migrations]") {
+  scratch_database db("migrate_checksum");
+  auto revisions = shop_revisions();
+  mg::migrator(db.engine, revisions).upgrade("2b0000000002");
+  auto sum = mg::revision_checksum(revisions[1], db.engine.dialect());
+  CHECK(sum.size() == 16);
+  CHECK(sum == mg::revision_checksum(shop_revisions()[1], db.engine.dialect()));  // the same steps, the same sum
+  CHECK(sum != mg::revision_checksum(revisions[0], db.engine.dialect()));
+
+  revisions[1].upgrade = [](mg::operations& op) {  // edited after it ran
+    op.add_column("customer", mg::column("tier", mg::String(12)).server_default("'basic'"));
+  };
+  mg::migrator edited(db.engine, revisions);
+  CHECK(edited.changed() == std::vector<std::string>{"2b0000000002"});
+  auto history = edited.history();
+  REQUIRE(history.size() == 3);
+  CHECK(history[1].changed);
+  CHECK_FALSE(history[2].changed);
+  CHECK(history[1].checksum != sum);
+  CHECK_THROWS_WITH(edited.upgrade(), Catch::Contains("changed since they ran: 2b0000000002 (add a tier"));
+  CHECK(edited.current() == std::vector<std::string>{"2b0000000002"});  // refused before anything ran
+
+  mg::migrator forced(db.engine, revisions, {.force = true});
+  CHECK(forced.upgrade() == std::vector<std::string>{"3c0000000003"});
+  CHECK(edited.changed().empty());  // the new checksum is recorded
+  CHECK(edited.upgrade().empty());
+}
+
+TEST_CASE("the migration lock: two processes upgrading at once apply each revision once", "[migrations]") {
+  scratch_database db("migrate_lock");
+  {
+    auto conn = db.engine.connect();
+    conn.exec_driver_sql("CREATE TABLE applications (revision VARCHAR(12) NOT NULL, pid INTEGER NOT NULL)");
+    conn.commit();
+  }
+  auto slow_revision = [](std::string id, std::vector<std::string> down) {
+    return mg::revision{.id = id, .down_revisions = std::move(down), .message = "slow",
+                        .upgrade = [id](mg::operations& op) {
+                          if (op.offline()) return;
+                          op.bulk_insert("applications", {"revision", "pid"}, {{id, static_cast<std::int64_t>(::getpid())}});
+                          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                        }};
+  };
+  std::vector<mg::revision> revisions{slow_revision("51000000000a", {}), slow_revision("52000000000b", {"51000000000a"})};
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // a second process with an engine of its own; its outcome is its exit status
+    int status = 1;
+    try {
+      mg::migrator(quarry::create_engine(db.url), revisions).upgrade();
+      status = 0;
+    } catch (...) {
+      status = 3;
+    }
+    ::_exit(status);
+  }
+  mg::migrator(db.engine, revisions).upgrade();
+  int status = -1;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  auto conn = db.engine.connect();
+  auto rows = conn.exec_driver_sql("SELECT revision, COUNT(*) FROM applications GROUP BY revision ORDER BY revision")
+                  .all<std::tuple<std::string, std::int64_t>>();
+  REQUIRE(rows.size() == 2);
+  CHECK(std::get<1>(rows[0]) == 1);
+  CHECK(std::get<1>(rows[1]) == 1);
+  CHECK(mg::migrator(db.engine, revisions).current() == std::vector<std::string>{"52000000000b"});
 }
 
 TEST_CASE("the revision graph refuses duplicates, unknown parents and cycles; ids look like Alembic's", "[migrations]") {

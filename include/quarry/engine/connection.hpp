@@ -63,6 +63,9 @@ struct connection_options {
   std::optional<quarry::isolation_level> isolation_level{};
   // PostgreSQL: fetch rows one at a time instead of the whole result at once.
   std::optional<bool> stream_results{};
+  // SQLite: how this connection's transactions begin; IMMEDIATE takes the write
+  // lock at BEGIN, so that a reader cannot be overtaken between read and write.
+  std::optional<sqlite_begin_mode> sqlite_begin{};
 };
 
 // One connection checked out of the Engine's pool. Not thread-safe: use one per
@@ -252,6 +255,8 @@ class Connection {
   void send_simple(const std::string& sql);
 
   void begin_transaction(bool implicit);
+  // The BEGIN statement for an isolation level, with this connection's SQLite begin mode.
+  std::string begin_statement_for(std::optional<quarry::isolation_level> level) const;
 
   void send_begin();
 
@@ -269,6 +274,7 @@ class Connection {
   bool in_transaction_ = false;
   bool transaction_sent_ = false;  // BEGIN went to the server (not in AUTOCOMMIT)
   bool begin_deferred_ = false;    // BEGIN waits for the first statement that writes
+  std::optional<sqlite_begin_mode> sqlite_begin_;  // this connection's own, over the engine's
   std::uint64_t generation_ = 0;
   std::vector<std::uint64_t> savepoints_;
   std::uint64_t next_savepoint_ = 0;

@@ -27,6 +27,7 @@ QUARRY_DECL auto Connection::operator=(Connection&& other) noexcept -> Connectio
     in_transaction_ = other.in_transaction_;
     transaction_sent_ = other.transaction_sent_;
     begin_deferred_ = other.begin_deferred_;
+    sqlite_begin_ = other.sqlite_begin_;
     generation_ = other.generation_;
     savepoints_ = std::move(other.savepoints_);
     next_savepoint_ = other.next_savepoint_;
@@ -124,6 +125,13 @@ QUARRY_DECL auto Connection::rollback() -> void {
 QUARRY_DECL auto Connection::execution_options(const connection_options& options) -> Connection& {
   if (options.isolation_level) set_isolation_level(*options.isolation_level);
   if (options.stream_results) driver().set_stream_results(*options.stream_results);
+  if (options.sqlite_begin) {
+    if (in_transaction_)
+      throw InvalidRequestError("quarry: how transactions begin cannot change inside a transaction; commit() or "
+                                "rollback() first");
+    sqlite_begin_ = options.sqlite_begin;
+    if (!begin_sql_.empty()) begin_sql_ = begin_statement_for(isolation_level());
+  }
   return *this;
 }
 
@@ -132,8 +140,7 @@ QUARRY_DECL auto Connection::set_isolation_level(quarry::isolation_level level) 
   if (in_transaction_)
     throw InvalidRequestError("quarry: the isolation level cannot change inside a transaction; commit() or "
                               "rollback() first");
-  begin_sql_ = level == isolation_level::autocommit ? std::string()
-                                                    : engine_->sql_dialect->begin_statement(level, engine_->options);
+  begin_sql_ = level == isolation_level::autocommit ? std::string() : begin_statement_for(level);
   isolation_ = level;
 }
 
@@ -388,10 +395,18 @@ QUARRY_DECL auto Connection::send_simple(const std::string& sql) -> void {
 
 QUARRY_DECL auto Connection::begin_transaction(bool implicit) -> void {
   if (!begin_sql_.empty() && engine_->options.echo) engine_->log(implicit ? begin_sql_ + " (implicit)" : begin_sql_);
-  if (!begin_sql_.empty() && lease_->pooled->dbapi->begins_at_first_write()) begin_deferred_ = true;
+  bool may_defer = !sqlite_begin_ || *sqlite_begin_ == sqlite_begin_mode::deferred;
+  if (!begin_sql_.empty() && may_defer && lease_->pooled->dbapi->begins_at_first_write()) begin_deferred_ = true;
   else if (!begin_sql_.empty()) send_begin();
   in_transaction_ = true;
   ++generation_;
+}
+
+QUARRY_DECL auto Connection::begin_statement_for(std::optional<quarry::isolation_level> level) const -> std::string {
+  if (!sqlite_begin_) return engine_->sql_dialect->begin_statement(level, engine_->options);
+  auto options = engine_->options;
+  options.sqlite_begin = *sqlite_begin_;
+  return engine_->sql_dialect->begin_statement(level, options);
 }
 
 QUARRY_DECL auto Connection::send_begin() -> void {
