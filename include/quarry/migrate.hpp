@@ -1,7 +1,8 @@
-// Umbrella header of migrations: revisions, operations and the migrator.
+// Umbrella header of migrations: revisions, operations, the migrator and autogenerate.
 // Quarry - SQLAlchemy for C++20. MIT License.
 #pragma once
 
+#include "quarry/migrate/autogenerate.hpp"
 #include "quarry/migrate/batch.hpp"
 #include "quarry/migrate/column.hpp"
 #include "quarry/migrate/migrator.hpp"

@@ -38,6 +38,8 @@
 #include "quarry/engine/impl/retry.ipp"
 #include "quarry/engine/impl/text.ipp"
 #include "quarry/impl/errors.ipp"
+#include "quarry/migrate/detail/impl/cpp_render.ipp"
+#include "quarry/migrate/impl/autogenerate.ipp"
 #include "quarry/migrate/impl/batch.ipp"
 #include "quarry/migrate/impl/migrator.ipp"
 #include "quarry/migrate/impl/operations.ipp"

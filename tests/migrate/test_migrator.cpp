@@ -19,46 +19,11 @@
 #include <quarry/migrate.hpp>
 
 #include "backend.hpp"
+#include "migrate_support.hpp"
 
 namespace {
 
 namespace mg = quarry::migrate;
-
-// A database of its own: a fresh SQLite file, or a PostgreSQL schema on the search path.
-struct scratch_database {
-  explicit scratch_database(const std::string& name) : engine(make(name)) {}
-  ~scratch_database() {
-    if (!quarry_test::is_postgresql()) return;
-    try {
-      auto conn = admin().connect();
-      conn.exec_driver_sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-      conn.commit();
-    } catch (...) {  // the test's own outcome is what matters
-    }
-  }
-  static quarry::Engine admin() { return quarry::create_engine(quarry_test::postgresql_url()); }
-  quarry::Engine make(const std::string& name) {
-    if (!quarry_test::is_postgresql()) {
-      url = quarry_test::database_url(name);
-      return quarry::create_engine(url);
-    }
-    schema = name;
-    auto conn = admin().connect();
-    conn.exec_driver_sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    conn.exec_driver_sql("CREATE SCHEMA " + schema);
-    conn.commit();
-    auto server = quarry_test::postgresql_url();
-    url = server + (server.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
-    return quarry::create_engine(url);
-  }
-  bool has_table(const std::string& table) {
-    auto conn = engine.connect();
-    return quarry::MetaData::has_table(conn, table);
-  }
-  std::string schema;
-  std::string url;  // set before engine is made
-  quarry::Engine engine;
-};
 
 std::vector<mg::revision> shop_revisions() {
   return {
@@ -103,7 +68,7 @@ bool has_index(quarry::Engine& engine, const std::string& name) {
 }  // namespace
 
 TEST_CASE("upgrade to head, down by one, to base, and up by two", "[migrations]") {
-  scratch_database db("migrate_linear");
+  quarry_test::scratch_database db("migrate_linear");
   mg::migrator m(db.engine, shop_revisions());
   CHECK(m.current().empty());
   CHECK(m.heads() == std::vector<std::string>{"3c0000000003"});
@@ -147,7 +112,7 @@ TEST_CASE("upgrade to head, down by one, to base, and up by two", "[migrations]"
 }
 
 TEST_CASE("a revision that fails halfway leaves the schema and the version table as they were", "[migrations]") {
-  scratch_database db("migrate_failure");
+  quarry_test::scratch_database db("migrate_failure");
   auto revisions = shop_revisions();
   revisions.push_back({.id = "4d0000000004",
                        .down_revisions = {"3c0000000003"},
@@ -168,7 +133,7 @@ TEST_CASE("a revision that fails halfway leaves the schema and the version table
 }
 
 TEST_CASE("branches need a merge (or 'heads') before upgrading to head", "[migrations]") {
-  scratch_database db("migrate_branches");
+  quarry_test::scratch_database db("migrate_branches");
   auto revisions = shop_revisions();
   revisions.push_back({.id = "b1aaaaaaaaaa", .down_revisions = {"3c0000000003"}, .message = "branch a",
                        .upgrade = [](mg::operations& op) { op.create_table("alpha", {mg::column("id", mg::Integer).primary_key()}); },
@@ -198,7 +163,7 @@ TEST_CASE("branches need a merge (or 'heads') before upgrading to head", "[migra
 }
 
 TEST_CASE("stamp marks a revision applied without running it; unknown applied revisions are refused", "[migrations]") {
-  scratch_database db("migrate_stamp");
+  quarry_test::scratch_database db("migrate_stamp");
   mg::migrator m(db.engine, shop_revisions());
   m.stamp("2b0000000002");
   CHECK(m.current() == std::vector<std::string>{"2b0000000002"});
@@ -215,7 +180,7 @@ TEST_CASE("stamp marks a revision applied without running it; unknown applied re
 }
 
 TEST_CASE("offline: the SQL of a range of revisions, version table included, for the dialect", "[migrations]") {
-  scratch_database db("migrate_offline");
+  quarry_test::scratch_database db("migrate_offline");
   mg::migrator m(db.engine, shop_revisions());
   auto sql = m.upgrade_sql();
   bool pg = quarry_test::is_postgresql();
@@ -245,7 +210,7 @@ TEST_CASE("offline: the SQL of a range of revisions, version table included, for
 
 TEST_CASE("checksums: an applied revision that changed is reported, refused by upgrade, and accepted with force",
           "[migrations]") {
-  scratch_database db("migrate_checksum");
+  quarry_test::scratch_database db("migrate_checksum");
   auto revisions = shop_revisions();
   mg::migrator(db.engine, revisions).upgrade("2b0000000002");
   auto sum = mg::revision_checksum(revisions[1], db.engine.dialect());
@@ -273,7 +238,7 @@ TEST_CASE("checksums: an applied revision that changed is reported, refused by u
 }
 
 TEST_CASE("the migration lock: two processes upgrading at once apply each revision once", "[migrations]") {
-  scratch_database db("migrate_lock");
+  quarry_test::scratch_database db("migrate_lock");
   {
     auto conn = db.engine.connect();
     conn.exec_driver_sql("CREATE TABLE applications (revision VARCHAR(12) NOT NULL, pid INTEGER NOT NULL)");
@@ -329,7 +294,7 @@ TEST_CASE("the revision graph refuses duplicates, unknown parents and cycles; id
 }
 
 TEST_CASE("alter_column, constraints and enum types: PostgreSQL runs them, SQLite refuses what it cannot do", "[migrations]") {
-  scratch_database db("migrate_alter");
+  quarry_test::scratch_database db("migrate_alter");
   bool pg = quarry_test::is_postgresql();
   auto revisions = shop_revisions();
   revisions.push_back({.id = "5e0000000005",
@@ -397,7 +362,7 @@ TEST_CASE("alter_column, constraints and enum types: PostgreSQL runs them, SQLit
 
 TEST_CASE("batch_alter_table: SQLite rebuilds the table and keeps every constraint, rows and children; PostgreSQL alters in place",
           "[migrations]") {
-  scratch_database db("migrate_batch");
+  quarry_test::scratch_database db("migrate_batch");
   {
     auto conn = db.engine.connect();
     conn.exec_driver_sql("CREATE TABLE author (id INTEGER PRIMARY KEY, name VARCHAR(40), born INTEGER, "

@@ -15,34 +15,13 @@
 
 #include "backend.hpp"
 #include "reflect_support.hpp"
+#include "stored_files.hpp"
 
 namespace reflect_test {
 
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The header without its first line, which names the URL it came from.
-inline std::string without_first_line(const std::string& header) {
-  auto newline = header.find('\n');
-  return newline == std::string::npos ? std::string() : header.substr(newline + 1);
-}
-
-// Compares a generated header with the stored one (tests/reflect/expected/NAME);
-// QUARRY_UPDATE_EXPECTED=1 stores the new one instead, for a deliberate change.
-inline void check_against_stored(const std::string& generated, const std::string& name) {
-  std::filesystem::path stored = std::filesystem::path(QUARRY_EXPECTED_DIR) / name;
-  if (std::getenv("QUARRY_UPDATE_EXPECTED")) {
-    std::ofstream(stored, std::ios::binary) << generated;
-    WARN("stored " << stored.string());
-  }
-  INFO("generated code differs from " << stored.string()
-                                      << "; if the change is meant, run the test with QUARRY_UPDATE_EXPECTED=1 and review the diff");
-  CHECK(without_first_line(generated) == without_first_line(read_file(stored)));
-}
+using quarry_test::check_against_stored;
+using quarry_test::read_file;
+using quarry_test::without_first_line;
 
 // An engine whose connections see `schema` first (PostgreSQL), or a copy of a SQLite file.
 inline quarry::Engine engine_in_schema(const std::string& schema) {

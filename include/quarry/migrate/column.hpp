@@ -5,8 +5,10 @@
 #include "quarry/config.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "quarry/core/schema.hpp"
 #include "quarry/types/sql_type.hpp"
@@ -33,6 +35,16 @@ constexpr sql_type String(std::uint32_t length) noexcept { return {sql_type_kind
 class column {
  public:
   column(std::string name, sql_type type) : info_(column_info::named(std::move(name), type, true)) {}
+  // A type as the database spells it ("NUMERIC(10, 2)", a PostgreSQL enum's
+  // name), written into the DDL as it is: what autogenerate writes where no
+  // constant above says the same.
+  column(std::string name, std::string database_type)
+      : column(std::move(name), sql_type::custom({})) {
+    auto spelling = std::make_shared<const std::string>(std::move(database_type));
+    info_.type.name = *spelling;
+    info_.type_storage = std::move(spelling);
+  }
+  column(std::string name, const char* database_type) : column(std::move(name), std::string(database_type)) {}
 
   column& primary_key() {
     info_.primary_key = true;
@@ -80,5 +92,34 @@ class column {
   std::optional<foreign_key_info> foreign_key_;
   bool autoincrement_given_ = false;
 };
+
+// A table-level constraint of op.create_table() (sa.PrimaryKeyConstraint, sa.UniqueConstraint, ...).
+struct table_constraint {
+  enum kind_t : unsigned char { primary_key, unique, check, foreign_key };
+  kind_t kind;
+  std::vector<std::string> columns{};
+  std::string sql{};  // a check's condition
+  std::string referred_table{};
+  std::vector<std::string> referred_columns{};
+  fk_action on_delete = fk_action::no_action;
+  fk_action on_update = fk_action::no_action;
+};
+
+inline table_constraint primary_key_constraint(std::vector<std::string> columns) {
+  return {table_constraint::primary_key, std::move(columns)};
+}
+inline table_constraint unique_constraint(std::vector<std::string> columns) {
+  return {table_constraint::unique, std::move(columns)};
+}
+inline table_constraint check_constraint(std::string condition) {
+  return {table_constraint::check, {}, std::move(condition)};
+}
+inline table_constraint foreign_key_constraint(std::vector<std::string> columns, std::string referred_table,
+                                               std::vector<std::string> referred_columns,
+                                               fk_action on_delete = fk_action::no_action,
+                                               fk_action on_update = fk_action::no_action) {
+  return {table_constraint::foreign_key, std::move(columns), {}, std::move(referred_table), std::move(referred_columns),
+          on_delete, on_update};
+}
 
 }  // namespace quarry::migrate

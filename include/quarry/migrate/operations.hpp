@@ -44,7 +44,8 @@ class operations {
   const std::vector<std::string>& script() const noexcept { return script_; }
 
   // CREATE TABLE with its keys, constraints and indexes (from columns, or a whole table_info).
-  void create_table(const std::string& name, const std::vector<column>& columns);
+  void create_table(const std::string& name, const std::vector<column>& columns,
+                    const std::vector<table_constraint>& constraints = {});
   void create_table(const table_info& table);
   void drop_table(std::string_view name);
   void rename_table(std::string_view from, std::string_view to);

@@ -21,7 +21,8 @@ QUARRY_DECL void operations::run(const std::string& sql) {
   else script_.push_back(sql);
 }
 
-QUARRY_DECL void operations::create_table(const std::string& name, const std::vector<column>& columns) {
+QUARRY_DECL void operations::create_table(const std::string& name, const std::vector<column>& columns,
+                                          const std::vector<table_constraint>& constraints) {
   table_info table;
   table.name = name;
   std::vector<bool> autoincrement_given;
@@ -30,6 +31,22 @@ QUARRY_DECL void operations::create_table(const std::string& name, const std::ve
     autoincrement_given.push_back(c.autoincrement_given());
     if (c.foreign_key()) table.foreign_keys.push_back(*c.foreign_key());
   }
+  for (auto& constraint : constraints) switch (constraint.kind) {
+      case table_constraint::primary_key:
+        for (auto& key : constraint.columns) {
+          auto& c = table.columns[table.column_index(key)];
+          c.primary_key = true;
+          c.nullable = false;
+        }
+        table.primary_key = constraint.columns;  // in the constraint's order, not the columns'
+        break;
+      case table_constraint::unique: table.unique_constraints.push_back(constraint.columns); break;
+      case table_constraint::check: table.checks.push_back(constraint.sql); break;
+      case table_constraint::foreign_key:
+        table.foreign_keys.push_back({constraint.columns, constraint.referred_table, constraint.referred_columns,
+                                      constraint.on_delete, constraint.on_update});
+        break;
+    }
   quarry::detail::finish_table(table, std::move(autoincrement_given));
   create_table(table);
 }

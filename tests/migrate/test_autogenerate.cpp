@@ -1,0 +1,187 @@
+// Quarry - SQLAlchemy for C++20. MIT License.
+// Autogenerate: no difference between models and the tables create_all()
+// made from them; the differences of changed models, with a guessed rename;
+// the revision source written for them, stored and compiled into this test
+// (expected/), which then upgrades the database until nothing differs, and
+// downgrades it back.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <quarry/migrate.hpp>
+#include <quarry/quarry.hpp>
+
+#include "../core/models.hpp"
+#include "backend.hpp"
+#include "migrate_support.hpp"
+#include "stored_files.hpp"
+
+namespace autogenerate_models {
+struct Customer {
+  std::int64_t id{};
+  std::string name;
+  std::optional<std::string> email_address;  // was `email`
+  std::optional<std::string> tier;
+  bool vip{};  // new
+};
+QUARRY_MODEL(Customer, "customer",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(name, quarry::length(80), quarry::index),  // was VARCHAR(50)
+             QUARRY_COLUMN(email_address, quarry::length(120), quarry::unique),
+             QUARRY_COLUMN(tier, quarry::length(10), quarry::server_default("'basic'")),
+             QUARRY_COLUMN(vip, quarry::server_default("false")));
+
+struct Order {  // a new table
+  std::int64_t id{};
+  std::int64_t customer_id{};
+  double total{};
+  std::string status;
+};
+QUARRY_MODEL(Order, "orders",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(customer_id, quarry::foreign_key(&Customer::id, quarry::fk_action::cascade), quarry::index),
+             QUARRY_COLUMN(total, quarry::check("total >= 0")),
+             QUARRY_COLUMN(status, quarry::length(20), quarry::server_default("'new'")));
+}  // namespace autogenerate_models
+
+namespace {
+
+namespace mg = quarry::migrate;
+
+// The database before the models changed: a customer table and a legacy table.
+std::vector<mg::revision> base_revisions() {
+  return {{.id = "a10000000001",
+           .message = "create customer",
+           .upgrade =
+               [](mg::operations& op) {
+                 op.create_table("customer", {mg::column("id", mg::BigInteger).primary_key(),
+                                              mg::column("name", mg::String(50)).not_null(),
+                                              mg::column("email", mg::String(120)).unique(),
+                                              mg::column("tier", mg::String(10)).server_default("'basic'")});
+                 op.create_index("ix_customer_name", "customer", {"name"});
+               },
+           .downgrade = [](mg::operations& op) { op.drop_table("customer"); }},
+          {.id = "a20000000002",
+           .down_revisions = {"a10000000001"},
+           .message = "a table the models no longer have",
+           .upgrade =
+               [](mg::operations& op) {
+                 op.create_table("legacy", {mg::column("code", mg::String(8)).primary_key(),
+                                            mg::column("note", mg::Text)},
+                                 {mg::check_constraint("length(code) = 8")});
+               },
+           .downgrade = [](mg::operations& op) { op.drop_table("legacy"); }}};
+}
+
+quarry::MetaData changed_models() {
+  quarry::MetaData models;
+  models.add<autogenerate_models::Customer, autogenerate_models::Order>();
+  return models;
+}
+
+std::vector<std::string> descriptions(const std::vector<mg::schema_change>& changes) {
+  std::vector<std::string> out;
+  for (auto& c : changes) out.push_back(c.description);
+  return out;
+}
+
+// The stored revision of this backend (compiled into this binary from expected/).
+mg::revision stored_revision(const std::string& id) {
+  for (auto& r : mg::registered_revisions())
+    if (r.id == id) return r;
+  FAIL("no registered revision " << id);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("no difference between the models and the tables create_all() made from them", "[migrations][autogenerate]") {
+  quarry_test::scratch_database db("autogen_same");
+  auto models = quarry::metadata.get();  // the core tests' models and these
+  models.create_all(db.engine);
+  auto changes = mg::compare_metadata(models, db.engine);
+  INFO("differences: " << Catch::Detail::stringify(descriptions(changes)));
+  CHECK(changes.empty());
+  CHECK(models.tables().size() >= 8);
+}
+
+TEST_CASE("changed models: the differences, a guessed rename, and a revision that makes them", "[migrations][autogenerate]") {
+  quarry_test::scratch_database db("autogen_changes");
+  auto revisions = base_revisions();
+  mg::migrator(db.engine, revisions).upgrade();
+  auto models = changed_models();
+
+  auto changes = mg::compare_metadata(models, db.engine);
+  auto text = descriptions(changes);
+  INFO(Catch::Detail::stringify(text));
+  REQUIRE(changes.size() == 5);
+  CHECK(changes[0].kind == mg::schema_change::add_table);
+  CHECK(changes[0].table == "orders");
+  CHECK(changes[1].kind == mg::schema_change::rename_column);
+  CHECK(changes[1].suggestion);
+  CHECK(changes[1].description == "column 'email' of 'customer' is gone and 'email_address' of the same type is new: renamed?");
+  CHECK(changes[1].instead_upgrade.find("op.drop_column(\"customer\", \"email\");") == 0);
+  CHECK(changes[2].kind == mg::schema_change::add_column);
+  CHECK(changes[2].name == "vip");
+  CHECK(changes[3].kind == mg::schema_change::alter_column);
+  CHECK(changes[3].description.find("column 'name' of 'customer': type ") == 0);
+  CHECK(changes[4].kind == mg::schema_change::drop_table);
+  CHECK(changes[4].table == "legacy");
+  CHECK(changes[4].downgrade.find("mg::check_constraint(") != std::string::npos);
+
+  bool pg = quarry_test::is_postgresql();
+  std::string id = pg ? "5f0000000001" : "5e0000000001";
+  mg::revision_source source{.id = id, .down_revisions = {"a20000000002"}, .message = "orders, a vip flag, longer names"};
+  auto unconfirmed = mg::render_revision(changes, source);
+  CHECK(unconfirmed.find("#error \"quarry: confirm each rename") != std::string::npos);
+  source.accept_renames = true;
+  auto confirmed = mg::render_revision(changes, source);
+  CHECK(confirmed.find("#error") == std::string::npos);
+  CHECK(confirmed.find("// op.drop_column(\"customer\", \"email\");") != std::string::npos);
+  quarry_test::check_against_stored(confirmed, pg ? "autogenerate_postgresql.cpp" : "autogenerate_sqlite.cpp");
+
+  // The stored source, compiled into this test, makes the database match the models.
+  revisions.push_back(stored_revision(id));
+  mg::migrator m(db.engine, revisions);
+  {
+    auto conn = db.engine.connect();
+    conn.exec_driver_sql("INSERT INTO customer (id, name, email, tier) VALUES (1, 'ada', 'ada@example.com', 'gold')");
+    conn.commit();
+  }
+  CHECK(m.upgrade() == std::vector<std::string>{id});
+  auto after = mg::compare_metadata(models, db.engine);
+  INFO("left: " << Catch::Detail::stringify(descriptions(after)));
+  CHECK(after.empty());
+  {
+    auto conn = db.engine.connect();
+    auto row = conn.exec_driver_sql("SELECT email_address, vip FROM customer WHERE id = 1").one<std::tuple<std::string, bool>>();
+    CHECK(std::get<0>(row) == "ada@example.com");  // renamed, not dropped and added
+    CHECK_FALSE(std::get<1>(row));
+  }
+  CHECK(m.downgrade("-1") == std::vector<std::string>{id});
+  CHECK(descriptions(mg::compare_metadata(models, db.engine)) == text);  // back where it was
+}
+
+TEST_CASE("autogenerate leaves out the version table and excluded tables; options turn comparisons off",
+          "[migrations][autogenerate]") {
+  quarry_test::scratch_database db("autogen_options");
+  auto models = changed_models();
+  models.create_all(db.engine);
+  mg::migrator(db.engine, std::vector<mg::revision>{{.id = "b10000000001"}}).stamp("head");  // makes the version table
+  {
+    auto conn = db.engine.connect();
+    conn.exec_driver_sql("CREATE TABLE audit_log (id INTEGER PRIMARY KEY)");
+    conn.exec_driver_sql("ALTER TABLE orders ADD COLUMN note VARCHAR(5) DEFAULT 'x'");
+    conn.commit();
+  }
+  auto changes = mg::compare_metadata(models, db.engine);
+  CHECK(descriptions(changes) ==
+        std::vector<std::string>{"drop column 'note' of 'orders'", "drop table 'audit_log'"});
+  mg::autogenerate_options options;
+  options.exclude_tables = {"audit_log"};
+  CHECK(mg::compare_metadata(models, db.engine, options).size() == 1);
+}
