@@ -5,6 +5,7 @@
 #include "quarry/migrate/autogenerate.hpp"
 #include "quarry/migrate/batch.hpp"
 #include "quarry/migrate/column.hpp"
+#include "quarry/migrate/command_line.hpp"
 #include "quarry/migrate/migrator.hpp"
 #include "quarry/migrate/operations.hpp"
 #include "quarry/migrate/revision.hpp"

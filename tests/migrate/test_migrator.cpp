@@ -14,12 +14,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <sstream>
 #include <thread>
 
+#include <quarry/core.hpp>
 #include <quarry/migrate.hpp>
 
 #include "backend.hpp"
 #include "migrate_support.hpp"
+#include "stored_files.hpp"
 
 namespace {
 
@@ -202,6 +206,13 @@ TEST_CASE("offline: the SQL of a range of revisions, version table included, for
   CHECK(down.find("DROP INDEX ix_customer_name") < down.find("DROP TABLE customer"));
   CHECK(down.find("DELETE FROM quarry_version WHERE version_num = '1a0000000001'") != std::string::npos);
   CHECK_FALSE(db.has_table("customer"));  // nothing ran
+  // A Core statement's values become literals; what looks like a placeholder inside a string stays as it is.
+  mg::operations offline(db.engine.dialect());
+  auto customer = mg::table("customer", {mg::column("name", mg::Text), mg::column("tier", mg::Text)});
+  offline.execute(quarry::update(customer)
+                      .where(customer["name"] == std::string("it's '?' $1"))
+                      .values(customer["tier"] = std::string("gold")));
+  CHECK(offline.script().back() == "UPDATE customer SET tier = 'gold' WHERE customer.name = 'it''s ''?'' $1'");
   // A data migration that reads cannot be written out.
   auto revisions = shop_revisions();
   revisions[1].upgrade = [](mg::operations& op) { op.connection().exec_driver_sql("SELECT 1"); };
@@ -426,4 +437,83 @@ TEST_CASE("batch_alter_table: SQLite rebuilds the table and keeps every constrai
   CHECK_THROWS_AS(conn.exec_driver_sql("SELECT editor_id FROM book"), quarry::DBAPIError);
   conn.rollback();
   CHECK(conn.exec_driver_sql("SELECT count(*) FROM book").scalar<std::int64_t>() == 1);
+}
+
+namespace {
+// Runs the command-line tool in-process: its exit status and what it wrote.
+struct tool_run {
+  int status;
+  std::string out;
+  std::string err;
+};
+tool_run run_tool(std::vector<std::string> args, mg::command_config config) {
+  std::ostringstream out, err;
+  config.out = &out;
+  config.err = &err;
+  args.insert(args.begin(), "migrate");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  int status = mg::main(static_cast<int>(argv.size()), argv.data(), config);
+  return {status, out.str(), err.str()};
+}
+}  // namespace
+
+TEST_CASE("the command line: verbs, exit codes, merge and branch files, check", "[migrations]") {
+  quarry_test::scratch_database db("migrate_cli");
+  auto revisions = shop_revisions();
+  revisions.push_back({.id = "b1aaaaaaaaaa", .down_revisions = {"3c0000000003"}, .message = "branch a"});
+  revisions.push_back({.id = "b2bbbbbbbbbb", .down_revisions = {"3c0000000003"}, .message = "branch b"});
+  std::filesystem::remove_all("cli_versions");
+  mg::command_config config{.url = db.url,
+                            .versions_directory = "cli_versions",
+                            .models = [] { return quarry::MetaData{}; },  // a program with no models
+                            .revisions = revisions};
+
+  auto usage = run_tool({}, config);
+  CHECK(usage.status == 2);
+  CHECK(usage.err.find("no command given") != std::string::npos);
+  CHECK(run_tool({"upgrade", "--bogus"}, config).status == 2);
+  CHECK(run_tool({"frobnicate"}, config).err.find("unknown command 'frobnicate'") != std::string::npos);
+  auto no_url = config;
+  no_url.url.clear();
+  no_url.url_variable = "QUARRY_TEST_NO_SUCH_VARIABLE";
+  CHECK(run_tool({"current"}, no_url).err.find("no database URL") != std::string::npos);
+
+  auto several = run_tool({"upgrade", "head"}, config);
+  CHECK(several.status == 1);
+  CHECK(several.err.find("several heads (b1aaaaaaaaaa, b2bbbbbbbbbb)") != std::string::npos);
+  CHECK(run_tool({"branches"}, config).out == "3c0000000003 (branchpoint) -> b1aaaaaaaaaa, b2bbbbbbbbbb\n");
+  CHECK(run_tool({"revision", "-m", "next"}, config).err.find("several heads") != std::string::npos);
+
+  auto merge = run_tool({"merge", "-m", "Join the branches!", "heads", "--rev-id", "c3cccccccccc"}, config);
+  CHECK(merge.status == 0);
+  auto merge_file = quarry_test::read_file("cli_versions/c3cccccccccc_join_the_branches.cpp");
+  CHECK(merge_file.find(".down_revisions = {\"b1aaaaaaaaaa\", \"b2bbbbbbbbbb\"}") != std::string::npos);
+  CHECK(merge_file.find("[](mg::operations&) {") != std::string::npos);  // nothing to do, and no unused parameter
+
+  CHECK(run_tool({"upgrade", "heads"}, config).out.find("upgraded 3c0000000003 -> b2bbbbbbbbbb, branch b") != std::string::npos);
+  auto check = run_tool({"check"}, config);
+  CHECK(check.status == 1);  // the revisions' tables are not the program's models
+  CHECK(check.out.find("differs: drop table 'customer'") != std::string::npos);
+  CHECK(run_tool({"downgrade", "base"}, config).status == 0);
+  auto behind = run_tool({"check"}, config);
+  CHECK(behind.status == 1);
+  CHECK(behind.out.find("the database is at <base>, not at the head (b1aaaaaaaaaa, b2bbbbbbbbbb)") != std::string::npos);
+
+  auto changed = config;
+  changed.revisions.resize(1);
+  CHECK(run_tool({"upgrade"}, changed).status == 0);
+  changed.revisions[0].downgrade = [](mg::operations& op) { op.execute("DROP TABLE IF EXISTS customer"); };
+  CHECK(run_tool({"history"}, changed).out.find("create customer [applied, CHANGED since]") != std::string::npos);
+  CHECK(run_tool({"check"}, changed).out.find("revision 1a0000000001 changed since it was applied") != std::string::npos);
+  CHECK(run_tool({"upgrade"}, changed).status == 1);
+  CHECK(run_tool({"upgrade", "--force"}, changed).status == 0);
+  CHECK(run_tool({"history"}, changed).out.find("create customer [applied]") != std::string::npos);
+
+  std::filesystem::remove_all("cli_init");
+  auto init = run_tool({"init", "cli_init/versions"}, config);
+  CHECK(init.status == 0);
+  CHECK(std::filesystem::is_directory("cli_init/versions"));
+  CHECK(quarry_test::read_file("cli_init/migrate.cpp").find("quarry::migrate::main(argc, argv") != std::string::npos);
+  CHECK(mg::revision_file_name("1975ea83b712", "Add a tier -- for everyone!") == "1975ea83b712_add_a_tier_for_everyone.cpp");
 }

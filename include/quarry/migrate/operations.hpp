@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "quarry/core/column.hpp"
+#include "quarry/core/compile.hpp"
 #include "quarry/core/ddl.hpp"
 #include "quarry/core/schema.hpp"
 #include "quarry/engine/connection.hpp"
@@ -82,6 +84,13 @@ class operations {
 
   // SQL as written: the dialect's own commands, data fixes.
   void execute(std::string_view sql);
+  // A Core statement (a data migration: update(t).where(...).values(...));
+  // offline, its bound values are written as literals.
+  template <executable Statement>
+  void execute(const Statement& statement) {
+    execute_compiled(quarry::compile(statement, *dialect_));
+  }
+  void execute_compiled(const compiled_sql& statement);
   // Rows into a table (a data migration); offline, as INSERTs with literal values.
   void bulk_insert(std::string_view table, const std::vector<std::string>& columns,
                    const std::vector<std::vector<value>>& rows);
@@ -96,6 +105,12 @@ class operations {
   Connection* connection_ = nullptr;
   std::vector<std::string> script_;
 };
+
+// A table as a revision sees it, for its data migrations' Core statements
+// (Alembic's sa.table()): only the columns it names, whatever the models say now.
+//   auto author = mg::table("author", {mg::column("name", mg::Text), mg::column("sort_name", mg::Text)});
+//   op.execute(quarry::update(author).values(author["sort_name"] = author["name"]));
+QUARRY_DECL Table table(std::string name, const std::vector<column>& columns);
 
 namespace detail {
 // A value as a SQL literal of the dialect, for offline scripts.

@@ -364,14 +364,10 @@ class schema_differ {
       if (has(theirs, u.columns)) continue;
       std::string name = u.is_index ? u.name : d_.generated_name("uq_" + m.name + "_" + join(u.columns, "_"));
       std::string what = "add a unique constraint (" + join(u.columns) + ") to '" + m.name + "'";
-      if (u.is_index || sqlite())  // SQLite: a unique index, which it can add in place
-        add(schema_change::add_unique, m.name, name, what,
-            "op.create_index(" + lit(name) + ", " + lit(m.name) + ", " + detail::cpp_list(u.columns) + ", true);",
-            "op.drop_index(" + lit(name) + ");");
-      else
-        add(schema_change::add_unique, m.name, name, what,
-            "op.create_unique_constraint(" + lit(name) + ", " + lit(m.name) + ", " + detail::cpp_list(u.columns) + ");",
-            "op.drop_constraint(" + lit(name) + ", " + lit(m.name) + ");");
+      // A unique index: both databases add one in place, and it is what a unique constraint is made of.
+      add(schema_change::add_unique, m.name, name, what,
+          "op.create_index(" + lit(name) + ", " + lit(m.name) + ", " + detail::cpp_list(u.columns) + ", true);",
+          "op.drop_index(" + lit(name) + ");");
     }
   }
 

@@ -174,6 +174,50 @@ QUARRY_DECL void operations::drop_index(std::string_view name) { run("DROP INDEX
 
 QUARRY_DECL void operations::execute(std::string_view sql) { run(std::string(sql)); }
 
+QUARRY_DECL Table table(std::string name, const std::vector<column>& columns) {
+  table_info info;
+  info.name = std::move(name);
+  for (auto& c : columns) info.columns.push_back(c.info());
+  return Table(std::move(info));
+}
+
+QUARRY_DECL void operations::execute_compiled(const compiled_sql& statement) {
+  if (!statement.bind_names.empty())
+    throw ArgumentError("quarry: a migration's statement has bindparam() values no one gives (" + statement.bind_names.front() +
+                        "); use literal values");
+  if (connection_) {
+    std::vector<param> bound;
+    for (auto& v : statement.params) bound.emplace_back(v);
+    connection_->exec_driver_sql(statement.sql, std::span<const param>(bound));
+    return;
+  }
+  // Offline: each placeholder outside quotes becomes its value as a literal.
+  const auto& sql = statement.sql;
+  bool qmark = dialect_->paramstyle() == paramstyle::qmark;
+  std::string out;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (c == '\'' || c == '"') {
+      auto end = sql.find(c, i + 1);
+      while (end != std::string::npos && end + 1 < sql.size() && sql[end + 1] == c) end = sql.find(c, end + 2);
+      end = end == std::string::npos ? sql.size() - 1 : end;
+      out.append(sql, i, end - i + 1);
+      i = end;
+    } else if (qmark && c == '?') {
+      out += detail::sql_literal(statement.params.at(next++), *dialect_);
+    } else if (!qmark && c == '$' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+      std::size_t n = 0, j = i + 1;
+      for (; j < sql.size() && sql[j] >= '0' && sql[j] <= '9'; ++j) n = n * 10 + static_cast<std::size_t>(sql[j] - '0');
+      out += detail::sql_literal(statement.params.at(n - 1), *dialect_);
+      i = j - 1;
+    } else {
+      out += c;
+    }
+  }
+  script_.push_back(out);
+}
+
 QUARRY_DECL void operations::bulk_insert(std::string_view table, const std::vector<std::string>& columns,
                                          const std::vector<std::vector<value>>& rows) {
   std::string head = "INSERT INTO " + dialect_->format_identifier(table) + " (" +
