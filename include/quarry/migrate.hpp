@@ -6,6 +6,7 @@
 #include "quarry/migrate/batch.hpp"
 #include "quarry/migrate/column.hpp"
 #include "quarry/migrate/command_line.hpp"
+#include "quarry/migrate/lint.hpp"
 #include "quarry/migrate/migrator.hpp"
 #include "quarry/migrate/operations.hpp"
 #include "quarry/migrate/revision.hpp"

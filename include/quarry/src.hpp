@@ -42,6 +42,7 @@
 #include "quarry/migrate/impl/autogenerate.ipp"
 #include "quarry/migrate/impl/batch.ipp"
 #include "quarry/migrate/impl/command_line.ipp"
+#include "quarry/migrate/impl/lint.ipp"
 #include "quarry/migrate/impl/migrator.ipp"
 #include "quarry/migrate/impl/operations.ipp"
 #include "quarry/migrate/impl/revision.ipp"

@@ -19,6 +19,8 @@
 #include <thread>
 
 #include <quarry/core.hpp>
+#include <quarry/dialect/postgresql/dialect.hpp>
+#include <quarry/dialect/sqlite/dialect.hpp>
 #include <quarry/migrate.hpp>
 
 #include "backend.hpp"
@@ -516,4 +518,87 @@ TEST_CASE("the command line: verbs, exit codes, merge and branch files, check", 
   CHECK(std::filesystem::is_directory("cli_init/versions"));
   CHECK(quarry_test::read_file("cli_init/migrate.cpp").find("quarry::migrate::main(argc, argv") != std::string::npos);
   CHECK(mg::revision_file_name("1975ea83b712", "Add a tier -- for everyone!") == "1975ea83b712_add_a_tier_for_everyone.cpp");
+}
+
+TEST_CASE("the PostgreSQL lint names each risky statement with its safer form; SQLite has nothing to report",
+          "[migrations]") {
+  mg::revision risky{
+      .id = "d10000000001",
+      .message = "risky",
+      .upgrade = [](mg::operations& op) {
+        op.create_table("fresh", {mg::column("id", mg::Integer).primary_key(), mg::column("x", mg::Integer)});
+        op.create_index("ix_fresh_x", "fresh", {"x"});  // a new table: empty, nothing to lock
+        op.create_index("ix_customer_tier", "customer", {"tier"});
+        op.create_index_concurrently("ix_customer_email", "customer", {"email"});
+        op.add_column("customer", mg::column("code", mg::Integer).not_null());
+        op.add_column("customer", mg::column("level", mg::Integer).not_null().server_default("1"));
+        op.alter_column("customer", "name", {.type = mg::String(80)});
+        op.alter_column("customer", "tier", {.nullable = false});
+        op.create_foreign_key("fk_customer_level", "customer", "fresh", {"level"}, {"id"});
+        op.create_check_constraint("ck_customer_level", "customer", "level > 0", true);
+        op.create_unique_constraint("uq_customer_code", "customer", {"code"});
+        op.drop_column("customer", "email");
+        op.rename_column("customer", "tier", "rank");
+        op.drop_table("legacy");
+      }};
+  auto warnings = mg::lint_revision(risky, quarry::postgresql::dialect{});
+  std::vector<mg::lint_kind> kinds;
+  for (auto& w : warnings) kinds.push_back(w.kind);
+  using k = mg::lint_kind;
+  CHECK(kinds == std::vector<mg::lint_kind>{k::index_without_concurrently, k::not_null_without_default, k::type_change,
+                                            k::set_not_null, k::constraint_without_not_valid, k::unique_in_place,
+                                            k::drop_column, k::rename, k::drop_table});
+  REQUIRE_FALSE(warnings.empty());
+  CHECK(warnings[0].statement == "CREATE INDEX ix_customer_tier ON customer (tier)");
+  CHECK(warnings[0].revision == "d10000000001");
+  CHECK(warnings[0].safer.find("create_index_concurrently") != std::string::npos);
+  CHECK(mg::lint_revision(risky, quarry::sqlite::dialect{}).empty());
+}
+
+TEST_CASE("CREATE INDEX CONCURRENTLY runs outside the revision's transaction; NOT VALID and VALIDATE; lock_timeout",
+          "[migrations]") {
+  quarry_test::scratch_database db("migrate_concurrently");
+  bool pg = quarry_test::is_postgresql();
+  std::string timeout;
+  auto revisions = shop_revisions();
+  revisions.push_back({.id = "e10000000001",
+                       .down_revisions = {"3c0000000003"},
+                       .message = "an index built concurrently",
+                       .upgrade =
+                           [&](mg::operations& op) {
+                             op.add_column("customer", mg::column("score", mg::Integer));
+                             op.create_index_concurrently("ix_customer_score", "customer", {"score"});
+                             op.execute("UPDATE customer SET score = 1");
+                             if (!op.offline() && pg)
+                               timeout = op.connection().exec_driver_sql("SHOW lock_timeout").scalar<std::string>();
+                           },
+                       .downgrade =
+                           [](mg::operations& op) {
+                             op.drop_index_concurrently("ix_customer_score");
+                             op.drop_column("customer", "score");
+                           }});
+  mg::migrator m(db.engine, revisions);
+  auto sql = m.upgrade_sql("head", "3c0000000003");
+  if (pg) {
+    CHECK(sql.find("COMMIT;\n\nCREATE INDEX CONCURRENTLY ix_customer_score ON customer (score);\n\nBEGIN;") != std::string::npos);
+  } else {
+    CHECK(sql.find("CREATE INDEX ix_customer_score ON customer (score);") != std::string::npos);
+  }
+  CHECK(m.upgrade().back() == "e10000000001");
+  CHECK(has_index(db.engine, "ix_customer_score"));
+  CHECK(m.current() == std::vector<std::string>{"e10000000001"});
+  if (pg) CHECK(timeout == "10s");  // set again in the transaction after the concurrent step
+  CHECK(m.downgrade("-1") == std::vector<std::string>{"e10000000001"});
+  CHECK_FALSE(has_index(db.engine, "ix_customer_score"));
+
+  if (!pg) return;
+  auto conn = db.engine.connect();
+  conn.exec_driver_sql("INSERT INTO customer (id, name) VALUES (7, 'x')");
+  conn.commit();
+  mg::operations op(conn);
+  op.create_check_constraint("ck_customer_name", "customer", "length(name) > 3", true);  // the existing row is not checked
+  conn.commit();
+  CHECK_THROWS_AS(conn.exec_driver_sql("INSERT INTO customer (id, name) VALUES (8, 'y')"), quarry::IntegrityError);
+  conn.rollback();
+  CHECK_THROWS_AS(op.validate_constraint("ck_customer_name", "customer"), quarry::IntegrityError);
 }

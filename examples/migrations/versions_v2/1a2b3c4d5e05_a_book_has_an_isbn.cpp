@@ -18,6 +18,7 @@ namespace mg = quarry::migrate;
           // add column 'isbn' to 'book'
           op.add_column("book", mg::column("isbn", mg::String(20)));
           // add a unique constraint (isbn) to 'book'
+          // lint (PostgreSQL): CREATE INDEX without CONCURRENTLY blocks writes to the table while the index builds; safer: op.create_index_concurrently(...), in a revision of its own
           op.create_index("uq_book_isbn", "book", {"isbn"}, true);
         },
     .downgrade =

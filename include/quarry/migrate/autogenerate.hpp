@@ -9,6 +9,7 @@
 
 #include "quarry/core/ddl.hpp"
 #include "quarry/engine/engine.hpp"
+#include "quarry/migrate/lint.hpp"
 
 namespace quarry::migrate {
 
@@ -40,6 +41,8 @@ struct schema_change {
   bool suggestion = false;
   std::string instead_upgrade{};
   std::string instead_downgrade{};
+  // What the PostgreSQL lint (lint.hpp) finds risky in the upgrade; written above it in the revision.
+  std::vector<lint_kind> risks{};
 };
 
 // Compares the tables (and PostgreSQL enum types) the models would create with

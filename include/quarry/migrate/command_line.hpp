@@ -43,7 +43,7 @@ struct command_config {
 // Commands: init, revision -m MSG [--autogenerate] [--head REV] [--rev-id ID]
 // [--accept-renames], merge -m MSG REV..., upgrade [TARGET] [--sql [--from REV]]
 // [--force], downgrade TARGET [--sql [--from REV]], stamp TARGET, current,
-// history, heads, branches, check; each also takes --url URL.
+// history, heads, branches, check, lint [TARGET] [--from REV]; each also takes --url URL.
 QUARRY_DECL int main(int argc, const char* const* argv, const command_config& config);
 
 // A file name for a new revision: its id and a slug of its message ("1975ea83b712_add_a_tier.cpp").

@@ -7,12 +7,14 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "quarry/engine/engine.hpp"
+#include "quarry/migrate/lint.hpp"
 #include "quarry/migrate/operations.hpp"
 #include "quarry/migrate/revision.hpp"
 #include "quarry/migrate/revision_graph.hpp"
@@ -92,6 +94,10 @@ class migrator {
   // is known to be at) to `target` runs, version-table statements included.
   std::string upgrade_sql(std::string_view target = "head", std::string_view from = "base") const;
   std::string downgrade_sql(std::string_view target, std::string_view from = "heads") const;
+
+  // The PostgreSQL lint (lint.hpp) of what an upgrade to `target` runs: from
+  // `from` ("base", a revision), or by default from where the database is.
+  std::vector<lint_warning> lint(std::string_view target = "head", std::optional<std::string_view> from = {}) const;
 
  private:
   std::vector<std::string> to_apply(const std::set<std::string>& applied, std::string_view target) const;

@@ -62,10 +62,16 @@ class operations {
 
   // Named constraints (PostgreSQL; SQLite cannot add or drop them on an existing table).
   void create_unique_constraint(std::string_view name, std::string_view table, const std::vector<std::string>& columns);
-  void create_check_constraint(std::string_view name, std::string_view table, std::string_view condition);
+  // not_valid (PostgreSQL): existing rows are not checked now, so the table is
+  // not scanned under a lock; validate_constraint() checks them later with a
+  // lock that lets reads and writes go on.
+  void create_check_constraint(std::string_view name, std::string_view table, std::string_view condition,
+                               bool not_valid = false);
   void create_foreign_key(std::string_view name, std::string_view table, std::string_view referred_table,
                           const std::vector<std::string>& columns, const std::vector<std::string>& referred_columns,
-                          fk_action on_delete = fk_action::no_action, fk_action on_update = fk_action::no_action);
+                          fk_action on_delete = fk_action::no_action, fk_action on_update = fk_action::no_action,
+                          bool not_valid = false);
+  void validate_constraint(std::string_view name, std::string_view table);
   void create_primary_key(std::string_view name, std::string_view table, const std::vector<std::string>& columns);
   void drop_constraint(std::string_view name, std::string_view table);
 
@@ -77,6 +83,16 @@ class operations {
   void create_index(const std::string& name, std::string_view table, std::vector<std::string> columns,
                     bool unique = false, std::string where = {});
   void drop_index(std::string_view name);
+  // PostgreSQL: CREATE / DROP INDEX CONCURRENTLY, which cannot run in a
+  // transaction: the revision's transaction commits before it, the statement
+  // runs on its own, and a new transaction begins for the rest of the revision
+  // (Alembic's autocommit_block). A failure there leaves the revision's earlier
+  // steps committed and it unapplied. SQLite: the plain statements.
+  void create_index_concurrently(const std::string& name, std::string_view table, std::vector<std::string> columns,
+                                 bool unique = false, std::string where = {});
+  void drop_index_concurrently(std::string_view name);
+  // How a statement runs outside the revision's transaction (the migrator sets it).
+  void on_outside_transaction(std::function<void(const std::string&)> run) { outside_transaction_ = std::move(run); }
 
   // Changes SQLite cannot make with ALTER TABLE, made by rebuilding the table
   // (quarry/migrate/batch.hpp, which defines it); on PostgreSQL, ALTER TABLE.
@@ -97,6 +113,7 @@ class operations {
 
  private:
   void run(const std::string& sql);
+  void run_outside_transaction(const std::string& sql);
   // Refuses what SQLite cannot do to an existing table, naming the operation.
   void needs_alter_table(std::string_view what) const;
   void add_constraint(std::string_view table, std::string_view name, const std::string& body);
@@ -104,6 +121,7 @@ class operations {
   const quarry::dialect* dialect_;
   Connection* connection_ = nullptr;
   std::vector<std::string> script_;
+  std::function<void(const std::string&)> outside_transaction_;
 };
 
 // A table as a revision sees it, for its data migrations' Core statements

@@ -24,6 +24,7 @@ namespace mg = quarry::migrate;
                           {mg::check_constraint("total >= 0::double precision")});
           op.create_index("ix_orders_customer_id", "orders", {"customer_id"});
           // column 'email' of 'customer' is gone and 'email_address' of the same type is new: renamed?
+          // lint (PostgreSQL): the running application still uses the old name; safer: add the new name alongside, move the code over, then drop the old one
           // quarry: a guess. Keep this rename, or delete it and use the drop + add below, which loses the data.
           op.rename_column("customer", "email", "email_address");
           // op.drop_column("customer", "email");
@@ -31,8 +32,10 @@ namespace mg = quarry::migrate;
           // add column 'vip' to 'customer'
           op.add_column("customer", mg::column("vip", mg::Boolean).not_null().server_default("false"));
           // column 'name' of 'customer': type character varying(50) -> character varying(80)
+          // lint (PostgreSQL): changing a column's type may rewrite the whole table under an exclusive lock; safer: add a new column, copy the values in batches, then switch to it
           op.alter_column("customer", "name", {.type = mg::String(80), .using_sql = "name::character varying(80)"});
           // drop table 'legacy'
+          // lint (PostgreSQL): the running application may still read the table; safer: deploy code that no longer uses it first, then drop it in a later revision
           op.drop_table("legacy");
         },
     .downgrade =

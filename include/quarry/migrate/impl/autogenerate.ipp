@@ -146,6 +146,7 @@ class schema_differ {
       } else {
         add(schema_change::drop_table, g->name, {}, "drop table '" + g->name + "'", "op.drop_table(" + lit(g->name) + ");",
             detail::cpp_create_table(*g, d_));
+        risk(lint_kind::drop_table);
       }
     }
     for (auto* a : added)
@@ -181,6 +182,8 @@ class schema_differ {
                         std::move(downgrade)});
     return changes_.back();
   }
+  // What the PostgreSQL lint says of the change just added (on SQLite too: the revision may also run on PostgreSQL).
+  void risk(lint_kind kind) { changes_.back().risks.push_back(kind); }
   // A change to `table` that SQLite makes by rebuilding it.
   std::string batch(const std::string& table, const std::string& statement) const {
     return "op.batch_alter_table(" + lit(table) + ", [](mg::batch_operations& batch) { " + statement + " });";
@@ -217,6 +220,7 @@ class schema_differ {
                   "op.rename_table(" + lit(from.name) + ", " + lit(to.name) + ");",
                   "op.rename_table(" + lit(to.name) + ", " + lit(from.name) + ");");
     c.suggestion = true;
+    risk(lint_kind::rename);
     c.instead_upgrade = "op.drop_table(" + lit(from.name) + ");\n" + detail::cpp_create_table(to, d_);
     c.instead_downgrade = "op.drop_table(" + lit(to.name) + ");\n" + detail::cpp_create_table(from, d_);
   }
@@ -259,6 +263,7 @@ class schema_differ {
                       "op.rename_column(" + lit(t) + ", " + lit(g->name) + ", " + lit((*like)->name) + ");",
                       "op.rename_column(" + lit(t) + ", " + lit((*like)->name) + ", " + lit(g->name) + ");");
         c.suggestion = true;
+        risk(lint_kind::rename);
         c.instead_upgrade = "op.drop_column(" + lit(t) + ", " + lit(g->name) + ");\nop.add_column(" + lit(t) + ", " +
                             detail::cpp_column(m, **like, d_, false) + ");";
         c.instead_downgrade = "op.drop_column(" + lit(t) + ", " + lit((*like)->name) + ");\nop.add_column(" + lit(t) +
@@ -269,12 +274,15 @@ class schema_differ {
         add(schema_change::drop_column, t, g->name, "drop column '" + g->name + "' of '" + t + "'",
             "op.drop_column(" + lit(t) + ", " + lit(g->name) + ");",
             "op.add_column(" + lit(t) + ", " + detail::cpp_column(b, *g, d_, false) + ");");
+        risk(lint_kind::drop_column);
       }
     }
-    for (auto* a : added)
+    for (auto* a : added) {
       add(schema_change::add_column, t, a->name, "add column '" + a->name + "' to '" + t + "'",
           "op.add_column(" + lit(t) + ", " + detail::cpp_column(m, *a, d_, false) + ");",
           "op.drop_column(" + lit(t) + ", " + lit(a->name) + ");");
+      if (!a->nullable && !a->server_default) risk(lint_kind::not_null_without_default);
+    }
     auto renamed = after_renames(b, renames);
     for (auto& c : m.columns)
       if (auto* old = renamed.column(c.name)) compare_column(m, c, *old);
@@ -318,6 +326,8 @@ class schema_differ {
               c.server_default.value_or("(none)");
     add(schema_change::alter_column, m.name, c.name, "column '" + c.name + "' of '" + m.name + "': " + what,
         alteration(m, c, type, nullable, server_default), alteration(m, old, type, nullable, server_default));
+    if (type) risk(lint_kind::type_change);
+    if (nullable && !c.nullable) risk(lint_kind::set_not_null);
   }
 
   void compare_indexes(const reflected_table& m, const reflected_table& b) {
@@ -338,6 +348,7 @@ class schema_differ {
       if (existing && same_index(*existing, *i)) continue;
       add(schema_change::add_index, m.name, i->name, "add index '" + i->name + "' to '" + m.name + "'",
           detail::cpp_create_index(m, *i, d_), "op.drop_index(" + lit(i->name) + ");");
+      risk(lint_kind::index_without_concurrently);
     }
   }
 
@@ -368,6 +379,7 @@ class schema_differ {
       add(schema_change::add_unique, m.name, name, what,
           "op.create_index(" + lit(name) + ", " + lit(m.name) + ", " + detail::cpp_list(u.columns) + ", true);",
           "op.drop_index(" + lit(name) + ");");
+      risk(lint_kind::index_without_concurrently);
     }
   }
 
@@ -419,6 +431,7 @@ class schema_differ {
           foreign_key_call(m.name, name, fk),
           sqlite() ? batch(m.name, "batch.drop_constraint(" + lit(name) + ");")
                    : "op.drop_constraint(" + lit(name) + ", " + lit(m.name) + ");");
+      risk(lint_kind::constraint_without_not_valid);
     }
   }
 
@@ -447,6 +460,7 @@ class schema_differ {
       add(schema_change::add_check, m.name, name, "add the check (" + c.sql + ") to '" + m.name + "'", create(name, c.sql),
           sqlite() ? batch(m.name, "batch.drop_constraint(" + lit(name) + ");")
                    : "op.drop_constraint(" + lit(name) + ", " + lit(m.name) + ");");
+      risk(lint_kind::constraint_without_not_valid);
     }
   }
 
@@ -512,6 +526,9 @@ QUARRY_DECL std::string render_revision(const std::vector<schema_change>& change
     std::string code;
     auto step = [&](const schema_change& c) {
       code += indent + "// " + c.description + "\n";
+      if (up)
+        for (auto kind : c.risks)
+          code += indent + "// lint (PostgreSQL): " + lint_problem(kind) + "; safer: " + lint_safer(kind) + "\n";
       const auto& main = up ? c.upgrade : c.downgrade;
       if (c.suggestion) {
         code += indent + "// quarry: a guess. Keep this rename, or delete it and use the drop + add below, which loses "

@@ -38,6 +38,7 @@ inline constexpr const char* command_usage =
     "  stamp TARGET                  mark TARGET applied without running anything\n"
     "  current | history | heads | branches\n"
     "  check                         exit 1 if the database is behind, changed, or differs from the models\n"
+    "  lint [TARGET] [--from REV]    PostgreSQL: exit 1 if what an upgrade runs would lock or break a busy database\n"
     "every command takes --url URL (else $QUARRY_DATABASE_URL); revision, merge and init take --versions DIR\n";
 
 struct command_line {
@@ -94,6 +95,7 @@ class command_runner {
     if (verb == "heads") return heads();
     if (verb == "branches") return branches();
     if (verb == "check") return check();
+    if (verb == "lint") return lint();
     throw usage_error(verb.empty() ? "no command given" : "unknown command '" + verb + "'");
   }
 
@@ -299,6 +301,17 @@ class command_runner {
     }
     if (problems == 0) out_ << "no differences: the database is at the head and matches the models\n";
     return problems == 0 ? 0 : 1;
+  }
+
+  int lint() {
+    auto target = optional_argument(0, "head");
+    auto m = make_migrator();
+    auto from = line_.value("--from");
+    auto warnings = from.empty() ? m.lint(target) : m.lint(target, from);
+    for (auto& w : warnings)
+      out_ << "revision " << w.revision << ": " << w.statement << "\n  " << w.problem << "\n  safer: " << w.safer << "\n";
+    if (warnings.empty()) out_ << "nothing risky\n";
+    return warnings.empty() ? 0 : 1;
   }
 
   const command_line& line_;

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 
 namespace quarry::migrate {
 
@@ -231,9 +232,18 @@ QUARRY_DECL std::vector<std::string> migrator::to_undo(const std::set<std::strin
 }
 
 QUARRY_DECL void migrator::run_revision(Connection& conn, const revision& r, bool up) const {
-  auto tx = detail::step_transaction(conn);
-  if (auto timeout = lock_timeout_sql(); !timeout.empty()) conn.exec_driver_sql(timeout);
+  std::optional<Transaction> tx;
+  auto begin = [&] {
+    tx.emplace(detail::step_transaction(conn));
+    if (auto timeout = lock_timeout_sql(); !timeout.empty()) conn.exec_driver_sql(timeout);
+  };
+  begin();
   operations op(conn);
+  op.on_outside_transaction([&](const std::string& sql) {  // PostgreSQL only: never inside the SQLite lock's savepoints
+    tx->commit();
+    conn.driver().execute_simple(sql);
+    begin();
+  });
   const auto& step = up ? r.upgrade : r.downgrade;
   if (step) step(op);
   if (up) conn.exec_driver_sql(insert_version_sql(conn.dialect(), r.id, false), {r.id, checksum(r.id)});
@@ -246,7 +256,7 @@ QUARRY_DECL void migrator::run_revision(Connection& conn, const revision& r, boo
     if (!problems.empty())
       throw IntegrityError("quarry: revision " + r.id + " leaves foreign keys unsatisfied: " + problems, {});
   }
-  tx.commit();
+  tx->commit();
 }
 
 namespace detail {
@@ -316,6 +326,16 @@ QUARRY_DECL std::string migrator::upgrade_sql(std::string_view target, std::stri
     out += insert_version_sql(d, r.id, true) + ";\n\n";
   }
   return out + "COMMIT;\n";
+}
+
+QUARRY_DECL std::vector<lint_warning> migrator::lint(std::string_view target, std::optional<std::string_view> from) const {
+  auto start = from ? graph_.ancestors(graph_.resolve(*from)) : applied();
+  std::vector<lint_warning> out;
+  for (auto& id : to_apply(start, target)) {
+    auto found = lint_revision(graph_.get(id), engine_.dialect());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
 }
 
 QUARRY_DECL std::string migrator::downgrade_sql(std::string_view target, std::string_view from) const {

@@ -125,17 +125,23 @@ QUARRY_DECL void operations::create_unique_constraint(std::string_view name, std
 }
 
 QUARRY_DECL void operations::create_check_constraint(std::string_view name, std::string_view table,
-                                                     std::string_view condition) {
-  add_constraint(table, name, "CHECK (" + std::string(condition) + ")");
+                                                     std::string_view condition, bool not_valid) {
+  add_constraint(table, name, "CHECK (" + std::string(condition) + ")" + (not_valid ? " NOT VALID" : ""));
+}
+
+QUARRY_DECL void operations::validate_constraint(std::string_view name, std::string_view table) {
+  needs_alter_table("validate a constraint");
+  run("ALTER TABLE " + dialect_->format_identifier(table) + " VALIDATE CONSTRAINT " + dialect_->format_identifier(name));
 }
 
 QUARRY_DECL void operations::create_foreign_key(std::string_view name, std::string_view table,
                                                 std::string_view referred_table, const std::vector<std::string>& columns,
                                                 const std::vector<std::string>& referred_columns, fk_action on_delete,
-                                                fk_action on_update) {
+                                                fk_action on_update, bool not_valid) {
   add_constraint(table, name,
                  quarry::detail::foreign_key_ddl({columns, std::string(referred_table), referred_columns, on_delete, on_update},
-                                                 *dialect_));
+                                                 *dialect_) +
+                     (not_valid ? " NOT VALID" : ""));
 }
 
 QUARRY_DECL void operations::create_primary_key(std::string_view name, std::string_view table,
@@ -171,6 +177,31 @@ QUARRY_DECL void operations::create_index(const std::string& name, std::string_v
 }
 
 QUARRY_DECL void operations::drop_index(std::string_view name) { run("DROP INDEX " + dialect_->format_identifier(name)); }
+
+QUARRY_DECL void operations::create_index_concurrently(const std::string& name, std::string_view table,
+                                                       std::vector<std::string> columns, bool unique, std::string where) {
+  auto sql = quarry::detail::create_index_ddl({name, std::move(columns), unique, std::move(where)}, table, *dialect_);
+  if (dialect_->name() != "postgresql") return run(sql);
+  auto at = sql.find("INDEX ");
+  run_outside_transaction(sql.insert(at + 6, "CONCURRENTLY "));
+}
+
+QUARRY_DECL void operations::drop_index_concurrently(std::string_view name) {
+  if (dialect_->name() != "postgresql") return drop_index(name);
+  run_outside_transaction("DROP INDEX CONCURRENTLY " + dialect_->format_identifier(name));
+}
+
+QUARRY_DECL void operations::run_outside_transaction(const std::string& sql) {
+  if (!connection_) {  // offline: the script's transaction ends around it
+    script_.push_back("COMMIT");
+    script_.push_back(sql);
+    script_.push_back("BEGIN");
+    return;
+  }
+  if (outside_transaction_) return outside_transaction_(sql);
+  connection_->commit();
+  connection_->driver().execute_simple(sql);
+}
 
 QUARRY_DECL void operations::execute(std::string_view sql) { run(std::string(sql)); }
 
