@@ -18,6 +18,7 @@
 #include "quarry/core/impl/dml.ipp"
 #include "quarry/core/impl/functions.ipp"
 #include "quarry/core/impl/model.ipp"
+#include "quarry/core/impl/naming.ipp"
 #include "quarry/core/impl/schema.ipp"
 #include "quarry/core/impl/select.ipp"
 #include "quarry/dbapi/detail/impl/render_params.ipp"

@@ -14,11 +14,17 @@
 
 #include <quarry/migrate.hpp>
 #include <quarry/quarry.hpp>
+#include <quarry/reflect.hpp>
 
 #include "../core/models.hpp"
 #include "backend.hpp"
 #include "migrate_support.hpp"
 #include "stored_files.hpp"
+
+// The revisions autogenerate wrote for the changed models below, as stored: compiled
+// here (in this translation unit, to spare the build one per file) and run by the test.
+#include "expected/autogenerate_postgresql.cpp"
+#include "expected/autogenerate_sqlite.cpp"
 
 namespace autogenerate_models {
 struct Customer {
@@ -46,6 +52,43 @@ QUARRY_MODEL(Order, "orders",
              QUARRY_COLUMN(customer_id, quarry::foreign_key(&Customer::id, quarry::fk_action::cascade), quarry::index),
              QUARRY_COLUMN(total, quarry::check("total >= 0")),
              QUARRY_COLUMN(status, quarry::length(20), quarry::server_default("'new'")));
+
+// Tables made with a naming convention.
+struct Shelf {
+  std::int64_t id{};
+  std::string label;
+  std::int32_t capacity{};
+};
+QUARRY_MODEL(Shelf, "shelf",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(label, quarry::length(30), quarry::unique),
+             QUARRY_COLUMN(capacity, quarry::check("capacity > 0")));
+
+struct Slot {
+  std::int64_t id{};
+  std::int64_t shelf_id{};
+};
+QUARRY_MODEL(Slot, "slot",
+             QUARRY_COLUMN(id, quarry::primary_key),
+             QUARRY_COLUMN(shelf_id, quarry::foreign_key(&Shelf::id), quarry::index));
+
+// A PostgreSQL enum type before and after a label was added (one table name: never in one MetaData).
+namespace before {
+QUARRY_ENUM(Mood, calm, happy);
+}
+namespace after {
+QUARRY_ENUM(Mood, calm, happy, ecstatic);
+}
+struct DiaryBefore {
+  std::int64_t id{};
+  before::Mood mood{};
+};
+QUARRY_MODEL(DiaryBefore, "diary", QUARRY_COLUMN(id, quarry::primary_key), QUARRY_COLUMN(mood));
+struct DiaryAfter {
+  std::int64_t id{};
+  after::Mood mood{};
+};
+QUARRY_MODEL(DiaryAfter, "diary", QUARRY_COLUMN(id, quarry::primary_key), QUARRY_COLUMN(mood));
 }  // namespace autogenerate_models
 
 namespace {
@@ -101,12 +144,15 @@ mg::revision stored_revision(const std::string& id) {
 
 TEST_CASE("no difference between the models and the tables create_all() made from them", "[migrations][autogenerate]") {
   quarry_test::scratch_database db("autogen_same");
-  auto models = quarry::metadata.get();  // the core tests' models and these
+  quarry::MetaData models;  // the core tests' models (an enum among them) and these
+  models.add<core_models::User, core_models::Address, core_models::Product, core_models::Order, core_models::OrderLine,
+             core_models::Shipment, autogenerate_models::Customer, autogenerate_models::Order,
+             autogenerate_models::Shelf, autogenerate_models::Slot, autogenerate_models::DiaryAfter>();
   models.create_all(db.engine);
   auto changes = mg::compare_metadata(models, db.engine);
   INFO("differences: " << Catch::Detail::stringify(descriptions(changes)));
   CHECK(changes.empty());
-  CHECK(models.tables().size() >= 8);
+  CHECK(models.tables().size() == 11);
 }
 
 TEST_CASE("changed models: the differences, a guessed rename, and a revision that makes them", "[migrations][autogenerate]") {
@@ -184,4 +230,97 @@ TEST_CASE("autogenerate leaves out the version table and excluded tables; option
   mg::autogenerate_options options;
   options.exclude_tables = {"audit_log"};
   CHECK(mg::compare_metadata(models, db.engine, options).size() == 1);
+}
+
+TEST_CASE("a naming convention names what create_all() and the operations make, so that revisions drop it by name",
+          "[migrations][autogenerate]") {
+  quarry::MetaData models(quarry::naming_convention::recommended());
+  models.add<autogenerate_models::Shelf, autogenerate_models::Slot>();
+  quarry_test::scratch_database db("autogen_naming");
+  std::string ddl;
+  for (auto& sql : models.create_ddl(db.engine.dialect())) ddl += sql + ";\n";
+  INFO(ddl);
+  CHECK(ddl.find("CONSTRAINT pk_shelf PRIMARY KEY (id)") != std::string::npos);
+  CHECK(ddl.find("CONSTRAINT uq_shelf_label UNIQUE (label)") != std::string::npos);
+  CHECK(ddl.find("capacity INTEGER NOT NULL CONSTRAINT ck_shelf_capacity CHECK (capacity > 0)") != std::string::npos);
+  CHECK(ddl.find("CONSTRAINT fk_slot_shelf_id_shelf FOREIGN KEY(shelf_id)") != std::string::npos);
+  CHECK(ddl.find("CREATE INDEX ix_slot_shelf_id ON slot (shelf_id)") != std::string::npos);
+  models.create_all(db.engine);
+  auto shelf = quarry::inspect(db.engine).table("shelf");
+  REQUIRE(shelf.unique_constraints.size() == 1);
+  CHECK(shelf.unique_constraints[0].name == "uq_shelf_label");
+  REQUIRE(shelf.check_constraints.size() == 1);
+  CHECK(shelf.check_constraints[0].name == "ck_shelf_capacity");
+  auto slot = quarry::inspect(db.engine).table("slot");
+  REQUIRE(slot.foreign_keys.size() == 1);
+  CHECK(slot.foreign_keys[0].name == "fk_slot_shelf_id_shelf");
+  if (quarry_test::is_postgresql()) CHECK(shelf.primary_key.name == "pk_shelf");
+
+  // The same tables made by a revision with the same convention: nothing differs; a later revision drops the check by name.
+  quarry_test::scratch_database by_revisions("autogen_naming_ops");
+  std::vector<mg::revision> revisions{
+      {.id = "c10000000001",
+       .message = "shelves and slots",
+       .upgrade =
+           [](mg::operations& op) {
+             op.create_table("shelf", {mg::column("id", mg::BigInteger).primary_key(),
+                                       mg::column("label", mg::String(30)).not_null().unique(),
+                                       mg::column("capacity", mg::Integer).not_null().check("capacity > 0")});
+             op.create_table("slot", {mg::column("id", mg::BigInteger).primary_key(),
+                                      mg::column("shelf_id", mg::BigInteger).not_null().references("shelf", "id").index()});
+           }},
+      {.id = "c20000000002",
+       .down_revisions = {"c10000000001"},
+       .message = "no capacity check",
+       .upgrade = [](mg::operations& op) {
+         op.batch_alter_table("shelf", [](mg::batch_operations& batch) { batch.drop_constraint("ck_shelf_capacity"); });
+       },
+       .downgrade = [](mg::operations& op) {
+         op.batch_alter_table("shelf", [](mg::batch_operations& batch) {
+           batch.create_check_constraint("ck_shelf_capacity", "capacity > 0");
+         });
+       }}};
+  mg::migrator m(by_revisions.engine, revisions, {.naming = quarry::naming_convention::recommended()});
+  m.upgrade("c10000000001");
+  INFO(Catch::Detail::stringify(descriptions(mg::compare_metadata(models, by_revisions.engine))));
+  CHECK(mg::compare_metadata(models, by_revisions.engine).empty());
+  m.upgrade();
+  auto changes = mg::compare_metadata(models, by_revisions.engine);
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].kind == mg::schema_change::add_check);
+  CHECK(changes[0].name == "ck_shelf_capacity");  // the models' name for it, not one made up
+  m.downgrade("-1");
+  CHECK(mg::compare_metadata(models, by_revisions.engine).empty());
+
+  // Without a name or a convention an operation says what it needs; with one it names the index itself.
+  mg::operations plain(by_revisions.engine.dialect());
+  CHECK_THROWS_WITH(plain.create_foreign_key("", "slot", "shelf", {"shelf_id"}, {"id"}), Catch::Contains("needs a name"));
+  mg::operations named(by_revisions.engine.dialect(), quarry::naming_convention::recommended());
+  named.create_index("", "slot", {"id"});
+  CHECK(named.script().back() == "CREATE INDEX ix_slot_id ON slot (id)");
+  CHECK_THROWS_WITH(quarry::convention_name("x_%(nope)s", {"t", {"c"}}), Catch::Contains("unknown token %(nope)s"));
+}
+
+TEST_CASE("a label added to an enum: PostgreSQL adds the value; SQLite sees a wider column and a new check",
+          "[migrations][autogenerate]") {
+  quarry_test::scratch_database db("autogen_enum");
+  quarry::MetaData before, after;
+  before.add<autogenerate_models::DiaryBefore>();
+  after.add<autogenerate_models::DiaryAfter>();
+  before.create_all(db.engine);
+  auto changes = mg::compare_metadata(after, db.engine);
+  INFO(Catch::Detail::stringify(descriptions(changes)));
+  if (!quarry_test::is_postgresql()) {
+    CHECK(std::any_of(changes.begin(), changes.end(), [](auto& c) { return c.kind == mg::schema_change::add_check; }));
+    return;
+  }
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].kind == mg::schema_change::add_enum_value);
+  CHECK(changes[0].upgrade == "op.add_enum_value(\"mood\", \"ecstatic\");");
+  mg::migrator(db.engine, std::vector<mg::revision>{{.id = "e20000000001", .upgrade = [](mg::operations& op) {
+                                                       op.add_enum_value("mood", "ecstatic");
+                                                     }}})
+      .upgrade();
+  CHECK(mg::compare_metadata(after, db.engine).empty());
+  CHECK(mg::compare_metadata(before, db.engine).size() == 1);  // the other way: a label the models do not have
 }

@@ -14,6 +14,7 @@
 #include "quarry/core/column.hpp"
 #include "quarry/core/detail/dependency_order.hpp"
 #include "quarry/core/model.hpp"
+#include "quarry/core/naming.hpp"
 #include "quarry/core/schema.hpp"
 #include "quarry/dbapi/interfaces.hpp"
 
@@ -33,16 +34,20 @@ QUARRY_DECL std::string column_list(const std::vector<std::string>& names, const
 
 QUARRY_DECL std::string lower_case(std::string_view text);
 
-// A column's part of CREATE TABLE (or of ALTER TABLE ... ADD COLUMN).
-QUARRY_DECL std::string column_ddl(const column_info& c, const dialect& d);
+// A column's part of CREATE TABLE (or of ALTER TABLE ... ADD COLUMN); its CHECK named when given a name.
+QUARRY_DECL std::string column_ddl(const column_info& c, const dialect& d, std::string_view check_name = {});
 
 // FOREIGN KEY(a) REFERENCES t (b) [ON DELETE ...] [ON UPDATE ...].
 QUARRY_DECL std::string foreign_key_ddl(const foreign_key_info& fk, const dialect& d);
 
 QUARRY_DECL std::string create_index_ddl(const index_info& index, std::string_view table, const dialect& d);
 
-// CREATE TABLE, then CREATE INDEX for each index.
-QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d);
+// CREATE TABLE, then CREATE INDEX for each index; constraints named by the convention.
+QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d,
+                                                      const naming_convention& naming = {});
+
+// "CONSTRAINT name " when the convention's `pattern` names it, else nothing.
+QUARRY_DECL std::string constraint_prefix(const std::string& pattern, const naming_subject& subject, const dialect& d);
 
 }  // namespace detail
 
@@ -58,6 +63,10 @@ struct reflect_options {
 class MetaData {
  public:
   MetaData() = default;
+  explicit MetaData(naming_convention convention) : naming(std::move(convention)) {}
+
+  // How create_all() names constraints and indexes (and what autogenerate expects).
+  naming_convention naming{};
 
   template <class... Models>
   MetaData& add() {

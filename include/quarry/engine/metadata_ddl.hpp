@@ -22,7 +22,7 @@ inline void MetaData::create_all(Connection& conn, bool checkfirst) const {
       if (!checkfirst || !has_enum(conn, e)) conn.exec_driver_sql(create_enum_ddl(e, d));
   for (auto& t : sorted_tables()) {
     if (t->is_view) continue;
-    auto statements = detail::create_table_ddl(*t, d);  // first: it refuses names the database would cut short
+    auto statements = detail::create_table_ddl(*t, d, naming);  // first: it refuses names the database would cut short
     if (checkfirst && has_table(conn, t->name)) continue;
     for (auto& sql : statements) conn.exec_driver_sql(sql);
   }

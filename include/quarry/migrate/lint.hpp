@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "quarry/core/naming.hpp"
 #include "quarry/dbapi/interfaces.hpp"
 #include "quarry/migrate/revision.hpp"
 
@@ -41,7 +42,8 @@ QUARRY_DECL const char* lint_safer(lint_kind kind) noexcept;
 //   - a column or table dropped or renamed (the running application may still use it).
 // Tables the same revision creates are empty, so nothing is said about them.
 // SQLite has no concurrent writers to protect: nothing is reported for it.
-QUARRY_DECL std::vector<lint_warning> lint_revision(const revision& r, const dialect& d);
+QUARRY_DECL std::vector<lint_warning> lint_revision(const revision& r, const dialect& d,
+                                                    const naming_convention& naming = {});
 
 // The same for SQL statements; `revision_id` names them in the warnings.
 QUARRY_DECL std::vector<lint_warning> lint_statements(const std::vector<std::string>& statements,

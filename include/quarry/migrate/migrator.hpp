@@ -33,6 +33,9 @@ struct migrate_options {
   // Upgrade although applied revisions changed since they ran, and record their
   // new checksums (the change is accepted as reviewed).
   bool force = false;
+  // How operations name the constraints and indexes a revision leaves unnamed;
+  // the models' MetaData::naming, so that revisions and create_all() agree.
+  naming_convention naming{};
 };
 
 // One revision as history() lists it.
@@ -50,7 +53,8 @@ struct history_entry {
 // A revision's checksum: 16 hex digits of a hash of the SQL its upgrade and
 // downgrade write for the dialect (offline). What a revision computes after
 // reading the database through op.connection() is not part of it.
-QUARRY_DECL std::string revision_checksum(const revision& r, const quarry::dialect& d);
+QUARRY_DECL std::string revision_checksum(const revision& r, const quarry::dialect& d,
+                                          const naming_convention& naming = {});
 
 // Runs revisions against a database. Each revision runs in a transaction of
 // its own (both SQLite and PostgreSQL have transactional DDL) together with its

@@ -13,6 +13,7 @@
 #include "quarry/core/column.hpp"
 #include "quarry/core/compile.hpp"
 #include "quarry/core/ddl.hpp"
+#include "quarry/core/naming.hpp"
 #include "quarry/core/schema.hpp"
 #include "quarry/engine/connection.hpp"
 #include "quarry/migrate/column.hpp"
@@ -35,8 +36,10 @@ struct column_change {
 // is written out as SQL for the dialect (a DBA's script), values as literals.
 class operations {
  public:
-  explicit operations(Connection& conn) : dialect_(&conn.dialect()), connection_(&conn) {}
-  explicit operations(const dialect& d) : dialect_(&d) {}
+  // Constraints without a name are named by `naming` (migrate_options::naming).
+  explicit operations(Connection& conn, naming_convention naming = {})
+      : dialect_(&conn.dialect()), connection_(&conn), naming_(std::move(naming)) {}
+  explicit operations(const dialect& d, naming_convention naming = {}) : dialect_(&d), naming_(std::move(naming)) {}
 
   const quarry::dialect& dialect() const noexcept { return *dialect_; }
   bool offline() const noexcept { return connection_ == nullptr; }
@@ -61,6 +64,7 @@ class operations {
   void alter_column(std::string_view table, std::string_view column_name, const column_change& change);
 
   // Named constraints (PostgreSQL; SQLite cannot add or drop them on an existing table).
+  // An empty name: the naming convention's (an ArgumentError when it has none).
   void create_unique_constraint(std::string_view name, std::string_view table, const std::vector<std::string>& columns);
   // not_valid (PostgreSQL): existing rows are not checked now, so the table is
   // not scanned under a lock; validate_constraint() checks them later with a
@@ -80,6 +84,7 @@ class operations {
   void add_enum_value(std::string_view name, std::string_view label);
   void drop_enum(std::string_view name);
 
+  // An empty name: the convention's ix (ix_<table>_<column> by default).
   void create_index(const std::string& name, std::string_view table, std::vector<std::string> columns,
                     bool unique = false, std::string where = {});
   void drop_index(std::string_view name);
@@ -117,11 +122,15 @@ class operations {
   // Refuses what SQLite cannot do to an existing table, naming the operation.
   void needs_alter_table(std::string_view what) const;
   void add_constraint(std::string_view table, std::string_view name, const std::string& body);
+  // `given`, else the name the convention's `pattern` makes for `subject`.
+  std::string named(std::string_view given, const std::string& pattern, const naming_subject& subject,
+                    std::string_view what) const;
 
   const quarry::dialect* dialect_;
   Connection* connection_ = nullptr;
   std::vector<std::string> script_;
   std::function<void(const std::string&)> outside_transaction_;
+  naming_convention naming_;
 };
 
 // A table as a revision sees it, for its data migrations' Core statements

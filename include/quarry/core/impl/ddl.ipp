@@ -3,6 +3,7 @@
 #pragma once
 
 #include "quarry/core/ddl.hpp"
+#include "quarry/core/naming.hpp"
 
 namespace quarry::detail {
 
@@ -28,12 +29,13 @@ QUARRY_DECL std::string lower_case(std::string_view text) {
   return out;
 }
 
-QUARRY_DECL std::string column_ddl(const column_info& c, const dialect& d) {
+QUARRY_DECL std::string column_ddl(const column_info& c, const dialect& d, std::string_view check_name) {
   std::string part = d.format_identifier(c.name) + " ";
   part += c.autoincrement ? d.autoincrement_type(c.type) : d.type_name(c.type);
   if (!c.nullable) part += " NOT NULL";
   if (!c.server_default.empty()) part += " DEFAULT " + c.server_default;
-  if (!c.check.empty()) part += " CHECK (" + c.check + ")";
+  if (!c.check.empty())
+    part += (check_name.empty() ? std::string() : " CONSTRAINT " + d.format_identifier(check_name)) + " CHECK (" + c.check + ")";
   if (c.type.kind == sql_type_kind::enumeration && !d.native_enums()) {
     std::string labels;
     for (auto label : c.type.values) labels += (labels.empty() ? "" : ", ") + sql_string_literal(label);
@@ -58,29 +60,45 @@ QUARRY_DECL std::string create_index_ddl(const index_info& index, std::string_vi
   return sql;
 }
 
-QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d) {
+QUARRY_DECL std::string constraint_prefix(const std::string& pattern, const naming_subject& subject, const dialect& d) {
+  if (pattern.empty()) return {};
+  return "CONSTRAINT " + d.format_identifier(d.generated_name(convention_name(pattern, subject))) + " ";
+}
+
+QUARRY_DECL std::vector<std::string> create_table_ddl(const table_info& table, const dialect& d,
+                                                      const naming_convention& naming) {
   std::string sql = "CREATE TABLE " + d.format_identifier(table.name) + " (";
   std::vector<std::string> parts;
-  for (auto& c : table.columns) parts.push_back(column_ddl(c, d));
-  if (!table.primary_key.empty()) parts.push_back("PRIMARY KEY (" + column_list(table.primary_key, d) + ")");
+  for (auto& c : table.columns) {
+    std::string check_name;
+    if (!c.check.empty() && !naming.ck.empty())
+      check_name = d.generated_name(convention_name(naming.ck, {table.name, {c.name}, {}, c.name}));
+    parts.push_back(column_ddl(c, d, check_name));
+  }
+  if (!table.primary_key.empty())
+    parts.push_back(constraint_prefix(naming.pk, {table.name, table.primary_key}, d) + "PRIMARY KEY (" +
+                    column_list(table.primary_key, d) + ")");
   for (auto& c : table.columns)
-    if (c.unique && !c.index) parts.push_back("UNIQUE (" + d.format_identifier(c.name) + ")");
-  for (auto& u : table.unique_constraints) parts.push_back("UNIQUE (" + column_list(u, d) + ")");
-  for (auto& fk : table.foreign_keys) parts.push_back(foreign_key_ddl(fk, d));
+    if (c.unique && !c.index)
+      parts.push_back(constraint_prefix(naming.uq, {table.name, {c.name}}, d) + "UNIQUE (" + d.format_identifier(c.name) + ")");
+  for (auto& u : table.unique_constraints)
+    parts.push_back(constraint_prefix(naming.uq, {table.name, u}, d) + "UNIQUE (" + column_list(u, d) + ")");
+  for (auto& fk : table.foreign_keys)
+    parts.push_back(constraint_prefix(naming.fk, {table.name, fk.columns, fk.target_table}, d) + foreign_key_ddl(fk, d));
   for (auto& check : table.checks) parts.push_back("CHECK (" + check + ")");
   for (std::size_t i = 0; i < parts.size(); ++i) sql += (i ? ", " : "") + parts[i];
   sql += ")";
   std::vector<std::string> out{std::move(sql)};
-  // Indexed columns get SQLAlchemy's index names: ix_<table>_<column>.
+  // Indexed columns get SQLAlchemy's index names (ix_<table>_<column>) unless the convention says otherwise.
+  const std::string& ix = naming.ix.empty() ? naming_convention{}.ix : naming.ix;
   for (auto& c : table.columns)
     if (c.index)
       out.push_back(std::string(c.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-                    d.format_identifier(d.generated_name("ix_" + table.name + "_" + c.name)) + " ON " + d.format_identifier(table.name) +
-                    " (" + d.format_identifier(c.name) + ")");
+                    d.format_identifier(d.generated_name(convention_name(ix, {table.name, {c.name}}))) + " ON " +
+                    d.format_identifier(table.name) + " (" + d.format_identifier(c.name) + ")");
   for (auto& index : table.indexes) out.push_back(create_index_ddl(index, table.name, d));
   return out;
 }
-
 
 }  // namespace quarry::detail
 
@@ -114,7 +132,7 @@ QUARRY_DECL auto MetaData::create_ddl(const dialect& d) const -> std::vector<std
     for (auto& e : enum_types()) out.push_back(create_enum_ddl(e, d));
   for (auto& t : sorted_tables()) {
     if (t->is_view) continue;
-    auto statements = detail::create_table_ddl(*t, d);
+    auto statements = detail::create_table_ddl(*t, d, naming);
     out.insert(out.end(), statements.begin(), statements.end());
   }
   return out;

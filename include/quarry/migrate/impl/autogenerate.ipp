@@ -126,7 +126,8 @@ inline std::string hash_suffix(std::string_view text) {
 // Writes what the comparison finds; each change's upgrade and downgrade as C++.
 class schema_differ {
  public:
-  schema_differ(const dialect& d, const autogenerate_options& options) : d_(d), options_(options) {}
+  schema_differ(const dialect& d, const autogenerate_options& options, const naming_convention& naming)
+      : d_(d), options_(options), naming_(naming) {}
 
   std::vector<schema_change> compare(const schema_snapshot& models, const schema_snapshot& database,
                                      const std::vector<std::string>& model_order) {
@@ -373,7 +374,8 @@ class schema_differ {
     }
     for (auto& u : mine) {
       if (has(theirs, u.columns)) continue;
-      std::string name = u.is_index ? u.name : d_.generated_name("uq_" + m.name + "_" + join(u.columns, "_"));
+      std::string name = u.is_index ? u.name
+                                    : model_name(naming_.uq, u.name, d_.generated_name("uq_" + m.name + "_" + join(u.columns, "_")));
       std::string what = "add a unique constraint (" + join(u.columns) + ") to '" + m.name + "'";
       // A unique index: both databases add one in place, and it is what a unique constraint is made of.
       add(schema_change::add_unique, m.name, name, what,
@@ -425,7 +427,7 @@ class schema_differ {
     }
     for (auto& fk : m.foreign_keys) {
       if (has(b, fk)) continue;
-      auto name = d_.generated_name("fk_" + m.name + "_" + join(fk.columns, "_") + "_" + fk.referred_table);
+      auto name = model_name(naming_.fk, fk.name, d_.generated_name("fk_" + m.name + "_" + join(fk.columns, "_") + "_" + fk.referred_table));
       add(schema_change::add_foreign_key, m.name, name,
           "add a foreign key (" + join(fk.columns) + ") -> " + fk.referred_table + " to '" + m.name + "'",
           foreign_key_call(m.name, name, fk),
@@ -456,7 +458,7 @@ class schema_differ {
     }
     for (auto& c : m.check_constraints) {
       if (has(b, c.sql)) continue;
-      auto name = d_.generated_name("ck_" + m.name + "_" + hash_suffix(c.sql));
+      auto name = model_name(naming_.ck, c.name, d_.generated_name("ck_" + m.name + "_" + hash_suffix(c.sql)));
       add(schema_change::add_check, m.name, name, "add the check (" + c.sql + ") to '" + m.name + "'", create(name, c.sql),
           sqlite() ? batch(m.name, "batch.drop_constraint(" + lit(name) + ");")
                    : "op.drop_constraint(" + lit(name) + ", " + lit(m.name) + ");");
@@ -470,8 +472,14 @@ class schema_differ {
     return out;
   }
 
+  // A constraint's name as the models' create_all() made it when their convention names it; else one made up here.
+  static std::string model_name(const std::string& pattern, const std::string& reflected, std::string made_up) {
+    return !pattern.empty() && !reflected.empty() ? reflected : made_up;
+  }
+
   const dialect& d_;
   const autogenerate_options& options_;
+  const naming_convention& naming_;
   std::vector<schema_change> changes_;
 };
 
@@ -499,7 +507,7 @@ QUARRY_DECL std::vector<schema_change> compare_metadata(const MetaData& models, 
   conn.commit();  // ends the catalog reads' transaction
   std::vector<std::string> order;
   for (auto& t : models.sorted_tables()) order.push_back(t->name);
-  return detail::schema_differ(conn.dialect(), options).compare(wanted, present, order);
+  return detail::schema_differ(conn.dialect(), options, models.naming).compare(wanted, present, order);
 }
 
 QUARRY_DECL std::vector<schema_change> compare_metadata(const MetaData& models, const Engine& engine,

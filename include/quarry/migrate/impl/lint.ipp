@@ -124,9 +124,9 @@ QUARRY_DECL std::vector<lint_warning> lint_statements(const std::vector<std::str
   return out;
 }
 
-QUARRY_DECL std::vector<lint_warning> lint_revision(const revision& r, const dialect& d) {
+QUARRY_DECL std::vector<lint_warning> lint_revision(const revision& r, const dialect& d, const naming_convention& naming) {
   if (d.name() != "postgresql" || !r.upgrade) return {};
-  operations op(d);
+  operations op(d, naming);
   try {
     r.upgrade(op);
   } catch (const InvalidRequestError&) {  // it reads the database (offline it cannot): what it wrote before counts

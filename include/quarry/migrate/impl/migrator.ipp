@@ -30,10 +30,10 @@ QUARRY_DECL std::uint64_t stable_hash(std::string_view text) noexcept {
 QUARRY_DECL Transaction step_transaction(Connection& conn) { return conn.in_transaction() ? conn.begin_nested() : conn.begin(); }
 }  // namespace detail
 
-QUARRY_DECL std::string revision_checksum(const revision& r, const quarry::dialect& d) {
+QUARRY_DECL std::string revision_checksum(const revision& r, const quarry::dialect& d, const naming_convention& naming) {
   std::string text;
   for (const auto* step : {&r.upgrade, &r.downgrade}) {
-    operations op(d);
+    operations op(d, naming);
     std::string stopped;
     try {
       if (*step) (*step)(op);
@@ -50,7 +50,7 @@ QUARRY_DECL std::string revision_checksum(const revision& r, const quarry::diale
 
 QUARRY_DECL const std::string& migrator::checksum(const std::string& id) const {
   auto it = checksums_.find(id);
-  if (it == checksums_.end()) it = checksums_.emplace(id, revision_checksum(graph_.get(id), engine_.dialect())).first;
+  if (it == checksums_.end()) it = checksums_.emplace(id, revision_checksum(graph_.get(id), engine_.dialect(), options_.naming)).first;
   return it->second;
 }
 
@@ -238,7 +238,7 @@ QUARRY_DECL void migrator::run_revision(Connection& conn, const revision& r, boo
     if (auto timeout = lock_timeout_sql(); !timeout.empty()) conn.exec_driver_sql(timeout);
   };
   begin();
-  operations op(conn);
+  operations op(conn, options_.naming);
   op.on_outside_transaction([&](const std::string& sql) {  // PostgreSQL only: never inside the SQLite lock's savepoints
     tx->commit();
     conn.driver().execute_simple(sql);
@@ -320,7 +320,7 @@ QUARRY_DECL std::string migrator::upgrade_sql(std::string_view target, std::stri
     auto& r = graph_.get(id);
     out += "-- Running upgrade " + (r.down_revisions.empty() ? std::string("<base>") : r.down_revisions.front()) +
            " -> " + r.id + (r.message.empty() ? "" : ", " + r.message) + "\n\n";
-    operations op(d);
+    operations op(d, options_.naming);
     if (r.upgrade) r.upgrade(op);
     for (auto& sql : op.script()) out += sql + ";\n\n";
     out += insert_version_sql(d, r.id, true) + ";\n\n";
@@ -332,7 +332,7 @@ QUARRY_DECL std::vector<lint_warning> migrator::lint(std::string_view target, st
   auto start = from ? graph_.ancestors(graph_.resolve(*from)) : applied();
   std::vector<lint_warning> out;
   for (auto& id : to_apply(start, target)) {
-    auto found = lint_revision(graph_.get(id), engine_.dialect());
+    auto found = lint_revision(graph_.get(id), engine_.dialect(), options_.naming);
     out.insert(out.end(), found.begin(), found.end());
   }
   return out;
@@ -346,7 +346,7 @@ QUARRY_DECL std::string migrator::downgrade_sql(std::string_view target, std::st
     auto& r = graph_.get(id);
     out += "-- Running downgrade " + r.id + " -> " +
            (r.down_revisions.empty() ? std::string("<base>") : r.down_revisions.front()) + "\n\n";
-    operations op(d);
+    operations op(d, options_.naming);
     if (r.downgrade) r.downgrade(op);
     for (auto& sql : op.script()) out += sql + ";\n\n";
     out += delete_version_sql(d, r.id, true) + ";\n\n";

@@ -52,7 +52,7 @@ QUARRY_DECL void operations::create_table(const std::string& name, const std::ve
 }
 
 QUARRY_DECL void operations::create_table(const table_info& table) {
-  for (auto& sql : quarry::detail::create_table_ddl(table, *dialect_)) run(sql);
+  for (auto& sql : quarry::detail::create_table_ddl(table, *dialect_, naming_)) run(sql);
 }
 
 QUARRY_DECL void operations::drop_table(std::string_view name) { run("DROP TABLE " + dialect_->format_identifier(name)); }
@@ -67,8 +67,11 @@ QUARRY_DECL void operations::add_column(std::string_view table, const column& c)
     throw ArgumentError("quarry: add_column() cannot add a primary-key column ('" + info.name +
                         "'); create the table with it, or rebuild it in batch mode");
   info.autoincrement = false;
+  std::string check_name;
+  if (!info.check.empty() && !naming_.ck.empty())
+    check_name = dialect_->generated_name(convention_name(naming_.ck, {table, {info.name}, {}, info.name}));
   std::string sql = "ALTER TABLE " + dialect_->format_identifier(table) + " ADD COLUMN " +
-                    quarry::detail::column_ddl(info, *dialect_);
+                    quarry::detail::column_ddl(info, *dialect_, check_name);
   if (auto& fk = c.foreign_key()) {
     sql += " REFERENCES " + dialect_->format_identifier(fk->target_table) + " (" +
            quarry::detail::column_list(fk->target_columns, *dialect_) + ")";
@@ -76,10 +79,12 @@ QUARRY_DECL void operations::add_column(std::string_view table, const column& c)
     if (fk->on_update != fk_action::no_action) sql += " ON UPDATE " + std::string(to_sql(fk->on_update));
   }
   run(sql);
-  if (info.unique || info.index) {
-    index_info index{"ix_" + std::string(table) + "_" + info.name, {info.name}, info.unique, {}};
-    if (!info.index) index.name = "uq_" + std::string(table) + "_" + info.name;  // a unique index stands for the constraint
-    run(quarry::detail::create_index_ddl(index, table, *dialect_));
+  if (info.unique || info.index) {  // a unique index stands for the constraint, which SQLite cannot add
+    naming_subject subject{table, {info.name}};
+    auto index_name = info.index ? named({}, naming_.ix.empty() ? naming_convention{}.ix : naming_.ix, subject, "index")
+                                 : named({}, naming_.uq.empty() ? "uq_%(table_name)s_%(column_0_name)s" : naming_.uq,
+                                         subject, "unique constraint");
+    run(quarry::detail::create_index_ddl({index_name, {info.name}, info.unique, {}}, table, *dialect_));
   }
 }
 
@@ -119,14 +124,25 @@ QUARRY_DECL void operations::add_constraint(std::string_view table, std::string_
   run("ALTER TABLE " + dialect_->format_identifier(table) + " ADD CONSTRAINT " + dialect_->format_identifier(name) + " " + body);
 }
 
+QUARRY_DECL std::string operations::named(std::string_view given, const std::string& pattern,
+                                          const naming_subject& subject, std::string_view what) const {
+  if (!given.empty()) return std::string(given);
+  if (pattern.empty())
+    throw ArgumentError("quarry: the " + std::string(what) + " on '" + std::string(subject.table) +
+                        "' needs a name: give one, or a naming convention (migrate_options::naming)");
+  return dialect_->generated_name(convention_name(pattern, subject));
+}
+
 QUARRY_DECL void operations::create_unique_constraint(std::string_view name, std::string_view table,
                                                       const std::vector<std::string>& columns) {
-  add_constraint(table, name, "UNIQUE (" + quarry::detail::column_list(columns, *dialect_) + ")");
+  add_constraint(table, named(name, naming_.uq, {table, columns}, "unique constraint"),
+                 "UNIQUE (" + quarry::detail::column_list(columns, *dialect_) + ")");
 }
 
 QUARRY_DECL void operations::create_check_constraint(std::string_view name, std::string_view table,
                                                      std::string_view condition, bool not_valid) {
-  add_constraint(table, name, "CHECK (" + std::string(condition) + ")" + (not_valid ? " NOT VALID" : ""));
+  add_constraint(table, named(name, naming_.ck, {table, {}}, "check constraint"),
+                 "CHECK (" + std::string(condition) + ")" + (not_valid ? " NOT VALID" : ""));
 }
 
 QUARRY_DECL void operations::validate_constraint(std::string_view name, std::string_view table) {
@@ -138,7 +154,7 @@ QUARRY_DECL void operations::create_foreign_key(std::string_view name, std::stri
                                                 std::string_view referred_table, const std::vector<std::string>& columns,
                                                 const std::vector<std::string>& referred_columns, fk_action on_delete,
                                                 fk_action on_update, bool not_valid) {
-  add_constraint(table, name,
+  add_constraint(table, named(name, naming_.fk, {table, columns, referred_table}, "foreign key"),
                  quarry::detail::foreign_key_ddl({columns, std::string(referred_table), referred_columns, on_delete, on_update},
                                                  *dialect_) +
                      (not_valid ? " NOT VALID" : ""));
@@ -146,7 +162,8 @@ QUARRY_DECL void operations::create_foreign_key(std::string_view name, std::stri
 
 QUARRY_DECL void operations::create_primary_key(std::string_view name, std::string_view table,
                                                 const std::vector<std::string>& columns) {
-  add_constraint(table, name, "PRIMARY KEY (" + quarry::detail::column_list(columns, *dialect_) + ")");
+  add_constraint(table, named(name, naming_.pk, {table, columns}, "primary key"),
+                 "PRIMARY KEY (" + quarry::detail::column_list(columns, *dialect_) + ")");
 }
 
 QUARRY_DECL void operations::drop_constraint(std::string_view name, std::string_view table) {
@@ -173,14 +190,16 @@ QUARRY_DECL void operations::drop_enum(std::string_view name) {
 
 QUARRY_DECL void operations::create_index(const std::string& name, std::string_view table, std::vector<std::string> columns,
                                           bool unique, std::string where) {
-  run(quarry::detail::create_index_ddl({name, std::move(columns), unique, std::move(where)}, table, *dialect_));
+  auto index_name = named(name, naming_.ix.empty() ? naming_convention{}.ix : naming_.ix, {table, columns}, "index");
+  run(quarry::detail::create_index_ddl({index_name, std::move(columns), unique, std::move(where)}, table, *dialect_));
 }
 
 QUARRY_DECL void operations::drop_index(std::string_view name) { run("DROP INDEX " + dialect_->format_identifier(name)); }
 
 QUARRY_DECL void operations::create_index_concurrently(const std::string& name, std::string_view table,
                                                        std::vector<std::string> columns, bool unique, std::string where) {
-  auto sql = quarry::detail::create_index_ddl({name, std::move(columns), unique, std::move(where)}, table, *dialect_);
+  auto index_name = named(name, naming_.ix.empty() ? naming_convention{}.ix : naming_.ix, {table, columns}, "index");
+  auto sql = quarry::detail::create_index_ddl({index_name, std::move(columns), unique, std::move(where)}, table, *dialect_);
   if (dialect_->name() != "postgresql") return run(sql);
   auto at = sql.find("INDEX ");
   run_outside_transaction(sql.insert(at + 6, "CONCURRENTLY "));
