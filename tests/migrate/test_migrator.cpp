@@ -130,7 +130,9 @@ TEST_CASE("a revision that fails halfway leaves the schema and the version table
                              op.execute("INSERT INTO no_such_table VALUES (1)");
                            },
                        .downgrade = [](mg::operations& op) { op.drop_table("coupon"); }});
-  mg::migrator m(db.engine, revisions);
+  // An engine in AUTOCOMMIT too: the migrator makes its own transactions.
+  auto autocommit = quarry::create_engine(db.url, {.isolation_level = quarry::isolation_level::autocommit});
+  mg::migrator m(autocommit, revisions);
   CHECK_THROWS_AS(m.upgrade(), quarry::DBAPIError);
   CHECK(m.current() == std::vector<std::string>{"3c0000000003"});  // the three before it stay applied
   CHECK_FALSE(db.has_table("coupon"));
@@ -166,6 +168,28 @@ TEST_CASE("branches need a merge (or 'heads') before upgrading to head", "[migra
   CHECK(merged.downgrade("b1aaaaaaaaaa") == std::vector<std::string>{"c3cccccccccc", "b2bbbbbbbbbb"});
   CHECK(db.has_table("alpha"));
   CHECK_FALSE(db.has_table("beta"));
+}
+
+TEST_CASE("a version table from before checksums gets its checksum column; its revisions count as unchanged",
+          "[migrations]") {
+  quarry_test::scratch_database db("migrate_old_table");
+  {
+    auto conn = db.engine.connect();
+    conn.exec_driver_sql("CREATE TABLE quarry_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY, "
+                         "applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+    conn.exec_driver_sql("INSERT INTO quarry_version (version_num) VALUES ('1a0000000001')");
+    mg::operations op(conn);
+    shop_revisions()[0].upgrade(op);  // what that revision made
+    conn.commit();
+  }
+  mg::migrator m(db.engine, shop_revisions());
+  CHECK(m.current() == std::vector<std::string>{"1a0000000001"});  // read without the column
+  CHECK(m.changed().empty());
+  CHECK(m.upgrade("+1") == std::vector<std::string>{"2b0000000002"});
+  auto history = m.history();
+  REQUIRE(history.size() == 3);
+  CHECK(history[1].applied);
+  CHECK_FALSE(history[1].changed);
 }
 
 TEST_CASE("stamp marks a revision applied without running it; unknown applied revisions are refused", "[migrations]") {
@@ -230,6 +254,16 @@ TEST_CASE("checksums: an applied revision that changed is reported, refused by u
   CHECK(sum.size() == 16);
   CHECK(sum == mg::revision_checksum(shop_revisions()[1], db.engine.dialect()));  // the same steps, the same sum
   CHECK(sum != mg::revision_checksum(revisions[0], db.engine.dialect()));
+  // A SQLite batch cannot be written out, but its changes still count.
+  auto batch = [](std::string column) {
+    return mg::revision{.id = "f00000000001", .upgrade = [column](mg::operations& op) {
+                          op.batch_alter_table("customer", [column](mg::batch_operations& b) {
+                            b.alter_column(column, {.nullable = false});
+                          });
+                        }};
+  };
+  quarry::sqlite::dialect sqlite;
+  CHECK(mg::revision_checksum(batch("name"), sqlite) != mg::revision_checksum(batch("email"), sqlite));
 
   revisions[1].upgrade = [](mg::operations& op) {  // edited after it ran
     op.add_column("customer", mg::column("tier", mg::String(12)).server_default("'basic'"));
@@ -512,8 +546,23 @@ TEST_CASE("the command line: verbs, exit codes, merge and branch files, check", 
   CHECK(run_tool({"upgrade", "--force"}, changed).status == 0);
   CHECK(run_tool({"history"}, changed).out.find("create customer [applied]") != std::string::npos);
 
+  auto bad_id = run_tool({"revision", "-m", "x", "--rev-id", "../escaped"}, changed);
+  CHECK(bad_id.status == 1);
+  CHECK(bad_id.err.find("cannot be a revision id") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists("escaped_x.cpp"));
+
+  quarry_test::scratch_database custom("migrate_cli_custom");
+  mg::command_config own_table{.url = custom.url,
+                               .models = [] { return quarry::MetaData{}; },
+                               .revisions = {{.id = "f10000000001"}},
+                               .options = {.version_table = "schema_migrations"}};
+  CHECK(run_tool({"upgrade"}, own_table).status == 0);
+  auto own_check = run_tool({"check"}, own_table);
+  CHECK(own_check.out == "no differences: the database is at the head and matches the models\n");  // its version table is not a difference
+  CHECK(own_check.status == 0);
+
   std::filesystem::remove_all("cli_init");
-  auto init = run_tool({"init", "cli_init/versions"}, config);
+  auto init = run_tool({"init", "cli_init/versions/"}, config);
   CHECK(init.status == 0);
   CHECK(std::filesystem::is_directory("cli_init/versions"));
   CHECK(quarry_test::read_file("cli_init/migrate.cpp").find("quarry::migrate::main(argc, argv") != std::string::npos);
@@ -580,7 +629,8 @@ TEST_CASE("CREATE INDEX CONCURRENTLY runs outside the revision's transaction; NO
   mg::migrator m(db.engine, revisions);
   auto sql = m.upgrade_sql("head", "3c0000000003");
   if (pg) {
-    CHECK(sql.find("COMMIT;\n\nCREATE INDEX CONCURRENTLY ix_customer_score ON customer (score);\n\nBEGIN;") != std::string::npos);
+    CHECK(sql.find("COMMIT;\n\nCREATE INDEX CONCURRENTLY ix_customer_score ON customer (score);\n\nBEGIN;\n\n"
+                   "SET LOCAL lock_timeout = '10000ms';") != std::string::npos);
   } else {
     CHECK(sql.find("CREATE INDEX ix_customer_score ON customer (score);") != std::string::npos);
   }

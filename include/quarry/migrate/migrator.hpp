@@ -116,6 +116,9 @@ class migrator {
   std::vector<std::string> changed_in(const applied_map& applied) const;
   const std::string& checksum(const std::string& id) const;
   std::string version_table_ddl() const;
+  // CREATE TABLE IF NOT EXISTS, and the checksum column added to a table from before checksums.
+  void make_version_table(Connection& conn) const;
+  bool has_checksum_column(Connection& conn) const;
   std::string lock_timeout_sql() const;
   std::string insert_version_sql(const quarry::dialect& d, const std::string& id, bool literal) const;
   std::string delete_version_sql(const quarry::dialect& d, const std::string& id, bool literal) const;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "quarry/migrate/fwd.hpp"
@@ -37,6 +38,9 @@ QUARRY_DECL revision add_revision(revision r);
 
 // A new revision id: 12 random hex digits, as Alembic's uuid4().hex[-12:].
 QUARRY_DECL std::string new_revision_id();
+
+// Whether `id` can name a revision in a file and the version table: 1 to 32 letters, digits and _.
+QUARRY_DECL bool valid_revision_id(std::string_view id) noexcept;
 
 }  // namespace quarry::migrate
 

@@ -49,7 +49,8 @@ QUARRY_DECL schema_snapshot model_snapshot(const MetaData& models, Connection& c
   auto scratch = conn.begin();
   std::string schema = "quarry_autogenerate_" + new_revision_id();
   conn.exec_driver_sql("CREATE SCHEMA " + schema);
-  conn.exec_driver_sql("SET LOCAL search_path TO " + schema);
+  // The scratch schema first, then the usual path (extensions' types and functions stay visible).
+  conn.exec_driver_sql("SELECT set_config('search_path', '" + schema + ", ' || current_setting('search_path'), true)");
   models.create_all(conn, false);
   Inspector inspector(conn);
   keep_compared(inspector.tables({.schema = schema}), out, options);
@@ -137,8 +138,10 @@ class schema_differ {
       if (auto* m = find(models.tables, name); m && !find(database.tables, name)) added.push_back(m);
     for (auto& m : models.tables)
       if (!find(database.tables, m.name) && std::find(added.begin(), added.end(), &m) == added.end()) added.push_back(&m);
-    for (auto it = database.tables.rbegin(); it != database.tables.rend(); ++it)
-      if (!find(models.tables, it->name)) gone.push_back(&*it);
+    // Gone tables are dropped dependents first (and made again in the opposite order on the way down).
+    auto database_order = sort_tables(database.tables).tables;
+    for (auto it = database_order.rbegin(); it != database_order.rend(); ++it)
+      if (auto* t = find(database.tables, *it); t && !find(models.tables, *it)) gone.push_back(t);
     for (auto* g : gone) {
       auto like = std::find_if(added.begin(), added.end(), [&](const reflected_table* a) { return same_columns(*a, *g); });
       if (like != added.end()) {
@@ -518,7 +521,10 @@ QUARRY_DECL std::vector<schema_change> compare_metadata(const MetaData& models, 
 
 QUARRY_DECL std::string render_revision(const std::vector<schema_change>& changes, const revision_source& source) {
   bool guesses = std::any_of(changes.begin(), changes.end(), [](const schema_change& c) { return c.suggestion; });
-  std::string out = "// " + source.message + "\n//\n// Revision ID: " + source.id + "\n// Revises: ";
+  if (!valid_revision_id(source.id))
+    throw ArgumentError("quarry: '" + source.id + "' cannot be a revision id: use 1 to 32 letters, digits and _");
+  std::string out = detail::indented(source.message, "", true);
+  out = (out.empty() ? "//\n" : out) + "//\n// Revision ID: " + source.id + "\n// Revises: ";
   for (std::size_t i = 0; i < source.down_revisions.size(); ++i) out += (i ? ", " : "") + source.down_revisions[i];
   if (source.down_revisions.empty()) out += "<base>";
   out += "\n// Written by quarry autogenerate: review it before it runs.\n";

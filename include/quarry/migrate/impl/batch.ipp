@@ -58,6 +58,25 @@ QUARRY_DECL void operations::batch_alter_table(std::string_view table,
                                                const std::function<void(batch_operations&)>& changes) {
   batch_operations batch;
   changes(batch);
+  if (dialect().name() == "sqlite" && offline()) {
+    // The rebuild reads the table first. The message lists the changes, so a revision's checksum still sees them.
+    std::string what;
+    for (auto& c : batch.changes()) {
+      static constexpr const char* kinds[] = {"add_column", "drop_column", "alter_column", "add_unique", "add_check",
+                                              "add_foreign_key", "drop_constraint"};
+      what += std::string(what.empty() ? "" : "; ") + kinds[c.kind] + " " + c.name;
+      if (c.kind == batch_operations::change::add_column) what += " " + quarry::detail::column_ddl(c.new_column.info(), dialect());
+      if (c.alteration.type) what += " type " + dialect().type_name(*c.alteration.type);
+      if (c.alteration.nullable) what += *c.alteration.nullable ? " null" : " not null";
+      if (c.alteration.server_default) what += " default " + *c.alteration.server_default;
+      if (c.alteration.new_name) what += " to " + *c.alteration.new_name;
+      for (auto& column : c.columns) what += " " + column;
+      if (!c.sql.empty()) what += " " + c.sql;
+      for (auto& column : c.referred_columns) what += " " + column;
+    }
+    throw InvalidRequestError("quarry: SQLite rebuilds '" + std::string(table) +
+                              "' for batch_alter_table() online only, since it reads the table first (" + what + ")");
+  }
   if (dialect().name() == "sqlite") detail::rebuild_sqlite_table(*this, table, batch.changes());
   else detail::alter_in_place(*this, table, batch.changes());
 }

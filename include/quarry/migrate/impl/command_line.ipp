@@ -117,6 +117,12 @@ class command_runner {
   migrator make_migrator() { return migrator(engine(), revisions(), config_.options); }
   revision_graph graph() const { return revision_graph(revisions()); }
   MetaData models() const { return config_.models ? config_.models() : quarry::metadata.get(); }
+  // Autogenerate's options, never comparing the migrator's own version table.
+  autogenerate_options autogenerate() const {
+    auto options = config_.autogenerate;
+    options.version_table = config_.options.version_table;
+    return options;
+  }
   std::string argument(std::size_t i, const char* what) const {
     if (i >= line_.arguments.size()) throw usage_error(line_.verb + " needs " + what);
     return line_.arguments[i];
@@ -137,7 +143,8 @@ class command_runner {
   }
 
   int init() {
-    std::filesystem::path versions = optional_argument(0, versions_directory());
+    std::filesystem::path versions = std::filesystem::path(optional_argument(0, versions_directory())).lexically_normal();
+    if (!versions.has_filename()) versions = versions.parent_path();  // "migrations/versions/"
     if (std::filesystem::exists(versions) && !std::filesystem::is_empty(versions))
       throw CommandError("quarry: " + versions.string() + " already exists and is not empty");
     std::filesystem::create_directories(versions);
@@ -157,12 +164,13 @@ class command_runner {
   static std::string cpp_literal_of(const std::string& text) { return migrate::detail::cpp_literal(text); }
 
   int write_file(const revision_source& source, const std::vector<schema_change>& changes) {
+    auto text = render_revision(changes, source);  // first: it refuses an id that cannot name a file
     std::filesystem::path directory = versions_directory();
     std::filesystem::create_directories(directory);
     auto path = directory / revision_file_name(source.id, source.message);
     if (std::filesystem::exists(path)) throw CommandError("quarry: " + path.string() + " already exists");
     std::ofstream file(path, std::ios::binary);
-    file << render_revision(changes, source);
+    file << text;
     if (!file) throw CommandError("quarry: could not write " + path.string());
     out_ << "wrote " << path.string() << " (revision " << source.id << "); build the tool again to include it\n";
     return 0;
@@ -187,7 +195,7 @@ class command_runner {
         throw CommandError("quarry: the database is at " + (at.empty() ? std::string("<base>") : joined(at)) +
                            ", not at " + (down.empty() ? std::string("<base>") : joined(down)) +
                            ": upgrade it first, so that autogenerate compares the models with the schema the revisions make");
-      changes = compare_metadata(models(), engine(), config_.autogenerate);
+      changes = compare_metadata(models(), engine(), autogenerate());
       if (changes.empty()) out_ << "no differences between the models and the database\n";
       for (auto& c : changes) out_ << (c.suggestion ? "  guess: " : "  ") << c.description << "\n";
       if (!source.accept_renames && std::any_of(changes.begin(), changes.end(), [](auto& c) { return c.suggestion; }))
@@ -295,7 +303,7 @@ class command_runner {
       ++problems;
     }
     if (problems == 0) {
-      auto changes = compare_metadata(models(), engine(), config_.autogenerate);
+      auto changes = compare_metadata(models(), engine(), autogenerate());
       for (auto& c : changes) out_ << "differs: " << c.description << "\n";
       problems += static_cast<int>(changes.size());
     }

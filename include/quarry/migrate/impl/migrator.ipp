@@ -88,7 +88,8 @@ QUARRY_DECL std::set<std::string> migrator::applied() const {
 QUARRY_DECL auto migrator::applied_on(Connection& conn, bool table_known) const -> applied_map {
   applied_map out;
   if (!table_known && !MetaData::has_table(conn, options_.version_table)) return out;
-  for (auto row : conn.exec_driver_sql("SELECT version_num, checksum FROM " +
+  auto checksum = table_known || has_checksum_column(conn) ? "checksum" : "''";
+  for (auto row : conn.exec_driver_sql("SELECT version_num, " + std::string(checksum) + " FROM " +
                                        conn.dialect().format_identifier(options_.version_table)))
     out.emplace(row.get<std::string>(0), row.get<std::string>(1));
   for (auto& entry : out)
@@ -98,8 +99,27 @@ QUARRY_DECL auto migrator::applied_on(Connection& conn, bool table_known) const 
   return out;
 }
 
+QUARRY_DECL bool migrator::has_checksum_column(Connection& conn) const {
+  bool sqlite = conn.dialect().name() == "sqlite";
+  auto sql = sqlite ? std::string("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = 'checksum'")
+                    : std::string("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+                                  "AND table_name = $1 AND column_name = 'checksum'");
+  return conn.exec_driver_sql(sql, {options_.version_table}).scalar<std::int64_t>() > 0;
+}
+
+QUARRY_DECL void migrator::make_version_table(Connection& conn) const {
+  conn.exec_driver_sql(version_table_ddl());
+  if (!has_checksum_column(conn))  // a table from before checksums: its revisions' checksums are unknown ('')
+    conn.exec_driver_sql("ALTER TABLE " + conn.dialect().format_identifier(options_.version_table) +
+                         " ADD COLUMN checksum VARCHAR(16) NOT NULL DEFAULT ''");
+}
+
 QUARRY_DECL void migrator::locked(const std::function<void(Connection&, const applied_map&)>& work) const {
   auto conn = engine_.connect();
+  // Revisions need transactions (and the SQLite lock its BEGIN IMMEDIATE), whatever the engine's default.
+  if (conn.isolation_level() == isolation_level::autocommit)
+    conn.set_isolation_level(conn.dialect().name() == "sqlite" ? isolation_level::serializable
+                                                               : isolation_level::read_committed);
   auto table = conn.dialect().format_identifier(options_.version_table);
   if (conn.dialect().name() == "sqlite") {
     // Foreign keys off for the whole run (a table rebuild drops the old table;
@@ -109,7 +129,7 @@ QUARRY_DECL void migrator::locked(const std::function<void(Connection&, const ap
     try {
       conn.execution_options({.sqlite_begin = sqlite_begin_mode::immediate});
       auto lock = conn.begin();
-      conn.exec_driver_sql(version_table_ddl());
+      make_version_table(conn);
       try {
         work(conn, applied_on(conn, true));
       } catch (...) {
@@ -133,7 +153,7 @@ QUARRY_DECL void migrator::locked(const std::function<void(Connection&, const ap
   conn.exec_driver_sql("SELECT pg_advisory_lock(" + key + ")");
   conn.commit();
   try {
-    conn.exec_driver_sql(version_table_ddl());
+    make_version_table(conn);
     auto applied = applied_on(conn, true);
     conn.commit();  // each revision begins a transaction of its own
     work(conn, applied);
@@ -315,14 +335,18 @@ QUARRY_DECL void migrator::stamp(std::string_view target) {
 QUARRY_DECL std::string migrator::upgrade_sql(std::string_view target, std::string_view from) const {
   const auto& d = engine_.dialect();
   std::string out = "BEGIN;\n\n" + version_table_ddl() + ";\n\n";
-  if (auto timeout = lock_timeout_sql(); !timeout.empty()) out += timeout + ";\n\n";
+  auto timeout = lock_timeout_sql();
+  if (!timeout.empty()) out += timeout + ";\n\n";
   for (auto& id : to_apply(graph_.ancestors(graph_.resolve(from)), target)) {
     auto& r = graph_.get(id);
     out += "-- Running upgrade " + (r.down_revisions.empty() ? std::string("<base>") : r.down_revisions.front()) +
            " -> " + r.id + (r.message.empty() ? "" : ", " + r.message) + "\n\n";
     operations op(d, options_.naming);
     if (r.upgrade) r.upgrade(op);
-    for (auto& sql : op.script()) out += sql + ";\n\n";
+    for (auto& sql : op.script()) {
+      out += sql + ";\n\n";
+      if (sql == "BEGIN" && !timeout.empty()) out += timeout + ";\n\n";  // after a concurrent step's own COMMIT
+    }
     out += insert_version_sql(d, r.id, true) + ";\n\n";
   }
   return out + "COMMIT;\n";
@@ -341,14 +365,18 @@ QUARRY_DECL std::vector<lint_warning> migrator::lint(std::string_view target, st
 QUARRY_DECL std::string migrator::downgrade_sql(std::string_view target, std::string_view from) const {
   const auto& d = engine_.dialect();
   std::string out = "BEGIN;\n\n";
-  if (auto timeout = lock_timeout_sql(); !timeout.empty()) out += timeout + ";\n\n";
+  auto timeout = lock_timeout_sql();
+  if (!timeout.empty()) out += timeout + ";\n\n";
   for (auto& id : to_undo(graph_.ancestors(graph_.resolve(from)), target)) {
     auto& r = graph_.get(id);
     out += "-- Running downgrade " + r.id + " -> " +
            (r.down_revisions.empty() ? std::string("<base>") : r.down_revisions.front()) + "\n\n";
     operations op(d, options_.naming);
     if (r.downgrade) r.downgrade(op);
-    for (auto& sql : op.script()) out += sql + ";\n\n";
+    for (auto& sql : op.script()) {
+      out += sql + ";\n\n";
+      if (sql == "BEGIN" && !timeout.empty()) out += timeout + ";\n\n";
+    }
     out += delete_version_sql(d, r.id, true) + ";\n\n";
   }
   return out + "COMMIT;\n";

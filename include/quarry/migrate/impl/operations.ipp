@@ -73,6 +73,9 @@ QUARRY_DECL void operations::add_column(std::string_view table, const column& c)
   std::string sql = "ALTER TABLE " + dialect_->format_identifier(table) + " ADD COLUMN " +
                     quarry::detail::column_ddl(info, *dialect_, check_name);
   if (auto& fk = c.foreign_key()) {
+    if (!naming_.fk.empty())  // named as create_all() names it, so that a revision can drop it
+      sql += " CONSTRAINT " +
+             dialect_->format_identifier(dialect_->generated_name(convention_name(naming_.fk, {table, fk->columns, fk->target_table})));
     sql += " REFERENCES " + dialect_->format_identifier(fk->target_table) + " (" +
            quarry::detail::column_list(fk->target_columns, *dialect_) + ")";
     if (fk->on_delete != fk_action::no_action) sql += " ON DELETE " + std::string(to_sql(fk->on_delete));

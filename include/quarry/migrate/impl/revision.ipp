@@ -27,4 +27,11 @@ QUARRY_DECL std::string new_revision_id() {
   return id;
 }
 
+QUARRY_DECL bool valid_revision_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
 }  // namespace quarry::migrate
