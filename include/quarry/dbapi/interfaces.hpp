@@ -99,6 +99,10 @@ class dbapi_connection {
   // Python's sqlite3 driver (and so SQLAlchemy) does: a Connection or Session
   // that only reads then holds no lock that blocks other writers.
   virtual bool begins_at_first_write() const noexcept { return false; }
+  // Whether a BEGIN inside a transaction nests (a connection joined to a test's
+  // outer transaction turns each BEGIN into a SAVEPOINT); otherwise a second
+  // BEGIN on a connection already in a transaction is refused.
+  virtual bool nests_transactions() const noexcept { return false; }
   // Most bound parameters one statement may carry (SQLite reads its limit at run time).
   virtual std::size_t max_parameters() const noexcept = 0;
   virtual std::string server_version() const = 0;

@@ -66,12 +66,21 @@ class Engine {
   // "Engine(postgresql://user:***@host/db)"; the password never shows.
   std::string repr() const { return "Engine(" + state_->url.render() + ")"; }
 
+  // What the engine shares with its connections, for the layers above (testing) that make engines of their own.
+  const std::shared_ptr<detail::engine_state>& shared_state() const noexcept { return state_; }
+
  private:
   std::shared_ptr<detail::engine_state> state_;
 };
 
 namespace detail {
 QUARRY_DECL void install_echo(engine_state& state);
+
+// An Engine over a dialect object rather than one found by the URL's scheme:
+// with `single_connection` every checkout shares one connection; with `events`
+// the engine shares another engine's listeners (and its echo) instead of its own.
+QUARRY_DECL Engine make_engine(std::shared_ptr<const dialect> sql_dialect, const URL& url, engine_options options,
+                               bool single_connection, std::shared_ptr<engine_events> events = nullptr);
 }  // namespace detail
 
 QUARRY_DECL Engine create_engine(const URL& url, engine_options options = {});

@@ -20,6 +20,7 @@
 namespace quarry {
 
 class dbapi_connection;
+class Connection;
 
 // What an execute listener sees. `parameters` is the first (or only) parameter
 // set; `batch_size` says how many sets an executemany() sent.
@@ -29,6 +30,7 @@ struct execute_event {
   std::size_t batch_size = 1;
   std::chrono::nanoseconds elapsed{0};  // after_execute only
   std::int64_t rowcount = -1;          // after_execute only
+  const Connection* connection = nullptr;  // the Connection that runs it
 };
 
 // What a pool listener sees: the raw connection being connected, checked out or in.

@@ -462,6 +462,9 @@ class Session {
 
   // The session's connection, in the session's transaction (which begins here if needed).
   Connection& connection() { return work_connection(); }
+  // The connection the session holds now, or null: begins nothing.
+  const Connection* current_connection() const noexcept { return state_->connection ? &*state_->connection : nullptr; }
+  const Engine& get_bind() const noexcept { return state_->engine; }
 
  private:
   using relationship = detail::relationship_info;

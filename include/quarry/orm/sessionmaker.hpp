@@ -21,6 +21,10 @@ class sessionmaker {
   explicit sessionmaker(Engine engine, session_options options = {}) : engine_(std::move(engine)), options_(options) {}
   Session operator()() const { return Session(engine_, options_, listeners_); }
 
+  // Sessions made from now on use this engine (SQLAlchemy's sessionmaker.configure(bind=...)).
+  void configure(Engine engine) { engine_ = std::move(engine); }
+  const Engine& get_bind() const noexcept { return engine_; }
+
   // Every session made from now on calls fn(session) at each `event`.
   listener_id listen(session_event event, std::function<void(Session&)> fn) {
     return listeners_.add(event, std::move(fn));
@@ -38,6 +42,17 @@ class sessionmaker {
 class scoped_session {
  public:
   explicit scoped_session(sessionmaker factory) : factory_(std::move(factory)) {}
+
+  // Sessions made from now on use this engine; a thread's current session keeps
+  // the engine it was made with until remove().
+  void configure(Engine engine) {
+    std::lock_guard lock(mutex_);
+    factory_.configure(std::move(engine));
+  }
+  Engine get_bind() {
+    std::lock_guard lock(mutex_);
+    return factory_.get_bind();
+  }
 
   // The calling thread's session.
   Session& operator()() {

@@ -275,11 +275,12 @@ QUARRY_DECL auto Connection::run(detail::sql_key key, std::span<const value_ref>
   std::string_view sql = key.sql;
   check_usable();
   if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
+  // Listeners see the statement before it is prepared, so that one the database refuses to prepare is seen too.
+  auto& events = *engine_->events;
+  execute_event event{sql, refs, 1, {}, -1, this};
+  events.before_execute.dispatch(event);
   auto statement = prepare(key);
   if (begin_deferred_) begin_before(statement);
-  auto& events = *engine_->events;
-  execute_event event{sql, refs, 1};
-  events.before_execute.dispatch(event);
   bool timed = !events.after_execute.empty();
   auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   try {
@@ -301,11 +302,11 @@ QUARRY_DECL auto Connection::run_many(detail::sql_key key, parameter_batch& batc
   std::string_view sql = key.sql;
   check_usable();
   if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
+  auto& events = *engine_->events;
+  execute_event event{sql, batch.size() ? batch.parameters(0) : std::span<const value_ref>{}, batch.size(), {}, -1, this};
+  events.before_execute.dispatch(event);
   auto statement = prepare(key);
   if (begin_deferred_) begin_before(statement);
-  auto& events = *engine_->events;
-  execute_event event{sql, batch.size() ? batch.parameters(0) : std::span<const value_ref>{}, batch.size()};
-  events.before_execute.dispatch(event);
   auto started = std::chrono::steady_clock::now();
   try {
     statement.statement->execute_many(batch, rows);
@@ -369,7 +370,7 @@ QUARRY_DECL auto Connection::note_failure(DBAPIError& e, bool committing) -> voi
 
 QUARRY_DECL auto Connection::savepoint_statement(const std::string& sql) -> void {
   auto& events = *engine_->events;
-  execute_event event{sql, {}, 1};
+  execute_event event{sql, {}, 1, {}, -1, this};
   events.before_execute.dispatch(event);
   auto started = std::chrono::steady_clock::now();
   send_simple(sql);
@@ -411,7 +412,7 @@ QUARRY_DECL auto Connection::begin_statement_for(std::optional<quarry::isolation
 
 QUARRY_DECL auto Connection::send_begin() -> void {
   auto& dbapi = *lease_->pooled->dbapi;
-  if (dbapi.in_transaction())
+  if (dbapi.in_transaction() && !dbapi.nests_transactions())
     throw InvalidRequestError(
         "quarry: the database connection is already in a transaction this Connection did not begin (another "
         "Connection or Session on the one shared connection of an in-memory SQLite database is writing, or BEGIN "

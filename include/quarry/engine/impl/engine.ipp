@@ -25,22 +25,30 @@ QUARRY_DECL void install_echo(engine_state& state) {
 
 namespace quarry {
 
-QUARRY_DECL Engine create_engine(const URL& url, engine_options options) {
+QUARRY_DECL Engine detail::make_engine(std::shared_ptr<const dialect> sql_dialect, const URL& url, engine_options options,
+                                       bool single_connection, std::shared_ptr<engine_events> events) {
   auto state = std::make_shared<detail::engine_state>();
   state->url = url;
-  state->sql_dialect = dialect_registry::instance().find(url.drivername);
+  state->sql_dialect = std::move(sql_dialect);
   if (options.isolation_level && *options.isolation_level != isolation_level::autocommit)
     state->sql_dialect->begin_statement(options.isolation_level, options);  // rejects unknown levels now
   state->options = std::move(options);
-  state->events = std::make_shared<engine_events>();
+  bool own_events = !events;
+  state->events = own_events ? std::make_shared<engine_events>() : std::move(events);
   const dialect* dialect = state->sql_dialect.get();
   const URL* target = &state->url;
   const engine_options* opts = &state->options;
   state->connections = std::make_unique<pool>(
       [dialect, target, opts] { return opts->creator ? opts->creator(*dialect, *target, *opts) : dialect->connect(*target, *opts); },
-                                              state->options, state->events, dialect->single_connection(url));
-  if (state->options.echo) detail::install_echo(*state);
+      state->options, state->events, single_connection);
+  if (state->options.echo && own_events) detail::install_echo(*state);
   return Engine(std::move(state));
+}
+
+QUARRY_DECL Engine create_engine(const URL& url, engine_options options) {
+  auto sql_dialect = dialect_registry::instance().find(url.drivername);
+  bool single = sql_dialect->single_connection(url);
+  return detail::make_engine(std::move(sql_dialect), url, std::move(options), single);
 }
 
 }  // namespace quarry
