@@ -259,6 +259,14 @@ TEST_CASE("test_backends follows the environment, and a throwaway database is th
   }
 }
 
+TEST_CASE("the process's database is made once and is the same on each call", "[backends]") {
+  auto backend = qt::test_backends().front();
+  const auto& first = qt::process_database(backend);
+  const auto& again = qt::process_database(backend);
+  CHECK(&first == &again);
+  CHECK(first.engine().connect().execute(text("SELECT 2")).scalar<int>() == 2);
+}
+
 TEST_CASE("one test body on every backend of the run", "[backends]") {
   auto backend = GENERATE(qt::backends());
   qt::throwaway_database db(backend);

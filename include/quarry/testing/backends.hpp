@@ -49,6 +49,12 @@ class throwaway_database {
   std::string url_;
 };
 
+// This process's throwaway database on a backend, made on first use and
+// dropped when the process exits normally: what parallel test binaries share
+// within themselves. The drop runs before the database drivers' own exit-time
+// teardown (a throwaway_database in a static would be dropped after it).
+QUARRY_DECL const throwaway_database& process_database(const test_backend& backend);
+
 }  // namespace quarry::testing
 
 #if !defined(QUARRY_SEPARATE_COMPILATION)

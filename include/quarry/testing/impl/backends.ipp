@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 
 #include <unistd.h>
@@ -75,6 +78,39 @@ QUARRY_DECL throwaway_database::~throwaway_database() {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "quarry: the throwaway database %s was not removed: %s\n", name_.c_str(), e.what());
   }
+}
+
+namespace detail {
+// Never destroyed as a static: the databases go in drop_process_databases(),
+// registered with atexit() after the first one is made, when the drivers
+// (libpq's OpenSSL among them) have registered their own exit handlers, which
+// therefore run after it.
+struct process_databases {
+  std::mutex mutex;
+  std::map<std::string, std::unique_ptr<throwaway_database>> by_backend;
+  bool registered = false;
+};
+QUARRY_DECL process_databases& the_process_databases() {
+  static auto* all = new process_databases;
+  return *all;
+}
+QUARRY_DECL void drop_process_databases() {
+  auto& all = the_process_databases();
+  std::lock_guard lock(all.mutex);
+  all.by_backend.clear();
+}
+}  // namespace detail
+
+QUARRY_DECL const throwaway_database& process_database(const test_backend& backend) {
+  auto& all = detail::the_process_databases();
+  std::lock_guard lock(all.mutex);
+  auto& slot = all.by_backend[backend.name + " " + backend.url];
+  if (!slot) slot = std::make_unique<throwaway_database>(backend);
+  if (!all.registered) {
+    std::atexit(detail::drop_process_databases);
+    all.registered = true;
+  }
+  return *slot;
 }
 
 }  // namespace quarry::testing

@@ -50,8 +50,9 @@ QUARRY_DECL void mock_statement::run(std::span<const value_ref> parameters, std:
     }
     if (script && script->error) state_->received.back().completed = false;
   }
-  if (!script && is_readonly()) {
-    // Not strict: a query gets an empty result (of one column, since its columns are unknown).
+  if ((!script || (!script->error && script->columns.empty() && script->rows.empty())) && is_readonly()) {
+    // Not strict, or scripted to return nothing: a query gets an empty result
+    // (of one column, since its columns are unknown).
     static const auto empty = [] {
       auto e = std::make_shared<script_entry>();
       e->columns = {"?"};
