@@ -20,7 +20,9 @@
 
 #include "quarry/core/compiled.hpp"
 #include "quarry/core/detail/batch.hpp"
+#include "quarry/engine/call_site.hpp"
 #include "quarry/engine/detail/engine_state.hpp"
+#include "quarry/engine/explain.hpp"
 #include "quarry/dbapi/detail/render_params.hpp"
 #include "quarry/engine/params.hpp"
 #include "quarry/engine/result.hpp"
@@ -81,13 +83,14 @@ class Connection {
   ~Connection();
 
   // Runs a text() statement with named or positional parameters.
-  Result execute(const text_clause& statement, const params& parameters = {});
+  Result execute(const text_clause& statement, const params& parameters = {}, source_location where = source_location::current());
 
   // Runs a Core statement (select, insert, update, delete). Rows come back
   // typed as the statement's row_type; a statement without rows gives a
   // Result (rowcount, lastrowid). bindparam() values come from `parameters`.
   template <executable Statement>
-  auto execute(const Statement& statement, const params& parameters = {}) {
+  auto execute(const Statement& statement, const params& parameters = {}, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     detail::execution_plan plan;
     statement.plan(dialect(), plan);
     Result result = run_plan(plan, parameters);
@@ -99,7 +102,8 @@ class Connection {
   // `rows` (model objects for an insert of their table, or rows of bindparam() values).
   template <executable Statement, std::ranges::input_range Rows>
     requires requires(const Statement& s, const quarry::dialect& d, const Rows& r) { s.many(d, r); }
-  Result execute(const Statement& statement, const Rows& rows) {
+  Result execute(const Statement& statement, const Rows& rows, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     auto runs = statement.many(dialect(), rows);
     Result result;
     std::int64_t total = 0;
@@ -126,18 +130,33 @@ class Connection {
   }
 
   // Runs SQL in the dialect's own syntax, unparsed: `?` or `$1` placeholders, PRAGMA, SET, ...
-  Result exec_driver_sql(std::string_view sql, std::initializer_list<param> parameters = {}) {
-    return exec_driver_sql(sql, std::span<const param>(parameters.begin(), parameters.size()));
+  Result exec_driver_sql(std::string_view sql, std::initializer_list<param> parameters = {}, source_location where = source_location::current()) {
+    return exec_driver_sql(sql, std::span<const param>(parameters.begin(), parameters.size()), where);
   }
-  Result exec_driver_sql(std::string_view sql, std::span<const param> parameters);
+  Result exec_driver_sql(std::string_view sql, std::span<const param> parameters, source_location where = source_location::current());
 
   // Runs one prepared statement once per element of `rows`: tuples, aggregates,
   // vectors of values (positional), or maps from name to value (named).
   template <std::ranges::input_range Rows>
-  Result executemany(const text_clause& statement, const Rows& rows) {
+  Result executemany(const text_clause& statement, const Rows& rows, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     detail::range_batch batch(rows, statement.parameter_names());
     return run_many(statement.key(dialect().paramstyle()), batch);
   }
+
+  // The database's plan for a statement, as a typed tree (SQLite's EXPLAIN QUERY
+  // PLAN, PostgreSQL's EXPLAIN (FORMAT JSON)); with analyze the statement runs,
+  // inside a savepoint that is rolled back. See explain.hpp.
+  template <executable Statement>
+  query_plan explain(const Statement& statement, const explain_options& options = {}, const params& parameters = {}) {
+    detail::execution_plan plan;
+    statement.plan(dialect(), plan);
+    return explain_plan(plan, parameters, options);
+  }
+  query_plan explain(const text_clause& statement, const explain_options& options = {}, const params& parameters = {});
+  query_plan explain_plan(const detail::execution_plan& plan, const params& parameters, const explain_options& options);
+  // The plan of SQL in the dialect's own syntax, with its placeholders' values (as exec_driver_sql() runs it).
+  query_plan explain_driver_sql(const std::string& sql, std::span<const value_ref> parameters, const explain_options& options = {});
 
   // Opens the transaction explicitly; an error if one is already open.
   Transaction begin();
@@ -223,10 +242,14 @@ class Connection {
     dbapi_statement* statement;
     std::unique_ptr<dbapi_statement> owned;
     detail::statement_cache::entry* entry;
+    bool cache_hit = false;  // prepared before, reused now
   };
   prepared prepare(detail::sql_key key);
 
   Result run(detail::sql_key key, std::span<const value_ref> refs);
+
+  // Keeps the full-scan flags of tables with at least `rows` rows (counted no further than that).
+  void keep_large_scans(query_plan& plan, std::size_t rows);
 
   Result run_many(detail::sql_key key, parameter_batch& batch, row_sink* rows = nullptr);
 
@@ -290,4 +313,5 @@ class Connection {
 
 #if !defined(QUARRY_SEPARATE_COMPILATION)
 #include "quarry/engine/impl/connection.ipp"
+#include "quarry/engine/impl/connection_explain.ipp"
 #endif

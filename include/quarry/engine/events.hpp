@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "quarry/dbapi/interfaces.hpp"
+#include "quarry/engine/call_site.hpp"
 #include "quarry/types/value.hpp"
 
 namespace quarry {
@@ -31,11 +32,31 @@ struct execute_event {
   std::chrono::nanoseconds elapsed{0};  // after_execute only
   std::int64_t rowcount = -1;          // after_execute only
   const Connection* connection = nullptr;  // the Connection that runs it
+  const source_location* call_site = nullptr;  // the user's line, while a profiler wants call sites
+  bool cached = false;  // the prepared statement was reused from the connection's cache
+  bool returns_rows = false;  // after_execute: the statement has result columns (its rows are fetched next)
+};
+
+// What an after_fetch listener sees when a result's rows are all read (or it is closed).
+struct fetch_event {
+  std::string_view sql;
+  std::size_t rows = 0;
+  std::chrono::nanoseconds elapsed{0};  // time spent stepping through the rows
+  const Connection* connection = nullptr;
+};
+
+// What an after_load listener sees when the ORM has turned rows into objects.
+struct load_event {
+  std::string_view model;
+  std::size_t objects = 0;
+  std::chrono::nanoseconds building{0};  // the load's time less its statements' execute and fetch time
+  const source_location* call_site = nullptr;
 };
 
 // What a pool listener sees: the raw connection being connected, checked out or in.
 struct pool_event {
   dbapi_connection& connection;
+  std::chrono::nanoseconds waited{0};  // checkout: time the checkout took (waiting, opening), when listened to
 };
 
 // Tags naming the events, as `event.listen(engine, "before_execute", fn)` names them in SQLAlchemy.
@@ -46,6 +67,12 @@ inline constexpr struct before_execute_t {
 inline constexpr struct after_execute_t {
   using argument = execute_event;
 } after_execute;
+inline constexpr struct after_fetch_t {
+  using argument = fetch_event;
+} after_fetch;
+inline constexpr struct after_load_t {
+  using argument = load_event;
+} after_load;
 inline constexpr struct connect_t {
   using argument = pool_event;
 } connect;
@@ -122,6 +149,12 @@ class engine_events {
   listener_id listen(events::after_execute_t, std::function<void(const execute_event&)> fn) {
     return add(after_execute, std::move(fn));
   }
+  listener_id listen(events::after_fetch_t, std::function<void(const fetch_event&)> fn) {
+    return add(after_fetch, std::move(fn));
+  }
+  listener_id listen(events::after_load_t, std::function<void(const load_event&)> fn) {
+    return add(after_load, std::move(fn));
+  }
   listener_id listen(events::connect_t, std::function<void(const pool_event&)> fn) { return add(connect, std::move(fn)); }
   listener_id listen(events::checkout_t, std::function<void(const pool_event&)> fn) {
     return add(checkout, std::move(fn));
@@ -134,6 +167,8 @@ class engine_events {
 
   detail::listener_list<execute_event> before_execute;
   detail::listener_list<execute_event> after_execute;
+  detail::listener_list<fetch_event> after_fetch;
+  detail::listener_list<load_event> after_load;
   detail::listener_list<pool_event> connect;
   detail::listener_list<pool_event> checkout;
   detail::listener_list<pool_event> checkin;

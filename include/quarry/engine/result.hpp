@@ -4,6 +4,7 @@
 
 #include "quarry/config.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "quarry/engine/detail/statement_cache.hpp"
+#include "quarry/engine/events.hpp"
 #include "quarry/dbapi/interfaces.hpp"
 #include "quarry/dbapi/row.hpp"
 #include "quarry/errors.hpp"
@@ -215,7 +217,18 @@ class Result {
 
   void advance();
 
+  // Times the stepping through rows for after_fetch listeners; null when there are none.
+  struct fetch_probe {
+    std::shared_ptr<engine_events> events;
+    std::string sql;
+    const Connection* connection = nullptr;
+    std::size_t rows = 0;
+    std::chrono::nanoseconds elapsed{0};
+  };
+  void finish_probe() noexcept;
+
   std::shared_ptr<void> lease_;
+  std::unique_ptr<fetch_probe> probe_;
   dbapi_statement* statement_ = nullptr;
   std::unique_ptr<dbapi_statement> owned_;  // a one-off statement, when the cached one was busy
   detail::statement_cache::entry* entry_ = nullptr;

@@ -59,17 +59,18 @@ class many : public detail::relationship_state {
   // Replaces the targets with these.
   void assign(std::vector<std::shared_ptr<T>> items) { replace(std::move(items)); }
 
-  const std::vector<std::shared_ptr<T>>& items() const {
-    ensure_loaded();
+  // Reading loads the collection if needed; `where`, the caller's line, is what a profiler reports.
+  const std::vector<std::shared_ptr<T>>& items(source_location where = source_location::current()) const {
+    ensure_loaded(where);
     return items_;
   }
-  const_iterator begin() const { return items().begin(); }
-  const_iterator end() const { return items().end(); }
-  std::size_t size() const { return items().size(); }
-  bool empty() const { return items().empty(); }
-  const std::shared_ptr<T>& operator[](std::size_t i) const { return items()[i]; }
-  const std::shared_ptr<T>& front() const { return items().front(); }
-  const std::shared_ptr<T>& back() const { return items().back(); }
+  const_iterator begin(source_location where = source_location::current()) const { return items(where).begin(); }
+  const_iterator end(source_location where = source_location::current()) const { return items(where).end(); }
+  std::size_t size(source_location where = source_location::current()) const { return items(where).size(); }
+  bool empty(source_location where = source_location::current()) const { return items(where).empty(); }
+  const std::shared_ptr<T>& operator[](std::size_t i) const { return items({})[i]; }
+  const std::shared_ptr<T>& front(source_location where = source_location::current()) const { return items(where).front(); }
+  const std::shared_ptr<T>& back(source_location where = source_location::current()) const { return items(where).back(); }
 
   // Adds an object (once); with back_populates, its reference to the owner follows.
   void push_back(std::shared_ptr<T> object) {
@@ -142,19 +143,19 @@ class one : public detail::relationship_state {
   }
 
   // The target (loaded first if needed), or nullptr.
-  std::shared_ptr<T> get() const {
-    ensure_loaded();
+  std::shared_ptr<T> get(source_location where = source_location::current()) const {
+    ensure_loaded(where);
     return get_loaded();
   }
   T* operator->() const {
-    auto target = get();
+    auto target = get({});
     if (!target) throw InvalidRequestError("quarry: " + name() + " is empty; check it before using ->");
     return target.get();
   }
   T& operator*() const { return *operator->(); }
-  explicit operator bool() const { return get() != nullptr; }
-  friend bool operator==(const one& a, std::nullptr_t) { return a.get() == nullptr; }
-  friend bool operator==(const one& a, const std::shared_ptr<T>& b) { return a.get() == b; }
+  explicit operator bool() const { return get({}) != nullptr; }
+  friend bool operator==(const one& a, std::nullptr_t) { return a.get({}) == nullptr; }
+  friend bool operator==(const one& a, const std::shared_ptr<T>& b) { return a.get({}) == b; }
 
  private:
   template <class M, std::size_t I>

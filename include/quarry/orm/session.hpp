@@ -24,6 +24,8 @@
 #include "quarry/engine/engine.hpp"
 #include "quarry/errors.hpp"
 #include "quarry/orm/cascade.hpp"
+#include "quarry/orm/detail/load_observer.hpp"
+#include "quarry/orm/detail/load_timer.hpp"
 #include "quarry/orm/detail/mapper.hpp"
 #include "quarry/orm/detail/relationships.hpp"
 #include "quarry/orm/events.hpp"
@@ -84,7 +86,8 @@ class Session {
   // A select<M>() gives the session's objects; any other Core statement runs on
   // the session's connection as Connection::execute() runs it. Both autoflush first.
   template <executable S>
-  auto execute(const S& statement, const params& parameters = {}) {
+  auto execute(const S& statement, const params& parameters = {}, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     auto busy = enter();
     if constexpr (detail::is_model_select<S>) {
       return scalars(statement, parameters);
@@ -98,27 +101,35 @@ class Session {
   // object is already in the session gives that object (not overwritten, unless expired).
   template <class M>
     requires detail::mapped_model<M>
-  object_result<M> scalars(const select_statement<M>& statement, const params& parameters = {}) {
+  object_result<M> scalars(const select_statement<M>& statement, const params& parameters = {}, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     auto busy = enter();
     prepare_query();
     Connection& conn = work_connection();
     std::vector<std::shared_ptr<M>> out;
     const auto& m = detail::mapper_of<M>();
+    detail::load_timer timer(state_->engine.events(), state_->observer, m);
     if (m.has_relationships || !statement.data()->orm_options.empty()) {
       if (!parameters.empty())
         throw ArgumentError("quarry: a select of a model with relationships takes its values in the statement, not as params");
       std::vector<const detail::relationship_info*> path;
-      for (auto* e : state_->loading.run_load(conn, m, statement.data(), path)) out.push_back(detail::identity_map::handle<M>(*e));
+      auto loaded = state_->loading.run_load(conn, m, statement.data(), path);
+      for (auto* e : loaded) out.push_back(detail::identity_map::handle<M>(*e));
+      timer.done(loaded, statement.data().get(), conn.dialect());
       return object_result<M>(std::move(out));
     }
-    for (M object : conn.execute(statement, parameters)) out.push_back(detail::identity_map::handle<M>(state_->loading.loaded(std::move(object), conn)));
+    std::vector<entry*> loaded;
+    for (M object : conn.execute(statement, parameters)) loaded.push_back(&state_->loading.loaded(std::move(object), conn));
+    for (auto* e : loaded) out.push_back(detail::identity_map::handle<M>(*e));
+    timer.done(loaded, statement.data().get(), conn.dialect());
     return object_result<M>(std::move(out));
   }
 
   // The first column of every row of a statement that is not a select<M>() (select(u.id), ...).
   template <executable S>
     requires(!detail::is_model_select<S> && !std::is_void_v<typename S::row_type>)
-  auto scalars(const S& statement, const params& parameters = {}) {
+  auto scalars(const S& statement, const params& parameters = {}, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     auto busy = enter();
     return execute(statement, parameters).scalars();
   }
@@ -142,16 +153,18 @@ class Session {
   // A text() statement on the session's connection, in its transaction, after
   // an autoflush: rows as Connection::execute(text) gives them (dynamic, or
   // typed with .as<std::tuple<...>>() and scalar<T>()).
-  Result execute(const text_clause& statement, const params& parameters = {});
+  Result execute(const text_clause& statement, const params& parameters = {}, source_location where = source_location::current());
   // The first column of the first row of a text() statement (a quarry::value unless T is given).
   template <class T = value>
-  T scalar(const text_clause& statement, const params& parameters = {}) {
+  T scalar(const text_clause& statement, const params& parameters = {}, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     auto busy = enter();
     return execute(statement, parameters).template scalar<T>();
   }
   // The first column of every row of a text() statement.
   template <class T = value>
-  std::vector<T> scalars(const text_clause& statement, const params& parameters = {}) {
+  std::vector<T> scalars(const text_clause& statement, const params& parameters = {}, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     auto busy = enter();
     return execute(statement, parameters).template scalars<T>();
   }
@@ -187,7 +200,8 @@ class Session {
   // The first column of the first row (select(func::count(...)), ...).
   template <executable S>
     requires(!std::is_void_v<typename S::row_type>)
-  auto scalar(const S& statement, const params& parameters = {}) {
+  auto scalar(const S& statement, const params& parameters = {}, source_location where = source_location::current()) {
+    detail::call_site_scope site(where);
     auto busy = enter();
     return execute(statement, parameters).scalar();
   }
@@ -385,10 +399,10 @@ class Session {
   // transaction rolls back and the session refuses work until rollback().
   // A session with nothing to write sends nothing and calls no flush events
   // (an autoflush before each query must not run an audit listener each time).
-  void flush();
+  void flush(source_location where = source_location::current());
 
   // Flushes, commits, and returns the connection to the pool.
-  void commit();
+  void commit(source_location where = source_location::current());
 
   // Rolls back the transaction: objects INSERTed in it, and pending ones, leave
   // the session; the others are read again before the session hands them out.
@@ -460,6 +474,14 @@ class Session {
   // Rolls back what is uncommitted, returns the connection to the pool, empties the session.
   void close() noexcept;
 
+  // The plan of a statement on the session's connection, after an autoflush (Connection::explain()).
+  template <executable S>
+  query_plan explain(const S& statement, const explain_options& options = {}) {
+    auto busy = enter();
+    prepare_query();
+    return work_connection().explain(statement, options);
+  }
+
   // The session's connection, in the session's transaction (which begins here if needed).
   Connection& connection() { return work_connection(); }
   // The connection the session holds now, or null: begins nothing.
@@ -473,6 +495,7 @@ class Session {
   // Nothing to write: no new or deleted objects, no changed columns, no
   // relationship changed since the last flush.
   bool is_clean();
+
 
   // One thread at a time: a thread that enters while another is inside is
   // refused before it touches anything (SQLAlchemy raises for concurrent use
@@ -560,6 +583,7 @@ class Session {
 
   template <class T>
   friend detail::session_entry* detail::merge_into_session(Session& session, const void* object);
+  friend class n_plus_one_detector;
 
   // Everything a session holds, in one allocation that never moves, so the
   // parts can refer to each other and a Session moves as one pointer.
@@ -582,6 +606,7 @@ class Session {
     bool transaction_open = false;
     bool explicit_begin = false;
     std::atomic<std::thread::id> user{};  // the thread inside a public operation (see use_guard)
+    detail::load_observer* observer = nullptr;  // an n_plus_one_detector's, while one watches
   };
   std::unique_ptr<state> make_state(Engine engine, session_options options, session_listeners listeners);
   std::unique_ptr<state> state_;

@@ -42,13 +42,15 @@ QUARRY_DECL Connection::~Connection() {
   if (handle_) *handle_ = nullptr;
 }
 
-QUARRY_DECL auto Connection::execute(const text_clause& statement, const params& parameters) -> Result {
+QUARRY_DECL auto Connection::execute(const text_clause& statement, const params& parameters, source_location where) -> Result {
+  detail::call_site_scope site(where);
   parameter_buffer buffer(statement.parameter_names().size());
   resolve(statement, parameters, buffer.refs());  // fills every slot
   return run(statement.key(dialect().paramstyle()), buffer.refs());
 }
 
-QUARRY_DECL auto Connection::exec_driver_sql(std::string_view sql, std::span<const param> parameters) -> Result {
+QUARRY_DECL auto Connection::exec_driver_sql(std::string_view sql, std::span<const param> parameters, source_location where) -> Result {
+  detail::call_site_scope site(where);
   parameter_buffer buffer(parameters.size());
   for (std::size_t i = 0; i < parameters.size(); ++i) buffer.refs()[i] = parameters[i].ref();
   return run(detail::sql_key::of(sql), buffer.refs());
@@ -252,7 +254,7 @@ QUARRY_DECL auto Connection::prepare(detail::sql_key key) -> prepared {
   auto* entry = pooled.statements.find(key);
   if (entry && !entry->in_use) {
     entry->in_use = true;
-    return {entry->statement.get(), nullptr, entry};
+    return {entry->statement.get(), nullptr, entry, true};
   }
   std::unique_ptr<dbapi_statement> fresh;
   try {
@@ -277,9 +279,10 @@ QUARRY_DECL auto Connection::run(detail::sql_key key, std::span<const value_ref>
   if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
   // Listeners see the statement before it is prepared, so that one the database refuses to prepare is seen too.
   auto& events = *engine_->events;
-  execute_event event{sql, refs, 1, {}, -1, this};
+  execute_event event{sql, refs, 1, {}, -1, this, detail::call_site()};
   events.before_execute.dispatch(event);
   auto statement = prepare(key);
+  event.cached = statement.cache_hit;  // known to after_execute listeners
   if (begin_deferred_) begin_before(statement);
   bool timed = !events.after_execute.empty();
   auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
@@ -290,9 +293,13 @@ QUARRY_DECL auto Connection::run(detail::sql_key key, std::span<const value_ref>
     throw;
   }
   Result result(lease_, statement.statement, std::move(statement.owned), statement.entry);
+  if (!events.after_fetch.empty() && result.returns_rows())
+    result.probe_ = std::make_unique<Result::fetch_probe>(Result::fetch_probe{engine_->events, std::string(sql), this, 0, {}});
   if (timed) {
     event.elapsed = std::chrono::steady_clock::now() - started;
+    detail::statement_nanoseconds += event.elapsed.count();
     event.rowcount = result.rowcount();
+    event.returns_rows = result.returns_rows();
     events.after_execute.dispatch(event);
   }
   return result;
@@ -303,9 +310,10 @@ QUARRY_DECL auto Connection::run_many(detail::sql_key key, parameter_batch& batc
   check_usable();
   if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
   auto& events = *engine_->events;
-  execute_event event{sql, batch.size() ? batch.parameters(0) : std::span<const value_ref>{}, batch.size(), {}, -1, this};
+  execute_event event{sql, batch.size() ? batch.parameters(0) : std::span<const value_ref>{}, batch.size(), {}, -1, this, detail::call_site()};
   events.before_execute.dispatch(event);
   auto statement = prepare(key);
+  event.cached = statement.cache_hit;
   if (begin_deferred_) begin_before(statement);
   auto started = std::chrono::steady_clock::now();
   try {
@@ -370,7 +378,7 @@ QUARRY_DECL auto Connection::note_failure(DBAPIError& e, bool committing) -> voi
 
 QUARRY_DECL auto Connection::savepoint_statement(const std::string& sql) -> void {
   auto& events = *engine_->events;
-  execute_event event{sql, {}, 1, {}, -1, this};
+  execute_event event{sql, {}, 1, {}, -1, this, detail::call_site()};
   events.before_execute.dispatch(event);
   auto started = std::chrono::steady_clock::now();
   send_simple(sql);

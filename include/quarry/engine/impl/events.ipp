@@ -7,7 +7,8 @@
 namespace quarry {
 
 QUARRY_DECL auto engine_events::remove(listener_id id) -> bool {
-  return before_execute.remove(id) || after_execute.remove(id) || connect.remove(id) || checkout.remove(id) ||
+  return before_execute.remove(id) || after_execute.remove(id) || after_fetch.remove(id) || after_load.remove(id) ||
+         connect.remove(id) || checkout.remove(id) ||
          checkin.remove(id);
 }
 

@@ -7,9 +7,11 @@
 namespace quarry {
 
 QUARRY_DECL auto pool::checkout() -> pooled_connection* {
+  bool timed = !events_->checkout.empty();
+  auto started = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   pooled_connection* connection = single_ ? checkout_shared() : checkout_queued();
   try {
-    events_->checkout.dispatch(pool_event{*connection->dbapi});
+    if (timed) events_->checkout.dispatch(pool_event{*connection->dbapi, std::chrono::steady_clock::now() - started});
   } catch (...) {
     checkin(connection);
     throw;

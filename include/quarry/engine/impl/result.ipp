@@ -15,6 +15,7 @@ QUARRY_DECL auto Result::operator=(Result&& other) noexcept -> Result& {
   if (this != &other) {
     close();
     lease_ = std::move(other.lease_);
+    probe_ = std::move(other.probe_);
     statement_ = std::exchange(other.statement_, nullptr);
     owned_ = std::move(other.owned_);
     entry_ = std::exchange(other.entry_, nullptr);
@@ -38,7 +39,17 @@ QUARRY_DECL auto Result::keys() const -> const std::vector<std::string>& {
   return *names_;
 }
 
+QUARRY_DECL auto Result::finish_probe() noexcept -> void {
+  auto probe = std::move(probe_);
+  try {
+    probe->events->after_fetch.dispatch(fetch_event{probe->sql, probe->rows, probe->elapsed, probe->connection});
+  } catch (...) {
+    // A listener's failure must not keep the cursor open.
+  }
+}
+
 QUARRY_DECL auto Result::close() noexcept -> void {
+  if (probe_) finish_probe();
   if (statement_) statement_->close_cursor();
   if (entry_) entry_->in_use = false;
   statement_ = nullptr;
@@ -60,7 +71,16 @@ QUARRY_DECL auto Result::start() -> Result* {
 }
 
 QUARRY_DECL auto Result::advance() -> void {
-  on_row_ = statement_ && statement_->next();
+  if (probe_) [[unlikely]] {
+    auto started = std::chrono::steady_clock::now();
+    on_row_ = statement_ && statement_->next();
+    auto step = std::chrono::steady_clock::now() - started;
+    probe_->elapsed += step;
+    detail::statement_nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(step).count();
+    probe_->rows += on_row_;
+  } else {
+    on_row_ = statement_ && statement_->next();
+  }
   if (!on_row_) close();
 }
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "quarry/engine/call_site.hpp"
 #include "quarry/errors.hpp"
 
 // What the Session knows of one relationship, without templates, and the
@@ -68,6 +69,8 @@ struct session_link {
   // out of) relationship r of `owner`: the other side follows (back_populates).
   void (*changed)(void* session, void* owner, const relationship_info& r, const std::shared_ptr<void>& target,
                   bool added) = nullptr;
+  // An eagerly loaded relationship r of `owner` that an N+1 detector watches was read.
+  void (*used)(void* session, void* owner, const relationship_info& r) = nullptr;
 };
 
 // One QUARRY_RELATIONSHIP, resolved against the two tables.
@@ -148,8 +151,13 @@ class relationship_state {
   relationship_state& operator=(const relationship_state&) noexcept { return *this; }
   ~relationship_state() = default;
 
-  // Loads the targets if they are not, through the session that read the owner.
-  void ensure_loaded() const;
+  // Loads the targets if they are not, through the session that read the owner;
+  // `where` is the user's line, for profilers.
+  void ensure_loaded(source_location where = {}) const {
+    if (loaded_ && !watched_) return;
+    load_or_note(where);
+  }
+  void load_or_note(source_location where) const;
   // Loads the targets first when the owner is in a session, so that a change
   // replaces what the database holds (not an empty collection never read).
   void load_if_attached() const;
@@ -168,6 +176,7 @@ class relationship_state {
   friend class quarry::Session;
   friend class identity_map;
   friend class loader;
+  friend class load_timer;
   friend class cascades;
   friend class unit_of_work;
 
@@ -176,6 +185,7 @@ class relationship_state {
   const relationship_info* info_ = nullptr;
   std::vector<const void*> committed_;  // the collection's targets as last loaded or flushed
   bool loaded_ = true;                  // a new object's relationships hold what the user put there
+  mutable bool watched_ = false;        // eagerly loaded, and an N+1 detector waits for its first use
   loading on_access_ = loading::select;
 };
 

@@ -34,7 +34,8 @@ QUARRY_DECL listener_id Session::listen(session_event event, std::function<void(
   return state_->listeners.add(event, std::move(fn));
 }
 
-QUARRY_DECL Result Session::execute(const text_clause& statement, const params& parameters) {
+QUARRY_DECL Result Session::execute(const text_clause& statement, const params& parameters, source_location where) {
+  detail::call_site_scope site(where);
   auto busy = enter();
   prepare_query();
   return work_connection().execute(statement, parameters);
@@ -78,7 +79,8 @@ QUARRY_DECL std::size_t Session::dirty_count() {
   return n;
 }
 
-QUARRY_DECL void Session::flush() {
+QUARRY_DECL void Session::flush(source_location where) {
+  detail::call_site_scope site(where);
   auto busy = enter();
   check_usable();
   if (state_->flushing || is_clean()) return;
@@ -102,7 +104,8 @@ QUARRY_DECL void Session::flush() {
   state_->listeners.dispatch(session_event::after_flush_postexec, *this);
 }
 
-QUARRY_DECL void Session::commit() {
+QUARRY_DECL void Session::commit(source_location where) {
+  detail::call_site_scope site(where);
   auto busy = enter();
   check_usable();
   state_->listeners.dispatch(session_event::before_commit, *this);
@@ -298,6 +301,9 @@ QUARRY_DECL std::shared_ptr<detail::session_link> Session::new_link() {
   link->changed = [](void* session, void* owner, const relationship& r, const std::shared_ptr<void>& target, bool added) {
     static_cast<Session*>(session)->state_->cascade.relationship_changed(owner, r, target, added);
   };
+  link->used = [](void* session, void* owner, const relationship& r) {
+    if (auto* observer = static_cast<Session*>(session)->state_->observer) observer->used(owner, r);
+  };
   return link;
 }
 
@@ -321,11 +327,33 @@ QUARRY_DECL void Session::lazy_load(void* owner, const relationship& r) {
     if (!t) throw InvalidRequestError("quarry: " + r.qualified_name + " is not loaded, and loading it would need SQL, which its loading ('raise_on_sql') forbids");
   }
   check_usable();
+  if (state_->observer) {
+    // A many-to-one whose target the session holds loads without SQL: not an N+1.
+    auto identity = detail::loader::referenced_identity(r, owner);
+    if (!identity || !state_->objects.persistent.find(*identity)) state_->observer->lazy_loading(owner, r, detail::call_site());
+  }
   // As get() does: only new or deleted objects can change what the load finds
   // (a full autoflush compares every object, on every lazy load).
   relationship_path path;
+  detail::load_timer timer(state_->engine.events(), state_->observer, r.target());
   state_->loading.load_by_key(connection_for_load()(), r, {e}, {}, path);
+  std::vector<entry*> targets;
+  if (state_->observer) {
+    // What a lazy load brings in came from "the lazy loads of r": their own lazy loads can be an N+1 too.
+    struct collect {
+      Session* session;
+      const relationship* r;
+      std::vector<entry*>* out;
+    } context{this, &r, &targets};
+    r.for_each(r.state(owner), &context, [](void* c, void* object, const std::shared_ptr<void>&) {
+      auto* ctx = static_cast<collect*>(c);
+      if (auto* t = ctx->session->state_->objects.find_entry(ctx->r->target(), object)) ctx->out->push_back(t);
+    });
+    state_->observer->queried(r.target(), "lazy load of " + r.qualified_name, nullptr, targets, {});
+  }
+  timer.done(targets, nullptr, state_->engine.dialect());
 }
+
 
 QUARRY_DECL void Session::merge_relationships(entry& e, const void* source) {
   for (auto& r : e.m->relationships()) {

@@ -24,10 +24,19 @@ QUARRY_DECL auto relationship_info::dropped_on_release() const -> bool {
   return uselist && (weak() || (kind == relationship_kind::many_to_many && owner == target));
 }
 
-QUARRY_DECL auto relationship_state::ensure_loaded() const -> void {
-  if (loaded_) return;
+QUARRY_DECL auto relationship_state::load_or_note(source_location where) const -> void {
+  if (loaded_) {
+    watched_ = false;
+    if (link_ && link_->session && link_->used && info_) link_->used(link_->session, owner_, *info_);
+    return;
+  }
   if (!link_ || !link_->session)
     throw_detached();
+  if (where.line() == 0) {  // a use with no line of its own (operator->, operator[])
+    link_->load(link_->session, owner_, *info_);
+    return;
+  }
+  call_site_scope site(where);
   link_->load(link_->session, owner_, *info_);
 }
 
