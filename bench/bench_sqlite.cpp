@@ -3,9 +3,11 @@
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 
+#include <quarry/profiling.hpp>
 #include <quarry/quarry.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -191,6 +193,25 @@ void quarry_lookup(benchmark::State& state, bool prove_unique) {
   state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
 }
 
+// The same lookups with a profiler attached: its cost per statement (each
+// statement's timing, grouping and parameter fingerprint).
+void profiled_lookup(benchmark::State& state) {
+  const std::int64_t rows = quarry_bench::rows(), lookups = quarry_bench::lookups();
+  filled_table();
+  auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  quarry::profiler profiler(engine, {.slow_threshold = std::chrono::hours(1)});
+  auto conn = engine.connect();
+  auto lookup = quarry::text("SELECT id, name, price, seconds FROM track WHERE id = :id");
+  for (auto _ : state) {
+    for (std::int64_t i = 1; i <= lookups; ++i) {
+      auto t = *conn.execute(lookup, {{"id", i * 7 % rows + 1}}).first<track>();
+      benchmark::DoNotOptimize(t);
+    }
+  }
+  if (profiler.report().statements == 0) state.SkipWithError("the profiler saw nothing");
+  state.SetItemsProcessed(state.iterations() * quarry_bench::lookups());
+}
+
 // --- the same work through the Core's typed statements --------------------------------
 
 const auto& tracks_table = quarry::table<track>;
@@ -335,9 +356,11 @@ void orm_add_commit(benchmark::State& state) {
 }
 
 // Every row into objects of a fresh session (the identity map fills up).
-void orm_load(benchmark::State& state) {
+void orm_load(benchmark::State& state, bool profiled) {
   filled_table();
   auto engine = quarry::create_engine(std::string("sqlite:///") + database);
+  std::optional<quarry::profiler> profiler;
+  if (profiled) profiler.emplace(engine);
   for (auto _ : state) {
     quarry::Session session(engine);
     auto out = session.scalars(quarry::select<track>());
@@ -418,7 +441,8 @@ void orm_update_all(benchmark::State& state) {
 
 BENCHMARK(raw_add_commit)->Unit(benchmark::kMillisecond);
 BENCHMARK(orm_add_commit)->Unit(benchmark::kMillisecond);
-BENCHMARK(orm_load)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_load, plain, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(orm_load, profiled, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(orm_get, hits, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(orm_get, misses, false)->Unit(benchmark::kMillisecond);
 BENCHMARK(raw_update_all)->Unit(benchmark::kMillisecond);
@@ -431,6 +455,7 @@ BENCHMARK(quarry_select)->Unit(benchmark::kMillisecond);
 BENCHMARK(raw_lookup)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(quarry_lookup, first, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(quarry_lookup, one, true)->Unit(benchmark::kMillisecond);
+BENCHMARK(profiled_lookup)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(core_insert, each, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(core_insert, many, true)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(core_select, tuples, false)->Unit(benchmark::kMillisecond);

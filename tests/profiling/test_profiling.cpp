@@ -111,6 +111,41 @@ TEST_CASE("explain gives the plan as a tree with text, and flags full scans of l
   }
 }
 
+TEST_CASE("plans read the same from every SQLite version's lines, and bad JSON is an error", "[explain]") {
+  using detail::sqlite_plan_row;
+  query_plan plan;
+  plan.nodes = detail::sqlite_plan_tree({{2, 0, "SCAN TABLE t"},
+                                         {3, 0, "SEARCH u AS x USING INDEX ix_u (a=?)"},
+                                         {4, 3, "SCAN CONSTANT ROW"},
+                                         {5, 0, "USE TEMP B-TREE FOR ORDER BY"}});
+  REQUIRE(plan.nodes.size() == 3);
+  CHECK(plan.nodes[0].relation == "t");
+  CHECK(plan.nodes[1].relation == "u");
+  CHECK(plan.nodes[1].index == "ix_u");
+  REQUIRE(plan.nodes[1].children.size() == 1);
+  CHECK(plan.nodes[1].children[0].relation.empty());
+  auto flags = detail::plan_flag_candidates(plan);
+  REQUIRE(flags.size() == 2);
+  CHECK(flags[0].kind == plan_flag_kind::full_scan);
+  CHECK(flags[0].table == "t");
+  CHECK(flags[1].kind == plan_flag_kind::sort_without_index);
+  CHECK(plan.text() == "SCAN TABLE t\nSEARCH u AS x USING INDEX ix_u (a=?)\n  -> SCAN CONSTANT ROW\nUSE TEMP B-TREE FOR ORDER BY\n");
+
+  query_plan pg;
+  detail::read_postgresql_plan(R"([{"Plan": {"Node Type": "Seq\u0020Scan", "Relation Name": "t", "Total Cost": 1.5,
+                                  "Plans": [{"Node Type": "Sort", "Sort Key": ["a", "b"]}]}, "Planning Time": 0.1}])",
+                               pg);
+  REQUIRE(pg.nodes.size() == 1);
+  CHECK(pg.nodes[0].operation == "Seq Scan");
+  CHECK(pg.nodes[0].total_cost == 1.5);
+  CHECK(pg.nodes[0].children[0].detail == "Sort Key: a, b");
+  CHECK(pg.planning_ms == 0.1);
+  query_plan broken;
+  CHECK_THROWS_AS(detail::read_postgresql_plan(R"([{"Plan": {"Node Type": "Seq)", broken), InternalError);
+  CHECK_THROWS_AS(detail::read_postgresql_plan(R"([{"Plan": {"Node Type": "\u12"}}])", broken), InternalError);
+  CHECK_THROWS_AS(detail::read_postgresql_plan(R"([{"NoPlan": 1}])", broken), InternalError);
+}
+
 TEST_CASE("explain analyze runs the statement, and a write inside it is rolled back", "[explain]") {
   auto engine = fresh_library();
   auto conn = engine.connect();
@@ -128,6 +163,14 @@ TEST_CASE("explain analyze runs the statement, and a write inside it is rolled b
   CHECK(write.execution_ms.has_value());
   conn.commit();
   CHECK(engine.connect().execute(select(func::count()).select_from(b).where(b.pages == 1)).scalar() == 0);
+
+  // ANALYZE needs a transaction to roll back.
+  {
+    auto autocommit = engine.connect();
+    autocommit.set_isolation_level(isolation_level::autocommit);
+    CHECK_THROWS_AS(autocommit.explain(select(b.id), {.analyze = true}), ArgumentError);
+    CHECK_FALSE(autocommit.explain(select(b.id)).nodes.empty());
+  }
 
   // Parameters and text() statements explain too; a session explains on its connection after an autoflush.
   auto text_plan = conn.explain(text("SELECT title FROM profiling_book WHERE id = :id"), {}, {{"id", 2}});
@@ -265,5 +308,9 @@ TEST_CASE("raise mode stops the N+1 at the threshold; warn_once says it once; un
     REQUIRE(unused.size() == 1);
     CHECK(unused[0].relationship == "Author.books");
     CHECK(contains(detector.report(), "unused eager load: Author.books"));
+    // Returned again by a later query, the objects' eager loads are still the first query's: reading them counts there.
+    auto again = session.scalars(select<Author>().order_by(table<Author>.id)).all();
+    for (auto& author : again) CHECK(author->books.size() == 4);
+    CHECK(detector.unused_eager_loads().empty());
   }
 }

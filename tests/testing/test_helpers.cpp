@@ -141,6 +141,60 @@ TEST_CASE("a failing statement inside the fixture is rolled back to its savepoin
   session.close();
 }
 
+TEST_CASE("connections of the fixture's engine nest their transactions in one another", "[fixture]") {
+  qt::transaction_fixture fx(shared_engine());
+  const auto& a = table<Author>;
+  auto count = [&] { return fx.engine().connect().execute(select(func::count()).select_from(a)).scalar(); };
+  auto add = [&](Connection& conn, const char* name) {
+    conn.execute(insert(a).values(a.name = name, a.email = std::string(name) + "@x", a.active = true));
+  };
+  Session session = fx.session();
+  // A transaction begun while the session's is open nests in it: committed, it is kept when the session commits...
+  session.add(author("jo"));
+  session.flush();
+  {
+    auto conn = fx.engine().connect();
+    add(conn, "kim");
+    conn.commit();
+  }
+  session.commit();
+  CHECK(count() == 2);
+  // ... and undone with the session's when the session rolls back (one database transaction underneath).
+  session.add(author("lee"));
+  session.flush();
+  {
+    auto conn = fx.engine().connect();
+    add(conn, "mia");
+    conn.commit();
+  }
+  session.rollback();
+  CHECK(count() == 2);
+
+  // The session commits while another connection's transaction is open: kept once that one ends.
+  session.add(author("ned"));
+  session.flush();
+  {
+    auto conn = fx.engine().connect();
+    add(conn, "ola");
+    session.commit();
+    conn.commit();
+  }
+  CHECK(count() == 4);
+
+  // A rollback under another connection's open transaction would undo that one's work too: refused.
+  session.add(author("pat"));
+  session.flush();
+  {
+    auto conn = fx.engine().connect();
+    add(conn, "quin");
+    CHECK_THROWS_AS(session.rollback(), InvalidRequestError);
+    conn.rollback();
+  }
+  session.rollback();
+  CHECK(count() == 4);
+  session.close();
+}
+
 TEST_CASE("the fixture's engine refuses work after the fixture ended", "[fixture]") {
   std::optional<Engine> leftover;
   {
@@ -149,8 +203,12 @@ TEST_CASE("the fixture's engine refuses work after the fixture ended", "[fixture
     fx.rollback();
     fx.rollback();  // once is enough; twice is harmless
   }
-  auto conn = leftover->connect();
-  CHECK_THROWS_AS(conn.execute(text("SELECT 1")), InvalidRequestError);
+  {
+    auto conn = leftover->connect();
+    CHECK_THROWS_AS(conn.execute(text("SELECT 1")), InvalidRequestError);
+  }
+  // The outer connection goes back to the pool when nothing of the fixture's engine is left.
+  leftover.reset();
   CHECK(shared_engine().pool_status().checked_out == 0);
 }
 

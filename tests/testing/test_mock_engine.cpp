@@ -172,6 +172,10 @@ TEST_CASE("compiles_to compares SQL and parameters, printing both sides", "[mock
 #if defined(QUARRY_WITH_POSTGRESQL)
   REQUIRE_THAT(statement, qt::compiles_to("SELECT testing_author.name FROM testing_author WHERE testing_author.id = $1",
                                           postgresql::dialect{}, std::vector<value>{5}));
+  // A dialect known by its base, as a connection gives it; a mock engine named by a URL.
+  qt::mock_engine pg("postgresql://");
+  const quarry::dialect& base = pg.engine().dialect();
+  REQUIRE_THAT(statement, qt::compiles_to("SELECT testing_author.name FROM testing_author WHERE testing_author.id = $1", base, {{5}}));
 #endif
 }
 

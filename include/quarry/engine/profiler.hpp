@@ -98,16 +98,21 @@ class profiler {
     statement_profile profile;
     std::set<std::string> parameter_sets;
   };
-  QUARRY_DECL bool wanted() const;
+  // What the listeners update: shared with them, so that one still running on
+  // another thread when the profiler stops does not outlive what it writes to.
+  struct shared_state {
+    profiler_options options;
+    std::thread::id thread;
+    std::mutex mutex;
+    profile_report totals;
+    std::map<std::string, statement_totals, std::less<>> statements;
+    bool wanted() const { return !options.this_thread_only || std::this_thread::get_id() == thread; }
+  };
 
   Engine engine_;
-  profiler_options options_;
-  std::thread::id thread_;
+  std::shared_ptr<shared_state> state_;
   std::vector<listener_id> listeners_;
   bool stopped_ = false;
-  mutable std::mutex mutex_;
-  profile_report totals_;
-  std::map<std::string, statement_totals, std::less<>> statements_;
 };
 
 }  // namespace quarry

@@ -102,6 +102,7 @@ class n_plus_one_detector : private detail::load_observer {
   mutable std::mutex mutex_;
   std::vector<query_record> queries_;
   std::unordered_map<const void*, std::size_t> query_of_;  // object -> the last query that returned it
+  std::map<std::pair<const void*, const detail::relationship_info*>, std::size_t> eager_query_;  // -> the query that loaded it
   std::map<std::string, std::size_t, std::less<>> lazy_queries_;  // "lazy load of X.y" -> its record
   std::map<std::pair<std::size_t, const detail::relationship_info*>, lazy_record> lazy_;
 };

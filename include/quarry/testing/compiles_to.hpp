@@ -5,6 +5,7 @@
 #include "quarry/config.hpp"
 
 #include <concepts>
+#include <type_traits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,10 +52,12 @@ struct compile_expectation {
 
 // The expectation for a dialect object (sqlite::dialect{}, postgresql::dialect{}) or an engine's dialect.
 template <class Dialect>
-  requires std::derived_from<Dialect, quarry::dialect> && std::copy_constructible<Dialect>
+  requires std::derived_from<Dialect, quarry::dialect> && std::copy_constructible<Dialect> && (!std::is_abstract_v<Dialect>)
 compile_expectation expect_sql(std::string sql, const Dialect& d, std::optional<std::vector<value>> params = std::nullopt) {
   return compile_expectation(std::move(sql), std::make_shared<const Dialect>(d), std::move(params));
 }
+// A dialect known only by its base (connection.dialect()): the registered dialect of the same name.
+QUARRY_DECL compile_expectation expect_sql(std::string sql, const quarry::dialect& d, std::optional<std::vector<value>> params = std::nullopt);
 inline compile_expectation expect_sql(std::string sql, const Engine& engine, std::optional<std::vector<value>> params = std::nullopt) {
   return compile_expectation(std::move(sql), engine.shared_state()->sql_dialect, std::move(params));
 }

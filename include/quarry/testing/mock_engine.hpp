@@ -74,7 +74,7 @@ struct mock_options {
 // COMMIT, ROLLBACK, SAVEPOINT and RELEASE are answered by the mock itself.
 class mock_engine {
  public:
-  // The dialect by URL scheme: "sqlite" or "postgresql" (include its header first).
+  // The dialect by URL scheme: "sqlite" or "postgresql", or a URL ("postgresql://"); include its header first.
   QUARRY_DECL explicit mock_engine(std::string_view dialect_name = "sqlite", mock_options options = {});
 
   const Engine& engine() const noexcept { return engine_; }

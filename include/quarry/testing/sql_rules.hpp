@@ -53,7 +53,7 @@ class sql_rule {
 
 // The statement's SQL exactly (SQLAlchemy's CompiledSQL), with these parameters when given.
 QUARRY_DECL sql_rule sql(std::string text, std::optional<std::vector<value>> params = std::nullopt);
-// SQL that an ECMAScript regular expression matches in whole (SQLAlchemy's RegexSQL).
+// SQL (whitespace runs read as one space) that an ECMAScript regular expression matches in whole (SQLAlchemy's RegexSQL).
 QUARRY_DECL sql_rule regex_sql(std::string pattern, std::optional<std::vector<value>> params = std::nullopt);
 // These statements next, in any order (SQLAlchemy's AllOf); unordered() may not nest.
 QUARRY_DECL sql_rule unordered(std::vector<sql_rule> rules);

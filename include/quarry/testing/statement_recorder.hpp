@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -60,16 +61,22 @@ class statement_recorder {
     if (!problem.empty()) throw assertion_error(problem);
   }
   QUARRY_DECL void listen();
-  QUARRY_DECL bool wanted(const execute_event& event) const;
+
+  // What the listeners write to: shared with them, so that one still running
+  // on another thread when the recorder stops does not outlive it.
+  struct shared_state {
+    const Session* session = nullptr;
+    std::thread::id session_thread;
+    std::mutex mutex;
+    std::vector<recorded_statement> statements;
+    std::unordered_map<std::thread::id, std::size_t> running;  // each thread's statement waiting for after_execute
+    QUARRY_DECL bool wanted(const execute_event& event) const;
+  };
 
   Engine engine_;
-  const Session* session_ = nullptr;
-  std::thread::id session_thread_;
+  std::shared_ptr<shared_state> state_ = std::make_shared<shared_state>();
   listener_id before_ = 0;
   listener_id after_ = 0;
-  mutable std::mutex mutex_;
-  std::vector<recorded_statement> statements_;
-  std::unordered_map<std::thread::id, std::size_t> running_;  // each thread's statement waiting for after_execute
 };
 
 }  // namespace quarry::testing

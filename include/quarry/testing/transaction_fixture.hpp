@@ -30,9 +30,13 @@ struct joined_transaction;
 // Declared at the top of a Catch2 TEST_CASE it covers each SECTION (Catch2
 // runs the test case from the top once per section). Code that uses a
 // sessionmaker or scoped_session it did not create is pointed at engine() by
-// bind() until the fixture ends. One thread at a time uses engine() (its
-// connections share one database connection); close what came from it before
-// the fixture ends.
+// bind() until the fixture ends. Each connection of engine() has a
+// transaction of its own, a savepoint of the one database transaction beneath
+// them all (as in SQLAlchemy's recipe, where every session shares the
+// connection): one begun while another is open nests in it, so rolling back the
+// outer one undoes what the inner one committed, and a rollback under another
+// connection's open transaction is refused. Threads take turns statement by
+// statement. Close what came from engine() before the fixture ends.
 class transaction_fixture {
  public:
   QUARRY_DECL explicit transaction_fixture(const Engine& engine);

@@ -31,6 +31,9 @@ QUARRY_DECL query_plan Connection::explain_driver_sql(const std::string& sql, st
   out.sql = sql;
   std::string statement = detail::explain_statement(out.dialect, sql, options);
   check_usable();
+  if (options.analyze && isolation_level() == quarry::isolation_level::autocommit)
+    throw ArgumentError("quarry: explain_options::analyze runs the statement inside a savepoint that is rolled back, "
+                        "which an AUTOCOMMIT connection has no transaction for; explain it on a connection with one");
   // ANALYZE runs the statement: what it writes goes with the savepoint.
   std::optional<Transaction> savepoint;
   if (options.analyze) savepoint.emplace(begin_nested());
@@ -83,14 +86,21 @@ QUARRY_DECL query_plan Connection::explain_driver_sql(const std::string& sql, st
 QUARRY_DECL void Connection::keep_large_scans(query_plan& plan, std::size_t rows) {
   std::erase_if(plan.flags, [&](const plan_flag& flag) {
     if (flag.kind != plan_flag_kind::full_scan) return false;
+    // Counting stops at the threshold, so a large table costs no more than a small one. In a
+    // savepoint: a name the count cannot find (a table outside the search path) must not end
+    // the caller's PostgreSQL transaction.
+    std::string count = "SELECT count(*) FROM (SELECT 1 FROM " + dialect().format_identifier(flag.table) + " LIMIT " +
+                        std::to_string(rows) + ") AS counted";
+    bool autocommit = isolation_level() == quarry::isolation_level::autocommit;
+    std::optional<Transaction> guard;
     try {
-      // Counting stops at the threshold, so a large table costs no more than a small one.
-      std::string count = "SELECT count(*) FROM (SELECT 1 FROM " + dialect().format_identifier(flag.table) + " LIMIT " +
-                          std::to_string(rows) + ") AS counted";
+      if (!autocommit) guard.emplace(begin_nested());
       auto n = run(detail::sql_key::of(count), {}).scalar<std::int64_t>();
+      if (guard) guard->commit();
       return static_cast<std::size_t>(n) < rows;
     } catch (const Error&) {
-      return true;  // not a table that can be counted by that name (an alias): not flagged
+      if (guard) guard->rollback();
+      return true;  // not a table that can be counted by that name: not flagged
     }
   });
 }

@@ -130,8 +130,10 @@ class plan_json_reader {
         case 'u': {
           if (at_ + 4 > text_.size()) fail("a \\u escape cut short");
           unsigned code = 0;
-          std::from_chars(text_.data() + at_, text_.data() + at_ + 4, code, 16);
+          auto [end, ec] = std::from_chars(text_.data() + at_, text_.data() + at_ + 4, code, 16);
+          if (ec != std::errc() || end != text_.data() + at_ + 4) fail("a \\u escape without four hex digits");
           at_ += 4;
+          if (code >= 0xD800 && code <= 0xDFFF) code = 0xFFFD;  // half a surrogate pair: the replacement character
           // Plans hold identifiers and expressions: code points past ASCII are written as UTF-8.
           if (code < 0x80) {
             out += static_cast<char>(code);
@@ -228,12 +230,17 @@ QUARRY_DECL std::vector<plan_node> sqlite_plan_tree(const std::vector<sqlite_pla
       }
     }
     if (node.operation.empty()) node.operation = std::string(d.substr(0, d.find(' ')));
-    if (node.operation == "SCAN" || node.operation == "SEARCH") {
+    if ((node.operation == "SCAN" || node.operation == "SEARCH") && d.size() > node.operation.size() + 1) {
+      // "SCAN t", "SCAN TABLE t" (before SQLite 3.36), "SEARCH t AS a USING INDEX ix (x=?)";
+      // "SCAN CONSTANT ROW" and "SCAN (subquery-1)" read no table.
       auto rest = d.substr(node.operation.size() + 1);
-      node.relation = std::string(rest.substr(0, rest.find(' ')));
+      if (rest.starts_with("TABLE ")) rest.remove_prefix(6);
+      if (!rest.starts_with("CONSTANT ROW") && !rest.starts_with("(")) node.relation = std::string(rest.substr(0, rest.find(' ')));
       if (auto at = rest.find("INDEX "); at != std::string_view::npos) {
         auto name = rest.substr(at + 6);
         node.index = std::string(name.substr(0, name.find(' ')));
+      } else if (rest.find("PRIMARY KEY") != std::string_view::npos) {
+        node.index = "PRIMARY KEY";
       }
     }
     auto parent = path_of.find(row.parent);

@@ -78,86 +78,98 @@ QUARRY_DECL std::string json_string(std::string_view text) {
 }  // namespace detail
 
 QUARRY_DECL profiler::profiler(const Engine& engine, profiler_options options)
-    : engine_(engine), options_(options), thread_(std::this_thread::get_id()) {
+    : engine_(engine), state_(std::make_shared<shared_state>()) {
+  state_->options = options;
+  state_->thread = std::this_thread::get_id();
+  auto st = state_;
+  try {
+    listeners_.push_back(engine_.listen(events::after_execute, [st](const execute_event& e) {
+      if (!st->wanted()) return;
+      double ms = std::chrono::duration<double, std::milli>(e.elapsed).count();
+      std::string site = e.call_site ? detail::describe_call_site(*e.call_site) : std::string();
+      std::string fingerprint = detail::parameter_fingerprint(e.parameters);
+      std::lock_guard lock(st->mutex);
+      auto it = st->statements.find(e.sql);
+      if (it == st->statements.end()) it = st->statements.emplace(std::string(e.sql), statement_totals{}).first;
+      auto& s = it->second;
+      s.profile.sql = it->first;
+      ++s.profile.calls;
+      s.profile.total_ms += ms;
+      s.profile.max_ms = std::max(s.profile.max_ms, ms);
+      if (e.rowcount > 0 && !e.returns_rows) s.profile.rows += e.rowcount;  // rows read are counted as they are fetched
+      if (e.batch_size == 1) {
+        if (s.parameter_sets.insert(std::move(fingerprint)).second) ++s.profile.distinct_parameters;
+        else ++s.profile.duplicates;
+      }
+      if (e.cached) {
+        ++s.profile.cache_hits;
+        ++st->totals.cache_hits;
+      } else {
+        ++st->totals.cache_misses;
+      }
+      if (!site.empty() && std::find(s.profile.call_sites.begin(), s.profile.call_sites.end(), site) == s.profile.call_sites.end())
+        s.profile.call_sites.push_back(site);
+      ++st->totals.statements;
+      st->totals.database_ms += ms;
+      if (e.elapsed >= st->options.slow_threshold && st->totals.slow.size() < st->options.max_slow) {
+        slow_statement slow{std::string(e.sql), {}, ms, site, std::nullopt};
+        for (auto& p : e.parameters) slow.params.emplace_back(p);
+        st->totals.slow.push_back(std::move(slow));
+      }
+    }));
+    listeners_.push_back(engine_.listen(events::after_fetch, [st](const fetch_event& e) {
+      if (!st->wanted()) return;
+      double ms = std::chrono::duration<double, std::milli>(e.elapsed).count();
+      std::lock_guard lock(st->mutex);
+      st->totals.fetch_ms += ms;
+      if (auto it = st->statements.find(e.sql); it != st->statements.end()) {
+        it->second.profile.fetch_ms += ms;
+        it->second.profile.rows += static_cast<std::int64_t>(e.rows);
+      }
+    }));
+    listeners_.push_back(engine_.listen(events::after_load, [st](const load_event& e) {
+      if (!st->wanted()) return;
+      std::lock_guard lock(st->mutex);
+      st->totals.build_ms += std::max(0.0, std::chrono::duration<double, std::milli>(e.building).count());
+      st->totals.objects += e.objects;
+    }));
+    listeners_.push_back(engine_.listen(events::checkout, [st](const pool_event& e) {
+      if (!st->wanted()) return;
+      std::lock_guard lock(st->mutex);
+      ++st->totals.checkouts;
+      st->totals.pool_wait_ms += std::chrono::duration<double, std::milli>(e.waited).count();
+    }));
+  } catch (...) {
+    for (auto id : listeners_) engine_.remove_listener(id);
+    throw;
+  }
   detail::call_sites_wanted.fetch_add(1);
-  listeners_.push_back(engine_.listen(events::after_execute, [this](const execute_event& e) {
-    if (!wanted()) return;
-    double ms = std::chrono::duration<double, std::milli>(e.elapsed).count();
-    std::string site = e.call_site ? detail::describe_call_site(*e.call_site) : std::string();
-    std::string fingerprint = detail::parameter_fingerprint(e.parameters);
-    std::lock_guard lock(mutex_);
-    auto it = statements_.find(e.sql);
-    if (it == statements_.end()) it = statements_.emplace(std::string(e.sql), statement_totals{}).first;
-    auto& s = it->second;
-    s.profile.sql = it->first;
-    ++s.profile.calls;
-    s.profile.total_ms += ms;
-    s.profile.max_ms = std::max(s.profile.max_ms, ms);
-    if (e.rowcount > 0 && !e.returns_rows) s.profile.rows += e.rowcount;  // rows read are counted as they are fetched
-    if (e.batch_size == 1) {
-      if (s.parameter_sets.insert(std::move(fingerprint)).second) ++s.profile.distinct_parameters;
-      else ++s.profile.duplicates;
-    }
-    if (e.cached) {
-      ++s.profile.cache_hits;
-      ++totals_.cache_hits;
-    } else {
-      ++totals_.cache_misses;
-    }
-    if (!site.empty() && std::find(s.profile.call_sites.begin(), s.profile.call_sites.end(), site) == s.profile.call_sites.end())
-      s.profile.call_sites.push_back(site);
-    ++totals_.statements;
-    totals_.database_ms += ms;
-    if (e.elapsed >= options_.slow_threshold && totals_.slow.size() < options_.max_slow) {
-      slow_statement slow{std::string(e.sql), {}, ms, site, std::nullopt};
-      for (auto& p : e.parameters) slow.params.emplace_back(p);
-      totals_.slow.push_back(std::move(slow));
-    }
-  }));
-  listeners_.push_back(engine_.listen(events::after_fetch, [this](const fetch_event& e) {
-    if (!wanted()) return;
-    double ms = std::chrono::duration<double, std::milli>(e.elapsed).count();
-    std::lock_guard lock(mutex_);
-    totals_.fetch_ms += ms;
-    if (auto it = statements_.find(e.sql); it != statements_.end()) {
-      it->second.profile.fetch_ms += ms;
-      it->second.profile.rows += static_cast<std::int64_t>(e.rows);
-    }
-  }));
-  listeners_.push_back(engine_.listen(events::after_load, [this](const load_event& e) {
-    if (!wanted()) return;
-    std::lock_guard lock(mutex_);
-    totals_.build_ms += std::max(0.0, std::chrono::duration<double, std::milli>(e.building).count());
-    totals_.objects += e.objects;
-  }));
-  listeners_.push_back(engine_.listen(events::checkout, [this](const pool_event& e) {
-    if (!wanted()) return;
-    std::lock_guard lock(mutex_);
-    ++totals_.checkouts;
-    totals_.pool_wait_ms += std::chrono::duration<double, std::milli>(e.waited).count();
-  }));
 }
-
-QUARRY_DECL bool profiler::wanted() const { return !options_.this_thread_only || std::this_thread::get_id() == thread_; }
 
 QUARRY_DECL void profiler::stop() noexcept {
   if (stopped_) return;
   stopped_ = true;
-  for (auto id : listeners_) engine_.remove_listener(id);
-  listeners_.clear();
   detail::call_sites_wanted.fetch_sub(1);
+  for (auto id : listeners_) {
+    try {
+      engine_.remove_listener(id);
+    } catch (...) {
+      // Out of memory copying the listener list: the listener stays, writing to the shared state only.
+    }
+  }
+  listeners_.clear();
 }
 
 QUARRY_DECL void profiler::reset() {
-  std::lock_guard lock(mutex_);
-  totals_ = {};
-  statements_.clear();
+  std::lock_guard lock(state_->mutex);
+  state_->totals = {};
+  state_->statements.clear();
 }
 
 QUARRY_DECL profile_report profiler::report() const {
-  std::lock_guard lock(mutex_);
-  profile_report out = totals_;
-  for (auto& [sql, s] : statements_) out.by_statement.push_back(s.profile);
+  std::lock_guard lock(state_->mutex);
+  profile_report out = state_->totals;
+  for (auto& [sql, s] : state_->statements) out.by_statement.push_back(s.profile);
   std::stable_sort(out.by_statement.begin(), out.by_statement.end(), [](const statement_profile& a, const statement_profile& b) {
     return a.total_ms + a.fetch_ms > b.total_ms + b.fetch_ms;
   });
@@ -167,8 +179,8 @@ QUARRY_DECL profile_report profiler::report() const {
 QUARRY_DECL void profiler::explain_slow(const explain_options& options) {
   std::vector<slow_statement> slow;
   {
-    std::lock_guard lock(mutex_);
-    slow = totals_.slow;
+    std::lock_guard lock(state_->mutex);
+    slow = state_->totals.slow;
   }
   // The EXPLAINs are the profiler's own statements, not the profiled code's: it stops first.
   stop();
@@ -184,8 +196,8 @@ QUARRY_DECL void profiler::explain_slow(const explain_options& options) {
     }
   }
   conn.rollback();
-  std::lock_guard lock(mutex_);
-  for (std::size_t i = 0; i < slow.size() && i < totals_.slow.size(); ++i) totals_.slow[i].plan = std::move(slow[i].plan);
+  std::lock_guard lock(state_->mutex);
+  for (std::size_t i = 0; i < slow.size() && i < state_->totals.slow.size(); ++i) state_->totals.slow[i].plan = std::move(slow[i].plan);
 }
 
 QUARRY_DECL const statement_profile* profile_report::find(std::string_view prefix) const {

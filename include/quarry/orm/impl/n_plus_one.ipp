@@ -47,7 +47,10 @@ QUARRY_DECL void n_plus_one_detector::queried(const detail::mapper&, const std::
     queries_.push_back({sql, site ? detail::describe_call_site(*site) : std::string(), 0, eager, {}});
   }
   queries_[index].objects += objects.size();
-  for (auto* e : objects) query_of_[e->object] = index;
+  for (auto* e : objects) {
+    query_of_[e->object] = index;
+    for (auto* r : eager) eager_query_[{e->object, r}] = index;
+  }
 }
 
 QUARRY_DECL void n_plus_one_detector::lazy_loading(const void* owner, const detail::relationship_info& r, const source_location* site) {
@@ -69,7 +72,8 @@ QUARRY_DECL void n_plus_one_detector::lazy_loading(const void* owner, const deta
 
 QUARRY_DECL void n_plus_one_detector::used(const void* owner, const detail::relationship_info& r) {
   std::lock_guard lock(mutex_);
-  if (auto it = query_of_.find(owner); it != query_of_.end()) queries_[it->second].used.insert(&r);
+  // The use counts for the query that loaded the relationship, not for a later one that returned the object again.
+  if (auto it = eager_query_.find({owner, &r}); it != eager_query_.end()) queries_[it->second].used.insert(&r);
 }
 
 QUARRY_DECL n_plus_one_finding n_plus_one_detector::finding(std::size_t query, const detail::relationship_info& r, const lazy_record& lazy) const {

@@ -328,9 +328,14 @@ QUARRY_DECL void Session::lazy_load(void* owner, const relationship& r) {
   }
   check_usable();
   if (state_->observer) {
-    // A many-to-one whose target the session holds loads without SQL: not an N+1.
-    auto identity = detail::loader::referenced_identity(r, owner);
-    if (!identity || !state_->objects.persistent.find(*identity)) state_->observer->lazy_loading(owner, r, detail::call_site());
+    // A load that sends no SQL is not an N+1: a many-to-one whose foreign key is
+    // NULL, or whose target the session holds already.
+    bool no_sql = false;
+    if (r.kind == detail::relationship_kind::many_to_one) {
+      auto identity = detail::loader::referenced_identity(r, owner);
+      no_sql = detail::any_null(r.owner(), owner, r.local) || (identity && state_->objects.persistent.find(*identity));
+    }
+    if (!no_sql) state_->observer->lazy_loading(owner, r, detail::call_site());
   }
   // As get() does: only new or deleted objects can change what the load finds
   // (a full autoflush compares every object, on every lazy load).

@@ -82,13 +82,12 @@ QUARRY_DECL throwaway_database::~throwaway_database() {
 
 namespace detail {
 // Never destroyed as a static: the databases go in drop_process_databases(),
-// registered with atexit() after the first one is made, when the drivers
-// (libpq's OpenSSL among them) have registered their own exit handlers, which
-// therefore run after it.
+// registered with atexit() after each one is made, when its driver (libpq's
+// OpenSSL among them) has registered its own exit handlers, which therefore run
+// after it. Running it twice drops nothing twice.
 struct process_databases {
   std::mutex mutex;
   std::map<std::string, std::unique_ptr<throwaway_database>> by_backend;
-  bool registered = false;
 };
 QUARRY_DECL process_databases& the_process_databases() {
   static auto* all = new process_databases;
@@ -105,10 +104,11 @@ QUARRY_DECL const throwaway_database& process_database(const test_backend& backe
   auto& all = detail::the_process_databases();
   std::lock_guard lock(all.mutex);
   auto& slot = all.by_backend[backend.name + " " + backend.url];
-  if (!slot) slot = std::make_unique<throwaway_database>(backend);
-  if (!all.registered) {
+  if (!slot) {
+    slot = std::make_unique<throwaway_database>(backend);
+    // Registered again after each new database: exit handlers run last-registered first, so the
+    // drop runs before the teardown of what this database's driver set up (libpq's OpenSSL).
     std::atexit(detail::drop_process_databases);
-    all.registered = true;
   }
   return *slot;
 }

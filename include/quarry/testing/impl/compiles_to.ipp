@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "quarry/dbapi/detail/render_params.hpp"
+#include "quarry/dbapi/registry.hpp"
 
 namespace quarry::testing::detail {
 
@@ -58,3 +59,11 @@ QUARRY_DECL std::string compile_difference(const compiled_sql& actual, const std
 }
 
 }  // namespace quarry::testing::detail
+
+namespace quarry::testing {
+
+QUARRY_DECL compile_expectation expect_sql(std::string sql, const quarry::dialect& d, std::optional<std::vector<value>> params) {
+  return compile_expectation(std::move(sql), dialect_registry::instance().find(d.name()), std::move(params));
+}
+
+}  // namespace quarry::testing

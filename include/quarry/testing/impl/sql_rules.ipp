@@ -14,7 +14,7 @@ namespace quarry::testing {
 QUARRY_DECL bool sql_rule::matches(const recorded_statement& statement) const {
   if (params_ && *params_ != statement.params) return false;
   if (kind_ == kind::exact) return detail::normalize_sql(text_) == detail::normalize_sql(statement.sql);
-  if (kind_ == kind::regex) return std::regex_match(statement.sql, std::regex(text_, std::regex::ECMAScript));
+  if (kind_ == kind::regex) return std::regex_match(detail::normalize_sql(statement.sql), std::regex(text_, std::regex::ECMAScript));
   return false;
 }
 

@@ -149,6 +149,8 @@ QUARRY_DECL void mock_connection::execute_simple(std::string_view sql) {
 }
 
 QUARRY_DECL Engine make_mock_engine(std::string_view dialect_name, const std::shared_ptr<mock_state>& state) {
+  // A URL ("postgresql://", as create_mock_engine takes) names its dialect by its scheme.
+  if (auto scheme = dialect_name.find("://"); scheme != std::string_view::npos) dialect_name = dialect_name.substr(0, scheme);
   auto sql_dialect = dialect_registry::instance().find(dialect_name);
   engine_options options;
   options.creator = [state](const quarry::dialect&, const URL&, const engine_options&) -> std::unique_ptr<dbapi_connection> {
