@@ -14,6 +14,8 @@
 
 #include "backend.hpp"
 
+namespace profiling_tests {
+
 using namespace quarry;
 
 namespace profiling_models {
@@ -46,7 +48,7 @@ using namespace profiling_models;
 
 namespace {
 
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+bool has_text(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 // 5 authors with 4 books each; the tables made afresh.
 Engine fresh_library() {
@@ -71,7 +73,7 @@ Engine fresh_library() {
 
 }  // namespace
 
-TEST_CASE("explain gives the plan as a tree with text, and flags full scans of large tables", "[explain]") {
+TEST_CASE("explain gives the plan as a tree with text, and flags full scans of large tables", "[profiling][explain]") {
   auto engine = fresh_library();
   auto conn = engine.connect();
   const auto& b = table<Book>;
@@ -80,14 +82,14 @@ TEST_CASE("explain gives the plan as a tree with text, and flags full scans of l
   auto plan = conn.explain(by_title, {.large_table_rows = 10});
   REQUIRE_FALSE(plan.nodes.empty());
   CHECK(plan.dialect == engine.dialect().name());
-  CHECK(contains(plan.sql, "profiling_book"));
+  CHECK(has_text(plan.sql, "profiling_book"));
   bool scanned = false;
   plan.for_each([&](const plan_node& node, std::size_t) { scanned |= node.relation == "profiling_book"; });
   CHECK(scanned);
   // 20 rows, no index on title: a full scan of a table over the threshold.
   REQUIRE(plan.has_flag(plan_flag_kind::full_scan));
   CHECK(plan.flags[0].table == "profiling_book");
-  CHECK(contains(plan.text(), "flag: full scan of profiling_book"));
+  CHECK(has_text(plan.text(), "flag: full scan of profiling_book"));
   // Under the threshold, the same scan is not flagged.
   CHECK_FALSE(conn.explain(by_title, {.large_table_rows = 1000}).has_flag(plan_flag_kind::full_scan));
 
@@ -98,20 +100,20 @@ TEST_CASE("explain gives the plan as a tree with text, and flags full scans of l
   // Sorting by a column without an index is flagged.
   auto sorted = conn.explain(select(b.id).order_by(b.title), {.large_table_rows = 10});
   CHECK(sorted.has_flag(plan_flag_kind::sort_without_index));
-  CHECK(contains(sorted.text(), "sort without an index"));
+  CHECK(has_text(sorted.text(), "sort without an index"));
   if (quarry_test::is_sqlite()) {
-    CHECK(contains(plan.raw, "SCAN profiling_book"));
-    CHECK(contains(plan.text(), "SCAN profiling_book"));
+    CHECK(has_text(plan.raw, "SCAN profiling_book"));
+    CHECK(has_text(plan.text(), "SCAN profiling_book"));
     CHECK_THROWS_AS(conn.explain(by_title, {.buffers = true}), ArgumentError);
   } else {
     CHECK(plan.raw.starts_with("["));
     CHECK(plan.nodes[0].total_cost.has_value());
-    CHECK(contains(plan.text(), "Seq Scan on profiling_book"));
+    CHECK(has_text(plan.text(), "Seq Scan on profiling_book"));
     CHECK_THROWS_AS(conn.explain(by_title, {.buffers = true}), ArgumentError);  // BUFFERS needs ANALYZE
   }
 }
 
-TEST_CASE("plans read the same from every SQLite version's lines, and bad JSON is an error", "[explain]") {
+TEST_CASE("plans read the same from every SQLite version's lines, and bad JSON is an error", "[profiling][explain]") {
   using detail::sqlite_plan_row;
   query_plan plan;
   plan.nodes = detail::sqlite_plan_tree({{2, 0, "SCAN TABLE t"},
@@ -146,7 +148,7 @@ TEST_CASE("plans read the same from every SQLite version's lines, and bad JSON i
   CHECK_THROWS_AS(detail::read_postgresql_plan(R"([{"NoPlan": 1}])", broken), InternalError);
 }
 
-TEST_CASE("explain analyze runs the statement, and a write inside it is rolled back", "[explain]") {
+TEST_CASE("explain analyze runs the statement, and a write inside it is rolled back", "[profiling][explain]") {
   auto engine = fresh_library();
   auto conn = engine.connect();
   const auto& b = table<Book>;
@@ -157,7 +159,7 @@ TEST_CASE("explain analyze runs the statement, and a write inside it is rolled b
   if (quarry_test::is_postgresql()) {
     CHECK(plan.nodes[0].actual_rows == 10);
     CHECK(plan.nodes[0].shared_hit_blocks.has_value());
-    CHECK(contains(plan.text(), "actual rows 10"));
+    CHECK(has_text(plan.text(), "actual rows 10"));
   }
   auto write = conn.explain(update(b).values(b.pages = 1).where(b.pages > 0), {.analyze = true});
   CHECK(write.execution_ms.has_value());
@@ -182,7 +184,7 @@ TEST_CASE("explain analyze runs the statement, and a write inside it is rolled b
   session.rollback();
 }
 
-TEST_CASE("the profiler groups statements and reports time, rows, call sites, duplicates and cache hits", "[profiler]") {
+TEST_CASE("the profiler groups statements and reports time, rows, call sites, duplicates and cache hits", "[profiling][profiler]") {
   auto engine = fresh_library();
   profiler p(engine, {.slow_threshold = std::chrono::hours(1)});
   Session session(engine);
@@ -204,21 +206,21 @@ TEST_CASE("the profiler groups statements and reports time, rows, call sites, du
   CHECK(books->rows == 15);
   CHECK(books->cache_hits == 2);
   REQUIRE(books->call_sites.size() == 1);
-  CHECK(contains(books->call_sites[0], "test_profiling.cpp:" + std::to_string(line)));
+  CHECK(has_text(books->call_sites[0], "test_profiling.cpp:" + std::to_string(line)));
   CHECK(report.objects == 20);
   CHECK(report.cache_misses == 2);
   CHECK(report.checkouts >= 1);
   CHECK(report.database_ms > 0);
   auto text = report.text();
-  CHECK(contains(text, "4 statements"));
-  CHECK(contains(text, "3x"));
+  CHECK(has_text(text, "4 statements"));
+  CHECK(has_text(text, "3x"));
   auto json = report.json();
   CHECK(json.starts_with("{\"statements\":4,"));
-  CHECK(contains(json, "\"duplicates\":1"));
+  CHECK(has_text(json, "\"duplicates\":1"));
   CHECK(json.back() == '}');
 }
 
-TEST_CASE("slow statements are kept with their parameters, and explained on request", "[profiler]") {
+TEST_CASE("slow statements are kept with their parameters, and explained on request", "[profiling][profiler]") {
   auto engine = fresh_library();
   profiler p(engine, {.slow_threshold = std::chrono::nanoseconds(0), .max_slow = 3});
   auto conn = engine.connect();
@@ -232,11 +234,11 @@ TEST_CASE("slow statements are kept with their parameters, and explained on requ
   CHECK(report.slow[0].params == std::vector<value>{102});
   REQUIRE(report.slow[0].plan.has_value());
   CHECK(report.slow[0].plan->has_flag(plan_flag_kind::full_scan));
-  CHECK(contains(report.text(), "slow ("));
-  CHECK(contains(report.json(), "\"plan\":"));
+  CHECK(has_text(report.text(), "slow ("));
+  CHECK(has_text(report.json(), "\"plan\":"));
 }
 
-TEST_CASE("a profiler of one thread sees only that thread's statements", "[profiler]") {
+TEST_CASE("a profiler of one thread sees only that thread's statements", "[profiling][profiler]") {
   auto engine = fresh_library();
   profiler p(engine, {.this_thread_only = true});
   std::thread other([&] { engine.connect().execute(text("SELECT 1")).all(); });
@@ -245,7 +247,7 @@ TEST_CASE("a profiler of one thread sees only that thread's statements", "[profi
   CHECK(p.report().statements == 1);
 }
 
-TEST_CASE("the N+1 detector finds lazy loads repeated over a query's objects and suggests a loader", "[n_plus_one]") {
+TEST_CASE("the N+1 detector finds lazy loads repeated over a query's objects and suggests a loader", "[profiling][n_plus_one]") {
   auto engine = fresh_library();
   Session session(engine);
   std::vector<std::string> messages;
@@ -260,13 +262,13 @@ TEST_CASE("the N+1 detector finds lazy loads repeated over a query's objects and
   CHECK(findings[0].relationship == "Author.books");
   CHECK(findings[0].count == 5);
   CHECK(findings[0].suggestion == "selectinload(&Author::books)");
-  CHECK(contains(findings[0].first_call_site, "test_profiling.cpp:" + std::to_string(line)));
-  CHECK(contains(findings[0].parent_query, "FROM profiling_author"));
+  CHECK(has_text(findings[0].first_call_site, "test_profiling.cpp:" + std::to_string(line)));
+  CHECK(has_text(findings[0].parent_query, "FROM profiling_author"));
   CHECK(messages.size() == 4);  // log: every lazy load from the second on
-  CHECK(contains(detector.report(), "N+1: Author.books loaded lazily for 5 objects"));
+  CHECK(has_text(detector.report(), "N+1: Author.books loaded lazily for 5 objects"));
 }
 
-TEST_CASE("no N+1 for one lazy load of a single-object query, nor for eager loads", "[n_plus_one]") {
+TEST_CASE("no N+1 for one lazy load of a single-object query, nor for eager loads", "[profiling][n_plus_one]") {
   auto engine = fresh_library();
   Session session(engine);
   n_plus_one_detector detector(session, {.mode = n_plus_one_mode::raise});
@@ -281,7 +283,7 @@ TEST_CASE("no N+1 for one lazy load of a single-object query, nor for eager load
   CHECK(detector.unused_eager_loads().empty());
 }
 
-TEST_CASE("raise mode stops the N+1 at the threshold; warn_once says it once; unused eager loads are reported", "[n_plus_one]") {
+TEST_CASE("raise mode stops the N+1 at the threshold; warn_once says it once; unused eager loads are reported", "[profiling][n_plus_one]") {
   auto engine = fresh_library();
   {
     Session session(engine);
@@ -307,10 +309,12 @@ TEST_CASE("raise mode stops the N+1 at the threshold; warn_once says it once; un
     auto unused = detector.unused_eager_loads();
     REQUIRE(unused.size() == 1);
     CHECK(unused[0].relationship == "Author.books");
-    CHECK(contains(detector.report(), "unused eager load: Author.books"));
+    CHECK(has_text(detector.report(), "unused eager load: Author.books"));
     // Returned again by a later query, the objects' eager loads are still the first query's: reading them counts there.
     auto again = session.scalars(select<Author>().order_by(table<Author>.id)).all();
     for (auto& author : again) CHECK(author->books.size() == 4);
     CHECK(detector.unused_eager_loads().empty());
   }
 }
+
+}  // namespace profiling_tests

@@ -16,6 +16,8 @@
 #include "backend.hpp"
 #include "models.hpp"
 
+namespace helper_tests {
+
 using namespace quarry;
 using namespace testing_models;
 namespace qt = quarry::testing;
@@ -332,3 +334,5 @@ TEST_CASE("one test body on every backend of the run", "[backends]") {
   CHECK(engine.dialect().name() == backend.name);
   CHECK(engine.connect().execute(text("SELECT 1 + 1")).scalar<int>() == 2);
 }
+
+}  // namespace helper_tests

@@ -12,6 +12,8 @@
 
 #include "models.hpp"
 
+namespace mock_engine_tests {
+
 using namespace quarry;
 using namespace testing_models;
 namespace qt = quarry::testing;
@@ -229,3 +231,5 @@ TEST_CASE("factories build objects with values, sequences, computed values and r
   CHECK(prolific.books.size() == 3);
   CHECK(authors.build_batch(4).size() == 4);
 }
+
+}  // namespace mock_engine_tests

@@ -78,6 +78,13 @@ inline const source_location* call_site() noexcept {
   return &current_call_site.where;
 }
 
+// The thread's call site, or else `where` (a Connection's own entry point, which
+// passes its line down instead of keeping it in a scope), while one is wanted.
+inline const source_location* call_site_or(const source_location* where) noexcept {
+  if (call_sites_wanted.load(std::memory_order_relaxed) == 0) return nullptr;
+  return current_call_site.set ? &current_call_site.where : where;
+}
+
 // "file.cpp:42 (function)", the file without its directories.
 inline std::string describe_call_site(const source_location& where) {
   std::string file = where.file_name();

@@ -246,7 +246,7 @@ class Connection {
   };
   prepared prepare(detail::sql_key key);
 
-  Result run(detail::sql_key key, std::span<const value_ref> refs);
+  Result run(detail::sql_key key, std::span<const value_ref> refs, const source_location* where = nullptr);
 
   // Keeps the full-scan flags of tables with at least `rows` rows (counted no further than that).
   void keep_large_scans(query_plan& plan, std::size_t rows);

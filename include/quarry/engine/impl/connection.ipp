@@ -42,18 +42,18 @@ QUARRY_DECL Connection::~Connection() {
   if (handle_) *handle_ = nullptr;
 }
 
+// The call site is passed down, not kept in a scope: an object with a destructor here, inlined
+// into a caller with braced parameters, makes gcc -O3 warn of them (maybe-uninitialized).
 QUARRY_DECL auto Connection::execute(const text_clause& statement, const params& parameters, source_location where) -> Result {
-  detail::call_site_scope site(where);
   parameter_buffer buffer(statement.parameter_names().size());
   resolve(statement, parameters, buffer.refs());  // fills every slot
-  return run(statement.key(dialect().paramstyle()), buffer.refs());
+  return run(statement.key(dialect().paramstyle()), buffer.refs(), &where);
 }
 
 QUARRY_DECL auto Connection::exec_driver_sql(std::string_view sql, std::span<const param> parameters, source_location where) -> Result {
-  detail::call_site_scope site(where);
   parameter_buffer buffer(parameters.size());
   for (std::size_t i = 0; i < parameters.size(); ++i) buffer.refs()[i] = parameters[i].ref();
-  return run(detail::sql_key::of(sql), buffer.refs());
+  return run(detail::sql_key::of(sql), buffer.refs(), &where);
 }
 
 QUARRY_DECL auto Connection::begin() -> Transaction {
@@ -273,13 +273,13 @@ QUARRY_DECL auto Connection::prepare(detail::sql_key key) -> prepared {
   return {raw, std::move(fresh), nullptr};
 }
 
-QUARRY_DECL auto Connection::run(detail::sql_key key, std::span<const value_ref> refs) -> Result {
+QUARRY_DECL auto Connection::run(detail::sql_key key, std::span<const value_ref> refs, const source_location* where) -> Result {
   std::string_view sql = key.sql;
   check_usable();
   if (!in_transaction_ && !begin_sql_.empty()) begin_transaction(true);
   // Listeners see the statement before it is prepared, so that one the database refuses to prepare is seen too.
   auto& events = *engine_->events;
-  execute_event event{sql, refs, 1, {}, -1, this, detail::call_site()};
+  execute_event event{sql, refs, 1, {}, -1, this, detail::call_site_or(where)};
   events.before_execute.dispatch(event);
   auto statement = prepare(key);
   event.cached = statement.cache_hit;  // known to after_execute listeners
