@@ -269,4 +269,9 @@ inline void seed_tree(conformance::trace& t) {
   s.commit();
 }
 
+// The users' names, in order: what many scenarios observe (found by ADL from the scenarios).
+inline conformance::json names(const std::vector<std::shared_ptr<User>>& all) {
+  return conformance::each(all, [](auto& u) { return u->name; });
+}
+
 }  // namespace cf

@@ -39,9 +39,6 @@ void seed_documents(conformance::trace& t) {
 json emails(const std::vector<std::shared_ptr<User>>& all) {
   return each(all, [](auto& u) { return each(u->addresses, [](auto& a) { return a->email; }); });
 }
-json names(const std::vector<std::shared_ptr<User>>& all) {
-  return each(all, [](auto& u) { return u->name; });
-}
 json item_descriptions(const quarry::many<Item>& collection) {
   return each(collection, [](auto& i) { return i->description; });
 }

@@ -39,10 +39,6 @@ json session_state(quarry::Session& s) {
   return json::array({describe(s.new_objects()), describe(s.dirty_objects()), describe(s.deleted_objects())});
 }
 
-json names(const std::vector<std::shared_ptr<User>>& all) {
-  return each(all, [](auto& u) { return u->name; });
-}
-
 }  // namespace
 
 CONFORMANCE_SCENARIO(session_execute_text) {
