@@ -4,9 +4,9 @@
 #   scripts/install-deps.sh --tests    also the test, benchmark and PostgreSQL server packages
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config libsqlite3-dev libfmt-dev libboost1.81-dev libpq-dev)
+packages=(cmake ninja-build g++ pkg-config libsqlite3-dev libfmt-dev libboost1.81-dev libpq-dev libcpp-httplib-dev nlohmann-json3-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(clang catch2 libbenchmark-dev nlohmann-json3-dev postgresql-15 python3-sqlalchemy python3-psycopg2)
+  packages+=(clang catch2 libbenchmark-dev postgresql-15 python3-sqlalchemy python3-psycopg2)
 fi
 
 missing=()

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "quarry/types/value.hpp"
 
@@ -16,6 +17,9 @@ namespace quarry::detail {
 // and at most `max_shown` values appear, so a 16 MiB blob or 30,000 parameters
 // never flood a log.
 QUARRY_DECL std::string render_params(std::span<const value_ref> params, std::size_t max_shown = 10);
+
+// Text as a JSON string literal, quotes included (control characters as \\u escapes).
+QUARRY_DECL std::string json_string(std::string_view text);
 
 }  // namespace quarry::detail
 

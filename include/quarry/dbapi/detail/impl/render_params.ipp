@@ -4,6 +4,8 @@
 
 #include "quarry/dbapi/detail/render_params.hpp"
 
+#include <cstdio>
+
 namespace quarry::detail {
 
 QUARRY_DECL std::string render_params(std::span<const value_ref> params, std::size_t max_shown) {
@@ -38,6 +40,28 @@ QUARRY_DECL std::string render_params(std::span<const value_ref> params, std::si
   }
   if (params.size() > max_shown) out += ", ... " + std::to_string(params.size() - max_shown) + " more";
   return out + ")";
+}
+
+QUARRY_DECL std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace quarry::detail

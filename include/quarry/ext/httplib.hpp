@@ -1,0 +1,94 @@
+// The web integration on cpp-httplib: a request per HTTP request through the server's hooks.
+// Quarry - SQLAlchemy for C++20. MIT License.
+#pragma once
+
+#include "quarry/config.hpp"
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <httplib.h>
+
+#include "quarry/ext/database.hpp"
+#include "quarry/ext/http_error.hpp"
+#include "quarry/ext/request.hpp"
+
+namespace quarry::ext {
+
+struct server_options {
+  // Add the request's statements to the response as X-Quarry-Query headers
+  // (with database_config::record_queries), and X-Quarry-Query-Count.
+  bool debug_queries = false;
+  // Exceptions the application answers with a status of its own, tried in order:
+  // {quarry::ext::map_error<quarry::IntegrityError>(409, "That name is taken.")}.
+  std::vector<error_mapping> errors{};
+  // Where a failed request's error goes, with its SQL and parameters; standard error when empty.
+  std::function<void(std::string_view)> logger{};
+};
+
+namespace detail {
+
+// A header value on one line: control characters would end the header (or start another).
+inline std::string header_text(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
+inline void add_query_headers(const database& db, httplib::Response& response) {
+  const auto& queries = db.recorded_queries();
+  response.set_header("X-Quarry-Query-Count", std::to_string(queries.size()));
+  for (const auto& q : queries) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3f ms", static_cast<double>(q.duration.count()) / 1e6);
+    response.set_header("X-Quarry-Query", header_text(std::string(ms) + "; " + q.location + "; " + q.statement + "; " + q.parameters));
+  }
+}
+
+}  // namespace detail
+
+// Installs the request scope on a cpp-httplib server: pre-routing begins a
+// request (its `page`, `per_page`, ... from the query string), an exception in
+// a handler becomes the response response_for() gives (rolled back, logged),
+// and post-routing ends the request, which closes its sessions and gives their
+// connections back. The server and `db` must outlive the server's threads.
+inline void install(httplib::Server& server, database& db, server_options options = {}) {
+  auto shared = std::make_shared<const server_options>(std::move(options));
+  server.set_pre_routing_handler([&db](const httplib::Request& request, httplib::Response&) {
+    while (db.in_request()) db.end_request(true);  // one the server never finished on this thread
+    request_info info{request.method, request.path, {}};
+    for (const auto& [key, value] : request.params) info.args.emplace_back(key, value);
+    db.begin_request(std::move(info));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_exception_handler([&db, shared](const httplib::Request& request, httplib::Response& response,
+                                             std::exception_ptr error) {
+    error_response answer = response_for(error, shared->errors);
+    if (!answer.log.empty()) {
+      std::string line = "quarry: " + request.method + " " + request.path + " failed: " + answer.log;
+      if (shared->logger)
+        shared->logger(line);
+      else
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    if (db.in_request()) {
+      if (shared->debug_queries && db.config().record_queries) detail::add_query_headers(db, response);
+      db.end_request(true);
+    }
+    response.status = answer.status;
+    response.set_content(answer.body, "application/json");
+  });
+  server.set_post_routing_handler([&db, shared](const httplib::Request&, httplib::Response& response) {
+    if (!db.in_request()) return;
+    if (shared->debug_queries && db.config().record_queries) detail::add_query_headers(db, response);
+    db.end_request(false);
+  });
+}
+
+}  // namespace quarry::ext
