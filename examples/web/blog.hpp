@@ -256,7 +256,9 @@ inline void add_routes(httplib::Server& server, quarry::ext::database& db) {
 // Binds the server to a free port of 127.0.0.1 and returns it. cpp-httplib 0.11
 // listens with a backlog of 5, which a burst of clients overflows (the kernel
 // then resets some of them): the socket listens again with the system's maximum.
+// TCP_NODELAY: else a keep-alive client's next response waits for a delayed ACK (40 ms).
 inline int bind_loopback(httplib::Server& server) {
+  server.set_tcp_nodelay(true);
   auto listening = std::make_shared<int>(-1);
   server.set_socket_options([listening](socket_t sock) {
     httplib::default_socket_options(sock);
