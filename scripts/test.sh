@@ -62,7 +62,7 @@ for config in $configs; do
         -DQUARRY_BUILD_EXAMPLES=OFF -DQUARRY_BUILD_BENCHMARKS=OFF -DQUARRY_TEST_COMPILE_FAIL=OFF \
         "-DCMAKE_CXX_FLAGS=-fsanitize=thread $sanitize"
       cmake --build "build/tsan" -j "$jobs" --target quarry_test_engine quarry_test_core quarry_test_orm web
-      TSAN_OPTIONS=halt_on_error=1 QUARRY_TEST_FILTER='[threads]' run_ctest tsan -R '^(quarry_test_(engine|core|orm)|fault|concurrency|web)\.'
+      TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" QUARRY_TEST_FILTER='[threads]' run_ctest tsan -R '^(quarry_test_(engine|core|orm)|fault|concurrency|web)\.'
       ;;
     *)
       echo "quarry: unknown configuration '$config'" >&2
