@@ -80,7 +80,10 @@ QUARRY_DECL auto flush_statements::where_row(const mapper& m, bool with_version)
   if (with_version && m.version_column) columns.push_back(*m.version_column);
   node_ptr condition;
   for (auto c : columns) {
-    auto equal = make_node(node_kind::binary, precedence::comparison, " = ", m.column(c), bind("k" + std::to_string(c)));
+    // Appended rather than "k" + to_string(c): gcc 12 -O3 warns (-Wrestrict) on that inlined insert.
+    std::string name = "k";
+    name += std::to_string(c);
+    auto equal = make_node(node_kind::binary, precedence::comparison, " = ", m.column(c), bind(std::move(name)));
     condition = condition ? make_node(node_kind::binary, precedence::and_, " AND ", condition, equal) : equal;
   }
   return condition;
