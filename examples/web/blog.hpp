@@ -5,6 +5,7 @@
 // request's session through `db`; the server's hooks close it after each request.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -110,7 +111,14 @@ inline std::optional<std::string> text_field(const nlohmann::json& body, const c
   return found->get<std::string>();
 }
 
-inline std::int64_t id_in_path(const httplib::Request& request) { return std::stoll(request.matches[1]); }
+// The route's (\d+); one too large for an id names nothing.
+inline std::int64_t id_in_path(const httplib::Request& request) {
+  std::string digits = request.matches[1];
+  std::int64_t id = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (error != std::errc() || end != digits.data() + digits.size()) throw quarry::ext::http_error(404, "There is no such id.");
+  return id;
+}
 
 inline void reply(httplib::Response& response, const nlohmann::json& body, int status = 200) {
   response.status = status;

@@ -68,6 +68,25 @@ TEST_CASE("web config: from code and from the environment", "[web]") {
     CHECK_THROWS_AS(ext::database_config::from_env(), quarry::ArgumentError);
     CHECK_THROWS_WITH(ext::database_config::from_env(), Catch::Contains("QUARRY_POOL_SIZE='many'"));
   }
+  SECTION("counts are whole numbers, times finite") {
+    for (auto [name, text] : {std::pair{"QUARRY_POOL_SIZE", "2.5"}, {"QUARRY_MAX_OVERFLOW", "-1"},
+                              {"QUARRY_POOL_TIMEOUT", "inf"}, {"QUARRY_POOL_TIMEOUT", "nan"}, {"QUARRY_POOL_RECYCLE", "-2"},
+                              {"QUARRY_ECHO", "maybe"}}) {
+      INFO(name << "=" << text);
+      environment env{{name, text}};
+      CHECK_THROWS_AS(ext::database_config::from_env(), quarry::ArgumentError);
+    }
+    environment never{{"QUARRY_POOL_RECYCLE", "-1"}};
+    CHECK(ext::database_config::from_env().engine.pool_recycle.count() == -1);
+  }
+  SECTION("binds from the environment join those from code") {
+    environment env{{"QUARRY_DATABASE_BINDS", "audit=sqlite:///other.db reports=sqlite://"}};
+    ext::database_config given;
+    given.binds = {{"audit", "sqlite:///audit.db"}, {"cache", "sqlite://"}};
+    auto c = ext::database_config::from_env(given);
+    using bind = std::pair<std::string, std::string>;
+    CHECK(c.binds == std::vector<bind>{{"audit", "sqlite:///other.db"}, {"cache", "sqlite://"}, {"reports", "sqlite://"}});
+  }
   SECTION("a bind without a key") {
     environment env{{"QUARRY_DATABASE_BINDS", "sqlite:///x.db"}};
     CHECK_THROWS_WITH(ext::database_config::from_env(), Catch::Contains("key=url"));
@@ -85,6 +104,8 @@ TEST_CASE("web config: from code and from the environment", "[web]") {
     ext::database db(binds_only);
     CHECK_THROWS_WITH(db.engine(), Catch::Contains("no default database"));
     CHECK(db.engine("a").url().backend_name() == "sqlite");
+    ext::request_scope scope(db);
+    CHECK_THROWS_WITH(db.session_for<blog::Post>(), Catch::Contains("'web_post' is not assigned to a bind"));
   }
 }
 
@@ -140,6 +161,7 @@ TEST_CASE("web: request scopes outside a server", "[web]") {
 
   CHECK_FALSE(db.in_request());
   CHECK_THROWS_AS(db.session(), quarry::InvalidRequestError);
+  CHECK_THROWS_AS(db.commit(), quarry::InvalidRequestError);
   CHECK_THROWS_WITH(db.session(), Catch::Contains("request_scope"));
 
   SECTION("the session is made on first use, once per request, and closed at its end") {
@@ -214,6 +236,10 @@ TEST_CASE("web: request scopes outside a server", "[web]") {
     REQUIRE(keyset.items.size() == 1);  // per_page 1 from the request
     CHECK(keyset.items[0]->name == "b");
     CHECK(keyset.next_after == 2);
+    auto after_first = db.keyset_paginate(quarry::select<blog::User>(), &blog::User::id, {.per_page = 5}, 1);
+    REQUIRE(after_first.items.size() == 1);
+    CHECK(after_first.items[0]->name == "b");
+    CHECK_FALSE(after_first.has_next());
   }
 }
 
@@ -250,4 +276,13 @@ TEST_CASE("web: iter_pages as Flask-SQLAlchemy numbers pages", "[web]") {
   CHECK(page_numbers(20, 20, {}) == pages({1, 2, 0, 18, 19, 20}));
   CHECK(page_numbers(5, 10, {.left_edge = 1, .left_current = 1, .right_current = 1, .right_edge = 1}) ==
         pages({1, 0, 4, 5, 6, 0, 10}));
+  // No overflow at the ends of std::int64_t.
+  constexpr auto most = std::numeric_limits<std::int64_t>::max();
+  CHECK(page_numbers(most, 3, {}) == pages({1, 2, 3}));
+  ext::pagination<blog::User> huge;
+  huge.total = most;
+  huge.per_page = most - 1;
+  CHECK(huge.pages() == 2);
+  huge.per_page = 1;
+  CHECK(huge.pages() == most);
 }

@@ -81,6 +81,18 @@ TEST_CASE("web: create, read, update and delete over HTTP", "[web]") {
   CHECK(no_post->status == 404);
   CHECK(body_of(no_post)["description"] == "There is no such post.");
   CHECK(c.Get("/no/such/route")->status == 404);
+  CHECK(c.Get("/users/99999999999999999999")->status == 404);  // too large for an id
+  CHECK(app.db.engine().pool_status().checked_out == 0);
+}
+
+TEST_CASE("web: the application's own pre- and post-routing hooks", "[web]") {
+  web_app app;
+  auto c = app.client();
+  auto listed = c.Get("/users");
+  CHECK(listed->get_header_value("X-In-Request") == "yes");  // post_routing runs before the request ends
+  auto refused = c.Get("/test/refused");
+  CHECK(refused->status == 403);
+  CHECK(refused->get_header_value("X-In-Request") == "yes");
   CHECK(app.db.engine().pool_status().checked_out == 0);
 }
 
@@ -124,6 +136,7 @@ TEST_CASE("web: a handler that throws commits nothing and gives its connection b
     auto r = c.Post("/test/write-then-throw", "", "application/json");
     REQUIRE(r->status == 500);
     CHECK(body_of(r) == json{{"error", "Internal Server Error"}, {"description", "The server could not complete the request."}});
+    CHECK_FALSE(r->has_header("X-Partial"));  // what the handler had set is dropped
     auto log = app.logged();
     REQUIRE(log.size() == 1);
     CHECK(log[0].find("POST /test/write-then-throw failed: the handler failed after its INSERT") != std::string::npos);
@@ -247,6 +260,13 @@ TEST_CASE("web: recorded queries, to the handler and in a debug header", "[web]"
   CHECK(listed->get_header_value("X-Quarry-Query", 1).find("count(*)") != std::string::npos);
   CHECK(listed->get_header_value("X-Quarry-Query", 0).find("blog.hpp:") != std::string::npos);
 
+  // Statements a db.commit() flushes are the handler's too.
+  auto created = post_json(c, "/users", {{"name", "bob"}, {"email", "bob@example.com"}});
+  REQUIRE(created->status == 201);
+  REQUIRE(created->get_header_value_count("X-Quarry-Query") == 2);
+  CHECK(created->get_header_value("X-Quarry-Query", 1).find("INSERT INTO web_audit") != std::string::npos);
+  CHECK(created->get_header_value("X-Quarry-Query", 1).find("blog.hpp:") != std::string::npos);
+
   // A request's queries are its own: the next request starts with none.
   auto missing = c.Get("/users/999");
   CHECK(missing->get_header_value("X-Quarry-Query-Count") == "1");
@@ -283,6 +303,15 @@ TEST_CASE("web: binds put each model's tables and statements in its own database
     CHECK(&app.db.session_for<blog::User>() == &app.db.session());
     CHECK(&app.db.session_for<blog::User>() != &app.db.session("audit"));
   }
+  {
+    // An object added to the session of another bind is refused at the flush, not written there.
+    quarry::ext::request_scope scope(app.db);
+    app.db.session().add(std::make_shared<blog::AuditEntry>(blog::AuditEntry{0, "misrouted", 1}));
+    CHECK_THROWS_WITH(app.db.session().flush(),
+                      Catch::Contains("table 'web_audit' is in the session of the default database, but its model is "
+                                      "assigned to the bind 'audit'"));
+  }
+  CHECK(app.rows("web_audit", "audit") == 2);
   app.db.drop_all("audit");
   {
     auto audit = app.db.engine("audit").connect();

@@ -44,10 +44,21 @@ struct web_app {
     blog::register_models(db);
     db.drop_all();
     db.create_all();
-    quarry::ext::install(server, db, blog::server_options([this](std::string_view line) {
+    auto options = blog::server_options([this](std::string_view line) {
       std::lock_guard lock(log_mutex);
       log.emplace_back(line);
-    }));
+    });
+    // The application's own hooks run inside the integration's.
+    options.pre_routing = [this](const httplib::Request& request, httplib::Response& response) {
+      if (request.path != "/test/refused") return httplib::Server::HandlerResponse::Unhandled;
+      db.session();  // a session made in the hook is closed with the request
+      response.status = 403;
+      return httplib::Server::HandlerResponse::Handled;
+    };
+    options.post_routing = [this](const httplib::Request&, httplib::Response& response) {
+      response.set_header("X-In-Request", db.in_request() ? "yes" : "no");
+    };
+    quarry::ext::install(server, db, std::move(options));
     blog::add_routes(server, db);
     add_test_routes();
     port = blog::bind_loopback(server);
@@ -83,7 +94,8 @@ struct web_app {
  private:
   void add_test_routes() {
     // A user written and flushed, then an exception that is not an HTTP error.
-    server.Post("/test/write-then-throw", [this](const httplib::Request&, httplib::Response&) {
+    server.Post("/test/write-then-throw", [this](const httplib::Request&, httplib::Response& response) {
+      response.set_header("X-Partial", "set before the failure");
       db.session().add(std::make_shared<blog::User>(blog::User{0, "doomed", "doomed@example.com", {}}));
       db.session().flush();
       throw std::runtime_error("the handler failed after its INSERT");

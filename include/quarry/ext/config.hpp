@@ -4,6 +4,7 @@
 
 #include "quarry/config.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -20,7 +21,7 @@ namespace quarry::ext {
 // `binds` are more, each under a key that models are assigned to.
 struct database_config {
   std::string url{};                                          // QUARRY_DATABASE_URL
-  std::vector<std::pair<std::string, std::string>> binds{};   // QUARRY_DATABASE_BINDS="key=url other=url"
+  std::vector<std::pair<std::string, std::string>> binds{};   // QUARRY_DATABASE_BINDS="key=url other=url" (added by key)
   engine_options engine{};       // QUARRY_ECHO, QUARRY_POOL_SIZE, QUARRY_MAX_OVERFLOW, QUARRY_POOL_TIMEOUT,
                                  // QUARRY_POOL_RECYCLE, QUARRY_POOL_PRE_PING
   session_options session{};     // QUARRY_AUTOFLUSH, QUARRY_EXPIRE_ON_COMMIT

@@ -92,14 +92,16 @@ class database {
   Session& session_for() {
     return session_at(bind_of(quarry::detail::model_from<quarry::detail::model_of<M>>()->table.get()));
   }
-  // Commits, or rolls back, every session the request has made so far.
-  QUARRY_DECL void commit();
+  // Commits, or rolls back, every session the request has made so far, in
+  // bind order (one after another, as SQLAlchemy's sessions without two-phase
+  // commit). Outside a request: InvalidRequestError.
+  QUARRY_DECL void commit(source_location where = source_location::current());
   QUARRY_DECL void rollback();
 
   QUARRY_DECL bool in_request() const noexcept;
   QUARRY_DECL const request_info& request() const;
   // The statements the request has run so far, when config().record_queries.
-  QUARRY_DECL const std::vector<recorded_query>& recorded_queries() const;
+  QUARRY_DECL std::vector<recorded_query> recorded_queries() const;
 
   // What server adapters call: the request begins on this thread, and ends
   // with its sessions closed (rolled back first when `failed`). Requests nest.
@@ -134,7 +136,9 @@ class database {
   template <class M>
   std::shared_ptr<M> one_or_404(const select_statement<M>& statement, std::string_view description = {},
                                 source_location where = source_location::current()) {
-    auto found = session_for<M>().scalars(statement, {}, where);
+    // Two rows are enough to know there is more than one.
+    auto found = statement.data()->limit ? session_for<M>().scalars(statement, {}, where)
+                                         : session_for<M>().scalars(statement.limit(2), {}, where);
     if (found.size() != 1) not_found(description);
     return found.front();
   }
@@ -168,7 +172,7 @@ class database {
   // The statement must not have an ORDER BY of its own: the key is the order.
   template <class M, class K>
   keyset_page<M, K> keyset_paginate(const select_statement<M>& statement, K M::*key, keyset_options options = {},
-                                    std::optional<K> after = std::nullopt,
+                                    std::type_identity_t<std::optional<K>> after = std::nullopt,
                                     source_location where = source_location::current()) {
     if (!statement.data()->order_by.empty())
       throw ArgumentError("quarry: keyset_paginate() orders by its key; give it a statement without order_by()");
@@ -204,26 +208,25 @@ class database {
       K out{};
       auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), out);
       if (error == std::errc() && end == text->data() + text->size()) return out;
-      if (error_out) bad_key(*text);
+      if (error_out) bad_key();
       return std::nullopt;
     } else if constexpr (std::is_constructible_v<K, std::string_view>) {
       return K(*text);
     } else {
-      static_assert(std::is_integral_v<K>, "quarry: keyset_paginate() reads an integer or text key from the query "
-                                           "string; pass `after` yourself for a key of another type");
-      return std::nullopt;
+      throw ArgumentError("quarry: keyset_paginate() reads an integer or text key from the query string; "
+                          "parse `after` yourself for a key of another type and pass it");
     }
   }
 
   QUARRY_DECL std::size_t bind_index(std::string_view bind) const;
-  QUARRY_DECL std::size_t bind_of(const quarry::table_info* table) const noexcept;
+  QUARRY_DECL std::size_t bind_of(const quarry::table_info* table) const;
   QUARRY_DECL void assign(const quarry::table_info* table, std::size_t bind, void (*add)(MetaData&));
   QUARRY_DECL Session& session_at(std::size_t bind);
   QUARRY_DECL detail::page_choice choose_page(const page_options& options) const;
   QUARRY_DECL std::optional<std::string_view> request_arg(std::string_view name) const;
   [[noreturn]] QUARRY_DECL static void not_found(std::string_view description);
   [[noreturn]] QUARRY_DECL static void page_past_end(std::int64_t page);
-  [[noreturn]] QUARRY_DECL static void bad_key(std::string_view text);
+  [[noreturn]] QUARRY_DECL static void bad_key();
 
   std::shared_ptr<detail::database_state> state_;
 };
@@ -233,7 +236,8 @@ class database {
 // back when it ends by an exception.
 class request_scope {
  public:
-  explicit request_scope(database& db, request_info info = {}) : db_(db), exceptions_(std::uncaught_exceptions()) {
+  [[nodiscard]] explicit request_scope(database& db, request_info info = {})
+      : db_(db), exceptions_(std::uncaught_exceptions()) {
     db_.begin_request(std::move(info));
   }
   request_scope(const request_scope&) = delete;

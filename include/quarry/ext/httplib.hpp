@@ -29,6 +29,11 @@ struct server_options {
   std::vector<error_mapping> errors{};
   // Where a failed request's error goes, with its SQL and parameters; standard error when empty.
   std::function<void(std::string_view)> logger{};
+  // install() takes the server's pre-routing, post-routing and exception hooks
+  // (cpp-httplib keeps one of each): the application's own go here. pre_routing
+  // runs once the request has begun, post_routing before it ends, so both may use `db`.
+  httplib::Server::HandlerWithResponse pre_routing{};
+  httplib::Server::Handler post_routing{};
 };
 
 namespace detail {
@@ -54,18 +59,21 @@ inline void add_query_headers(const database& db, httplib::Response& response) {
 }  // namespace detail
 
 // Installs the request scope on a cpp-httplib server: pre-routing begins a
-// request (its `page`, `per_page`, ... from the query string), an exception in
-// a handler becomes the response response_for() gives (rolled back, logged),
-// and post-routing ends the request, which closes its sessions and gives their
-// connections back. The server and `db` must outlive the server's threads.
+// request (its `page`, `per_page`, ... from the query string); an exception in
+// a handler rolls the request back and becomes the response response_for()
+// gives (what the handler had set is dropped; the error is logged); post-routing
+// ends the request, which closes its sessions and gives their connections back.
+// cpp-httplib runs post-routing before it writes the body: a content provider
+// (chunked response) must not use `db`. The server and `db` must outlive the
+// server's threads; one database per server.
 inline void install(httplib::Server& server, database& db, server_options options = {}) {
   auto shared = std::make_shared<const server_options>(std::move(options));
-  server.set_pre_routing_handler([&db](const httplib::Request& request, httplib::Response&) {
+  server.set_pre_routing_handler([&db, shared](const httplib::Request& request, httplib::Response& response) {
     while (db.in_request()) db.end_request(true);  // one the server never finished on this thread
     request_info info{request.method, request.path, {}};
     for (const auto& [key, value] : request.params) info.args.emplace_back(key, value);
     db.begin_request(std::move(info));
-    return httplib::Server::HandlerResponse::Unhandled;
+    return shared->pre_routing ? shared->pre_routing(request, response) : httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_exception_handler([&db, shared](const httplib::Request& request, httplib::Response& response,
                                              std::exception_ptr error) {
@@ -78,13 +86,18 @@ inline void install(httplib::Server& server, database& db, server_options option
         std::fprintf(stderr, "%s\n", line.c_str());
     }
     if (db.in_request()) {
-      if (shared->debug_queries && db.config().record_queries) detail::add_query_headers(db, response);
-      db.end_request(true);
+      try {
+        db.rollback();
+      } catch (...) {
+        // A dead connection: closing the request in post-routing gives it back.
+      }
     }
+    response.headers.clear();
     response.status = answer.status;
     response.set_content(answer.body, "application/json");
   });
-  server.set_post_routing_handler([&db, shared](const httplib::Request&, httplib::Response& response) {
+  server.set_post_routing_handler([&db, shared](const httplib::Request& request, httplib::Response& response) {
+    if (shared->post_routing) shared->post_routing(request, response);
     if (!db.in_request()) return;
     if (shared->debug_queries && db.config().record_queries) detail::add_query_headers(db, response);
     db.end_request(false);

@@ -17,7 +17,7 @@ namespace quarry::ext {
 struct page_options {
   std::optional<std::int64_t> page{};
   std::optional<std::int64_t> per_page{};
-  std::optional<std::int64_t> max_per_page{};  // a larger per_page is cut to this
+  std::optional<std::int64_t> max_per_page{};  // a larger per_page is cut to this (the fallback 20 is not)
   // A page below 1, a per_page below 1, a value that is not a number, or an
   // empty page after the first is a 404; with false, page 1 and 20 stand in.
   bool error_out = true;
@@ -35,7 +35,7 @@ struct page_window {
 };
 
 namespace detail {
-// The numbers a pager shows, with std::nullopt for each gap: 1 2 … 5 6 7 8 9 10 … 19 20.
+// The numbers a pager shows, with std::nullopt for each gap: 1 2 … 8 9 10 11 12 13 14 … 19 20.
 QUARRY_DECL std::vector<std::optional<std::int64_t>> page_numbers(std::int64_t page, std::int64_t pages, const page_window& window);
 }  // namespace detail
 
@@ -49,7 +49,9 @@ struct pagination {
   bool more = false;                    // a row follows this page (known whether or not counted)
 
   // The number of pages; 0 with no rows or no count.
-  std::int64_t pages() const noexcept { return total && *total > 0 ? (*total + per_page - 1) / per_page : 0; }
+  std::int64_t pages() const noexcept {
+    return total && *total > 0 ? *total / per_page + (*total % per_page != 0 ? 1 : 0) : 0;
+  }
   bool has_prev() const noexcept { return page > 1; }
   bool has_next() const noexcept { return total ? page < pages() : more; }
   std::optional<std::int64_t> prev_num() const noexcept { return has_prev() ? std::optional(page - 1) : std::nullopt; }

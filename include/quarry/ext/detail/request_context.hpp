@@ -30,6 +30,7 @@ struct database_state {
   std::vector<bind_entry> binds;  // the default database first, when there is one
   bool has_default = false;
   std::unordered_map<const quarry::table_info*, std::size_t> model_binds;
+  std::unordered_map<std::string, std::size_t> table_binds;  // the same, by table name (for object_ref)
 };
 
 // One request of one database on this thread. Requests of several databases,
@@ -42,12 +43,27 @@ struct request_context {
   request_context* outer = nullptr;
 };
 
-// The innermost request of each thread.
-inline thread_local request_context* current_request = nullptr;
+// The innermost request of each thread. Requests a thread never ended (a server
+// whose end-of-request hook was replaced) are closed when the thread exits, so
+// their connections go back to the pool.
+struct request_chain {
+  request_context* innermost = nullptr;
+
+  request_chain() = default;
+  request_chain(const request_chain&) = delete;
+  request_chain& operator=(const request_chain&) = delete;
+  ~request_chain() {
+    while (innermost != nullptr) {
+      std::unique_ptr<request_context> request(innermost);
+      innermost = request->outer;
+    }
+  }
+};
+inline thread_local request_chain current_request;
 
 // The innermost request of `owner` on this thread, or null.
 inline request_context* request_of(const database_state* owner) noexcept {
-  for (request_context* c = current_request; c != nullptr; c = c->outer)
+  for (request_context* c = current_request.innermost; c != nullptr; c = c->outer)
     if (c->owner == owner) return c;
   return nullptr;
 }

@@ -4,7 +4,9 @@
 
 #include "quarry/ext/config.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 
@@ -26,12 +28,25 @@ QUARRY_DECL bool environment_flag(const char* name, const std::string& text) {
   throw ArgumentError(std::string("quarry: ") + name + "='" + text + "' is not a flag: write 1 or 0 (true or false)");
 }
 
-QUARRY_DECL double environment_number(const char* name, const std::string& text) {
+QUARRY_DECL std::size_t environment_count(const char* name, const std::string& text) {
+  std::size_t out = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    throw ArgumentError(std::string("quarry: ") + name + "='" + text + "' is not a whole number of zero or more");
+  return out;
+}
+
+// Seconds: a finite number of zero or more (or -1, "never", where `never_allowed`).
+QUARRY_DECL std::chrono::duration<double> environment_seconds(const char* name, const std::string& text,
+                                                              bool never_allowed) {
   double out = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (error != std::errc() || end != text.data() + text.size() || out < 0)
-    throw ArgumentError(std::string("quarry: ") + name + "='" + text + "' is not a number of zero or more");
-  return out;
+  bool valid = !text.empty() && error == std::errc() && end == text.data() + text.size() && std::isfinite(out) &&
+               (out >= 0 || (never_allowed && out == -1));
+  if (!valid)
+    throw ArgumentError(std::string("quarry: ") + name + "='" + text + "' is not a number of seconds of zero or more" +
+                        (never_allowed ? " (or -1 for never)" : ""));
+  return std::chrono::duration<double>(out);
 }
 
 QUARRY_DECL URL web_engine_url(std::string_view text, const std::filesystem::path& instance_path) {
@@ -50,8 +65,8 @@ QUARRY_DECL URL web_engine_url(std::string_view text, const std::filesystem::pat
 QUARRY_DECL database_config database_config::from_env(database_config out) {
   using detail::environment;
   if (auto v = environment("QUARRY_DATABASE_URL")) out.url = *v;
+  // Binds from the environment join those from code; one of the same key replaces it.
   if (auto v = environment("QUARRY_DATABASE_BINDS")) {
-    out.binds.clear();
     std::string_view rest = *v;
     while (!rest.empty()) {
       auto space = rest.find_first_of(" \t\n");
@@ -62,18 +77,23 @@ QUARRY_DECL database_config database_config::from_env(database_config out) {
       if (equals == 0 || equals == std::string_view::npos)
         throw ArgumentError("quarry: QUARRY_DATABASE_BINDS takes key=url items separated by spaces, not '" +
                             std::string(item) + "'");
-      out.binds.emplace_back(std::string(item.substr(0, equals)), std::string(item.substr(equals + 1)));
+      std::string key(item.substr(0, equals));
+      std::string url(item.substr(equals + 1));
+      auto same = std::find_if(out.binds.begin(), out.binds.end(), [&](const auto& b) { return b.first == key; });
+      if (same != out.binds.end())
+        same->second = std::move(url);
+      else
+        out.binds.emplace_back(std::move(key), std::move(url));
     }
   }
   if (auto v = environment("QUARRY_ECHO")) out.engine.echo = detail::environment_flag("QUARRY_ECHO", *v);
-  if (auto v = environment("QUARRY_POOL_SIZE"))
-    out.engine.pool_size = static_cast<std::size_t>(detail::environment_number("QUARRY_POOL_SIZE", *v));
+  if (auto v = environment("QUARRY_POOL_SIZE")) out.engine.pool_size = detail::environment_count("QUARRY_POOL_SIZE", *v);
   if (auto v = environment("QUARRY_MAX_OVERFLOW"))
-    out.engine.max_overflow = static_cast<std::size_t>(detail::environment_number("QUARRY_MAX_OVERFLOW", *v));
+    out.engine.max_overflow = detail::environment_count("QUARRY_MAX_OVERFLOW", *v);
   if (auto v = environment("QUARRY_POOL_TIMEOUT"))
-    out.engine.pool_timeout = std::chrono::duration<double>(detail::environment_number("QUARRY_POOL_TIMEOUT", *v));
+    out.engine.pool_timeout = detail::environment_seconds("QUARRY_POOL_TIMEOUT", *v, false);
   if (auto v = environment("QUARRY_POOL_RECYCLE"))
-    out.engine.pool_recycle = std::chrono::duration<double>(detail::environment_number("QUARRY_POOL_RECYCLE", *v));
+    out.engine.pool_recycle = detail::environment_seconds("QUARRY_POOL_RECYCLE", *v, true);
   if (auto v = environment("QUARRY_POOL_PRE_PING"))
     out.engine.pool_pre_ping = detail::environment_flag("QUARRY_POOL_PRE_PING", *v);
   if (auto v = environment("QUARRY_AUTOFLUSH")) out.session.autoflush = detail::environment_flag("QUARRY_AUTOFLUSH", *v);

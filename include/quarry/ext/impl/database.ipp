@@ -27,6 +27,22 @@ QUARRY_DECL void record_query(const database_state* owner, std::size_t bind, con
   request->queries.push_back(std::move(q));
 }
 
+// Where Flask-SQLAlchemy's one session routes each object to its bind, a
+// request here has a session per bind: an object of another bind's model added
+// to this one is refused at its flush rather than written to the wrong database.
+QUARRY_DECL void check_binds(const database_state& state, std::size_t bind, Session& session) {
+  auto refuse = [&](const object_ref& object) {
+    auto found = state.table_binds.find(object.table_name());
+    if (found == state.table_binds.end() || found->second == bind) return;
+    auto name = [](const std::string& key) { return key.empty() ? std::string("the default database") : "the bind '" + key + "'"; };
+    throw InvalidRequestError("quarry: an object of table '" + object.table_name() + "' is in the session of " +
+                              name(state.binds[bind].key) + ", but its model is assigned to " +
+                              name(state.binds[found->second].key) + ": add it to db.session_for<Model>()");
+  };
+  for (const object_ref& object : session.new_objects()) refuse(object);
+  for (const object_ref& object : session.deleted_objects()) refuse(object);
+}
+
 // A whole number as Python's int() reads a query-string value: optional blanks and sign.
 QUARRY_DECL std::optional<std::int64_t> whole_number(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -60,12 +76,12 @@ QUARRY_DECL database::database(database_config config) : state_(std::make_shared
     add(key, url);
   }
   if (c.record_queries) {
-    quarry::detail::call_sites_wanted.fetch_add(1);
     for (std::size_t i = 0; i < state_->binds.size(); ++i) {
       const detail::database_state* owner = state_.get();
       state_->binds[i].recorder = state_->binds[i].engine.listen(
           events::after_execute, [owner, i](const execute_event& event) { detail::record_query(owner, i, event); });
     }
+    quarry::detail::call_sites_wanted.fetch_add(1);
   }
 }
 
@@ -92,16 +108,23 @@ QUARRY_DECL std::size_t database::bind_index(std::string_view bind) const {
   throw ArgumentError("quarry: no database bind '" + std::string(bind) + "'; the binds are: " + known);
 }
 
-QUARRY_DECL std::size_t database::bind_of(const quarry::table_info* table) const noexcept {
+QUARRY_DECL std::size_t database::bind_of(const quarry::table_info* table) const {
   auto found = state_->model_binds.find(table);
-  return found == state_->model_binds.end() ? 0 : found->second;
+  if (found != state_->model_binds.end()) return found->second;
+  if (!state_->has_default)
+    throw ArgumentError("quarry: the table '" + table->name + "' is not assigned to a bind and there is no default "
+                        "database: db.models<Model>(\"bind\")");
+  return 0;
 }
 
 QUARRY_DECL void database::assign(const quarry::table_info* table, std::size_t bind, void (*add)(MetaData&)) {
   auto [it, inserted] = state_->model_binds.emplace(table, bind);
   if (!inserted && it->second != bind)
     throw ArgumentError("quarry: the table '" + table->name + "' is assigned to two binds");
-  if (inserted) add(state_->binds[bind].metadata);
+  if (inserted) {
+    state_->table_binds.emplace(table->name, bind);
+    add(state_->binds[bind].metadata);
+  }
 }
 
 QUARRY_DECL const Engine& database::engine(std::string_view bind) const { return state_->binds[bind_index(bind)].engine; }
@@ -136,20 +159,28 @@ QUARRY_DECL Session& database::session_at(std::size_t bind) {
     throw InvalidRequestError("quarry: the database's session is used outside a request: a server adapter begins "
                               "one per request; elsewhere, hold a quarry::ext::request_scope scope(db)");
   auto& slot = request->sessions[bind];
-  if (!slot) slot = std::make_unique<Session>(state_->binds[bind].engine, state_->config.session);
+  if (!slot) {
+    slot = std::make_unique<Session>(state_->binds[bind].engine, state_->config.session);
+    if (state_->binds.size() > 1) {
+      const detail::database_state* state = state_.get();
+      slot->listen(session_event::before_flush, [state, bind](Session& s) { detail::check_binds(*state, bind, s); });
+    }
+  }
   return *slot;
 }
 
-QUARRY_DECL void database::commit() {
-  if (detail::request_context* request = detail::request_of(state_.get()))
-    for (auto& s : request->sessions)
-      if (s) s->commit();
+QUARRY_DECL void database::commit(source_location where) {
+  detail::request_context* request = detail::request_of(state_.get());
+  if (request == nullptr) throw InvalidRequestError("quarry: commit() is used outside a request");
+  for (auto& s : request->sessions)
+    if (s) s->commit(where);
 }
 
 QUARRY_DECL void database::rollback() {
-  if (detail::request_context* request = detail::request_of(state_.get()))
-    for (auto& s : request->sessions)
-      if (s) s->rollback();
+  detail::request_context* request = detail::request_of(state_.get());
+  if (request == nullptr) throw InvalidRequestError("quarry: rollback() is used outside a request");
+  for (auto& s : request->sessions)
+    if (s) s->rollback();
 }
 
 QUARRY_DECL bool database::in_request() const noexcept { return detail::request_of(state_.get()) != nullptr; }
@@ -159,7 +190,7 @@ QUARRY_DECL const request_info& database::request() const {
   throw InvalidRequestError("quarry: request() is used outside a request");
 }
 
-QUARRY_DECL const std::vector<recorded_query>& database::recorded_queries() const {
+QUARRY_DECL std::vector<recorded_query> database::recorded_queries() const {
   if (detail::request_context* request = detail::request_of(state_.get())) return request->queries;
   throw InvalidRequestError("quarry: recorded_queries() is used outside a request");
 }
@@ -169,12 +200,12 @@ QUARRY_DECL void database::begin_request(request_info info) {
   request->owner = state_.get();
   request->info = std::move(info);
   request->sessions.resize(state_->binds.size());
-  request->outer = detail::current_request;
-  detail::current_request = request.release();
+  request->outer = detail::current_request.innermost;
+  detail::current_request.innermost = request.release();
 }
 
 QUARRY_DECL void database::end_request(bool failed) noexcept {
-  detail::request_context** link = &detail::current_request;
+  detail::request_context** link = &detail::current_request.innermost;
   while (*link != nullptr && (*link)->owner != state_.get()) link = &(*link)->outer;
   if (*link == nullptr) return;
   std::unique_ptr<detail::request_context> request(*link);
@@ -237,8 +268,8 @@ QUARRY_DECL void database::page_past_end(std::int64_t page) {
   throw http_error(404, "Page " + std::to_string(page) + " is past the last page.");
 }
 
-QUARRY_DECL void database::bad_key(std::string_view text) {
-  throw http_error(404, "The query string's 'after' is not a key: '" + std::string(text) + "'.");
+QUARRY_DECL void database::bad_key() {
+  throw http_error(404, "The query string's 'after' is not a key.");
 }
 
 }  // namespace quarry::ext

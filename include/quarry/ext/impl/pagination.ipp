@@ -12,8 +12,9 @@ namespace quarry::ext::detail {
 // page, the right edge, and one gap marker wherever numbers are skipped.
 QUARRY_DECL std::vector<std::optional<std::int64_t>> page_numbers(std::int64_t page, std::int64_t pages, const page_window& window) {
   std::vector<std::optional<std::int64_t>> out;
+  if (pages <= 0) return out;
   const std::int64_t pages_end = pages + 1;
-  if (pages_end <= 1) return out;
+  page = std::clamp<std::int64_t>(page, 1, pages);  // a page past the end (error_out off) cannot overflow the window
   const std::int64_t left_end = std::min(1 + std::max<std::int64_t>(window.left_edge, 0), pages_end);
   for (std::int64_t n = 1; n < left_end; ++n) out.emplace_back(n);
   if (left_end == pages_end) return out;
