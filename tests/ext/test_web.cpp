@@ -93,6 +93,12 @@ TEST_CASE("web: the application's own pre- and post-routing hooks", "[web]") {
   auto refused = c.Get("/test/refused");
   CHECK(refused->status == 403);
   CHECK(refused->get_header_value("X-In-Request") == "yes");
+  // cpp-httplib calls post-routing outside its try: the integration answers for the hook.
+  auto failed = c.Get("/test/post-hook-fails");
+  REQUIRE(failed);
+  CHECK(failed->status == 500);
+  CHECK(app.logged().back().find("post-routing hook failed") != std::string::npos);
+  CHECK(c.Get("/users")->status == 200);
   CHECK(app.db.engine().pool_status().checked_out == 0);
 }
 

@@ -55,8 +55,12 @@ struct web_app {
       response.status = 403;
       return httplib::Server::HandlerResponse::Handled;
     };
-    options.post_routing = [this](const httplib::Request&, httplib::Response& response) {
+    options.post_routing = [this](const httplib::Request& request, httplib::Response& response) {
       response.set_header("X-In-Request", db.in_request() ? "yes" : "no");
+      if (request.path == "/test/post-hook-fails") {
+        db.session();
+        throw std::runtime_error("the application's post-routing hook failed");
+      }
     };
     quarry::ext::install(server, db, std::move(options));
     blog::add_routes(server, db);

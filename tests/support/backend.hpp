@@ -15,20 +15,9 @@
 
 #include <quarry/quarry.hpp>
 
+#include "backend_name.hpp"
+
 namespace quarry_test {
-
-inline std::string backend() {
-  const char* name = std::getenv("QUARRY_TEST_BACKEND");
-  return name ? name : "sqlite";
-}
-
-inline bool is_postgresql() { return backend() == "postgresql"; }
-inline bool is_sqlite() { return backend() == "sqlite"; }
-
-inline std::string postgresql_url() {
-  const char* url = std::getenv("QUARRY_TEST_POSTGRESQL_URL");
-  return url ? url : "";
-}
 
 // A fresh database for one test: a new SQLite file, or the PostgreSQL test
 // database (tests create their own tables and drop them first).

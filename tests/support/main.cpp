@@ -12,7 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "backend.hpp"
+#include <quarry/dialect/postgresql.hpp>
+#include <quarry/dialect/sqlite.hpp>
+#include <quarry/engine.hpp>
+
+#include "backend_name.hpp"
 
 namespace {
 constexpr int skipped = 77;

@@ -56,6 +56,22 @@ inline void add_query_headers(const database& db, httplib::Response& response) {
   }
 }
 
+// The response for `error` in place of what the handler had set, and its log line.
+inline void answer_error(const server_options& options, const httplib::Request& request, httplib::Response& response,
+                         std::exception_ptr error) {
+  error_response answer = response_for(error, options.errors);
+  if (!answer.log.empty()) {
+    std::string line = "quarry: " + request.method + " " + request.path + " failed: " + answer.log;
+    if (options.logger)
+      options.logger(line);
+    else
+      std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  response.headers.clear();
+  response.status = answer.status;
+  response.set_content(answer.body, "application/json");
+}
+
 }  // namespace detail
 
 // Installs the request scope on a cpp-httplib server: pre-routing begins a
@@ -77,14 +93,6 @@ inline void install(httplib::Server& server, database& db, server_options option
   });
   server.set_exception_handler([&db, shared](const httplib::Request& request, httplib::Response& response,
                                              std::exception_ptr error) {
-    error_response answer = response_for(error, shared->errors);
-    if (!answer.log.empty()) {
-      std::string line = "quarry: " + request.method + " " + request.path + " failed: " + answer.log;
-      if (shared->logger)
-        shared->logger(line);
-      else
-        std::fprintf(stderr, "%s\n", line.c_str());
-    }
     if (db.in_request()) {
       try {
         db.rollback();
@@ -92,12 +100,19 @@ inline void install(httplib::Server& server, database& db, server_options option
         // A dead connection: closing the request in post-routing gives it back.
       }
     }
-    response.headers.clear();
-    response.status = answer.status;
-    response.set_content(answer.body, "application/json");
+    detail::answer_error(*shared, request, response, error);
   });
   server.set_post_routing_handler([&db, shared](const httplib::Request& request, httplib::Response& response) {
-    if (shared->post_routing) shared->post_routing(request, response);
+    if (shared->post_routing) {
+      // cpp-httplib calls this hook outside its try: an exception here would end the process.
+      try {
+        shared->post_routing(request, response);
+      } catch (...) {
+        if (db.in_request()) db.end_request(true);
+        detail::answer_error(*shared, request, response, std::current_exception());
+        return;
+      }
+    }
     if (!db.in_request()) return;
     if (shared->debug_queries && db.config().record_queries) detail::add_query_headers(db, response);
     db.end_request(false);
