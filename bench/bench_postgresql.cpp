@@ -19,11 +19,7 @@ using quarry_bench::track;
 
 struct raw_connection {
   raw_connection() {
-    auto url = quarry::make_url(quarry_bench::postgresql_url());
-    std::string conninfo = "host=" + url.host.value_or("127.0.0.1") +
-                           " port=" + std::to_string(url.port.value_or(5432)) + " user='" + url.username.value_or("") +
-                           "' password='" + url.password.value_or("") + "' dbname='" + url.database.value_or("") + "'";
-    conn = PQconnectdb(conninfo.c_str());
+    conn = PQconnectdb(quarry_bench::libpq_conninfo().c_str());
     if (PQstatus(conn) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn));
   }
   ~raw_connection() { PQfinish(conn); }

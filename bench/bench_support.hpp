@@ -26,6 +26,14 @@ inline std::string postgresql_url() {
   return url ? url : "";
 }
 
+// The same server as libpq's connection string, for the raw libpq code.
+inline std::string libpq_conninfo() {
+  auto url = quarry::make_url(postgresql_url());
+  return "host=" + url.host.value_or("127.0.0.1") + " port=" + std::to_string(url.port.value_or(5432)) + " user='" +
+         url.username.value_or("") + "' password='" + url.password.value_or("") + "' dbname='" +
+         url.database.value_or("") + "'";
+}
+
 struct track {
   std::int64_t id;
   std::string name;

@@ -10,6 +10,9 @@
 #   QUARRY_TEST_POSTGRESQL_URL=postgresql://... /usr/bin/python3 compare.py --backend postgresql --binary ...
 import argparse
 import collections
+import glob
+import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -232,6 +235,43 @@ def run_side(command, scenario, url):
     return trace
 
 
+class PythonTraceCache:
+    """SQLAlchemy's traces, kept between runs of the suite (scripts/test.sh runs it
+    once per build configuration) in QUARRY_CONFORMANCE_CACHE, when that is set.
+    A trace is found again only for the same harness and scenario sources, the
+    same SQLAlchemy and Python, and the same backend; a failed run is not kept."""
+
+    def __init__(self, backend):
+        root = os.environ.get("QUARRY_CONFORMANCE_CACHE")
+        self.directory = None
+        if not root:
+            return
+        digest = hashlib.sha256()
+        for path in sorted(glob.glob(os.path.join(HERE, "*.py"))):
+            digest.update(os.path.basename(path).encode())
+            with open(path, "rb") as f:
+                digest.update(f.read())
+        digest.update(sys.version.encode())
+        digest.update(importlib.metadata.version("SQLAlchemy").encode())
+        digest.update(backend.encode())
+        self.directory = os.path.join(root, digest.hexdigest()[:24])
+        os.makedirs(self.directory, exist_ok=True)
+
+    def run(self, command, scenario, url):
+        if not self.directory:
+            return run_side(command, scenario, url)
+        path = os.path.join(self.directory, scenario + ".json")
+        if os.path.exists(path):
+            with open(path) as f:
+                return json.load(f)
+        trace = run_side(command, scenario, url)
+        if "error" not in trace:
+            with open(path + ".tmp", "w") as f:
+                json.dump(trace, f)
+            os.replace(path + ".tmp", path)
+        return trace
+
+
 def list_scenarios(command):
     done = subprocess.run(command + ["--list"], capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
     if done.returncode != 0:
@@ -364,8 +404,9 @@ def main():
         names = [args.scenario]
 
     counts = collections.Counter()
+    python_traces = PythonTraceCache(args.backend)
     for name in names:
-        python = run_side(python_command, name, fresh_database(args.backend, name, "python"))
+        python = python_traces.run(python_command, name, fresh_database(args.backend, name, "python"))
         cpp = run_side(cpp_command, name, fresh_database(args.backend, name, "cpp"))
         if args.show:
             print("%s:" % name)

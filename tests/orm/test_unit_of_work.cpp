@@ -75,6 +75,77 @@ TEST_CASE("the flush sends new rows as Core's executemany() does: COPY for many 
   CHECK(conn.execute(select(func::count(e.number))).scalar() == 40);
 }
 
+namespace uow_models {
+// A key the database numbers and refuses to be given (GENERATED ALWAYS on
+// PostgreSQL): its new rows cannot go as COPY with keys taken ahead.
+struct Ticket {
+  std::int64_t id{};
+  std::string label;
+};
+QUARRY_MODEL(Ticket, "orm_ticket", QUARRY_COLUMN(id, quarry::primary_key), QUARRY_COLUMN(label));
+}  // namespace uow_models
+
+TEST_CASE("many new objects numbered by the database: keys taken ahead, then one COPY on PostgreSQL", "[orm][batch]") {
+  fixture f;
+  Session session(f.engine);
+  auto first = author_with_books(session, 1).front();
+  auto author_id = first->author_id;
+  f.statements.clear();
+  std::vector<std::shared_ptr<Book>> added;
+  for (int i = 0; i < 40; ++i) added.push_back(session.add(Book{0, author_id, "Volume " + std::to_string(i), i}));
+  session.commit();
+  if (quarry_test::is_postgresql()) {
+    CHECK(f.count_sql("SELECT nextval(") == 1);
+    CHECK(f.count_sql("COPY orm_book (id, author_id, title, pages) FROM STDIN") == 1);
+    CHECK(f.count_sql("INSERT INTO orm_book") == 0);
+  } else {
+    CHECK(f.count_sql("INSERT INTO orm_book") == 1);
+  }
+  // Numbered in the order they were added, as RETURNING would have given them.
+  for (std::size_t i = 0; i < added.size(); ++i) CHECK(added[i]->id == first->id + 1 + static_cast<std::int64_t>(i));
+  auto conn = f.engine.connect();
+  CHECK(conn.execute(select(books.title).where(books.id == added[7]->id)).scalar() == "Volume 7");
+  CHECK(f.rows(books) == 41);
+  // The identity map knows them by their keys: no SQL.
+  f.statements.clear();
+  CHECK(session.get<Book>(added[12]->id) == added[12]);
+  CHECK(f.count_sql("SELECT") == 1);  // expired at commit: read once
+
+  // One bad row loses the whole flush, and no object keeps a key the database did not keep.
+  std::vector<std::shared_ptr<Book>> failing;
+  for (int i = 0; i < 40; ++i) failing.push_back(session.add(Book{0, i == 39 ? 999 : author_id, "Bad " + std::to_string(i), i}));
+  CHECK_THROWS_AS(session.commit(), IntegrityError);
+  if (quarry_test::is_postgresql())
+    for (auto& b : failing) CHECK(b->id == 0);
+  session.rollback();
+  CHECK(f.rows(books) == 41);
+}
+
+TEST_CASE("a key the database refuses to be given: the flush reads it back through RETURNING", "[orm][batch]") {
+  fixture f;
+  using uow_models::Ticket;
+  {
+    auto conn = f.engine.connect();
+    conn.exec_driver_sql("DROP TABLE IF EXISTS orm_ticket");
+    conn.exec_driver_sql(quarry_test::is_postgresql()
+                             ? "CREATE TABLE orm_ticket (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label TEXT NOT NULL)"
+                             : "CREATE TABLE orm_ticket (id INTEGER PRIMARY KEY, label TEXT NOT NULL)");
+    conn.commit();
+  }
+  Session session(f.engine);
+  std::vector<std::shared_ptr<Ticket>> added;
+  for (int i = 0; i < 35; ++i) added.push_back(session.add(Ticket{0, "ticket " + std::to_string(i)}));
+  session.commit();
+  CHECK(f.count_sql("COPY") == 0);
+  CHECK(f.count_sql("INSERT INTO orm_ticket") == 1);
+  for (std::size_t i = 0; i < added.size(); ++i) CHECK(added[i]->id == static_cast<std::int64_t>(i + 1));
+  CHECK(f.rows(table<Ticket>) == 35);
+  session.close();
+  auto conn = f.engine.connect();
+  conn.exec_driver_sql("DROP TABLE orm_ticket");
+  conn.commit();
+}
+
 TEST_CASE("self-referential rows: parents inserted first, children deleted first", "[orm][batch]") {
   fixture f;
   Session session(f.engine);

@@ -72,23 +72,39 @@ bool left_to_database(const column_info& column, const F& field) {
   else return false;
 }
 
-// The values of a model object, leaving out what the database fills in
-// (left_to_database()).
+// The values of a model object, appended to `out`, leaving out what the
+// database fills in (left_to_database()).
 template <class M>
-std::vector<assignment_node> object_values(const M& object) {
+void append_object_values(std::vector<assignment_node>& out, const M& object) {
   const table_info& table = table_info_of<M>();
-  std::vector<assignment_node> out;
   constexpr auto& members = model_of<M>::columns;
+  out.reserve(out.size() + model_column_count<M>());
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (
         [&] {
           const auto& field = object.*std::get<I>(members);
           if (left_to_database(table.columns[I], field)) return;
-          out.push_back({table.columns[I].name, literal_node(owned_value(field))});
+          out.push_back({table.columns[I].name, nullptr, owned_value(field)});
         }(),
         ...);
   }(std::make_index_sequence<model_column_count<M>()>{});
-  return out;
+}
+
+// Marks a statement holding only the values of `object` as of a shape known
+// from its table and the columns the object sends (at most 64 columns).
+template <class M>
+void know_object_insert_shape(statement_data& d, const M& object) {
+  constexpr std::size_t count = model_column_count<M>();
+  if constexpr (count <= 64) {
+    const table_info& table = table_info_of<M>();
+    constexpr auto& members = model_of<M>::columns;
+    std::uint64_t columns = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((columns |= left_to_database(table.columns[I], object.*std::get<I>(members)) ? 0 : std::uint64_t{1} << I), ...);
+    }(std::make_index_sequence<count>{});
+    d.object_insert.known = true;
+    d.object_insert.columns = columns;
+  }
 }
 
 // Which columns of an object an INSERT sends: all but those left to the database.
@@ -216,14 +232,13 @@ class dml_base : public detail::statement_holder {
   }
 
  protected:
-  // A copy with `condition` joined to its WHERE by AND (UPDATE and DELETE have one).
+  // `condition` joined to the WHERE by AND (UPDATE and DELETE have one), in
+  // this statement: the builders call it on a copy, or on a temporary.
   template <class C>
-  Statement<M, Row> with_where(const C& condition) const {
+  Statement<M, Row> with_where(const C& condition) {
     static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
-    Statement<M, Row> copy(static_cast<const Statement<M, Row>&>(*this));
-    auto& d = copy.edit();
-    detail::add_condition(d.where, detail::operand<bool>(condition));
-    return copy;
+    detail::add_condition(this->edit().where, detail::operand<bool>(condition));
+    return std::move(static_cast<Statement<M, Row>&>(*this));
   }
 };
 
@@ -253,19 +268,24 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
 
   // values(u.name = "x", u.fullname = std::nullopt), or values(object) for a model object.
   template <class... A>
-  insert_statement values(const A&... a) const {
-    insert_statement copy(*this);
-    auto& d = copy.edit();
+  insert_statement values(const A&... a) const& {
+    return insert_statement(*this).values(a...);
+  }
+  // A temporary (insert(t).values(...)) is changed in place, not copied.
+  template <class... A>
+  insert_statement values(const A&... a) && {
+    auto& d = this->edit();
     if constexpr (sizeof...(A) == 1 && (std::is_same_v<A, M> && ...)) {
-      auto given = detail::object_values(a...);
-      d.assignments.insert(d.assignments.end(), given.begin(), given.end());
+      bool bare = d.assignments.empty() && d.returning.empty() && !d.on_conflict && !d.source && !d.default_values;
+      detail::append_object_values(d.assignments, a...);
+      if (bare) detail::know_object_insert_shape(d, a...);
     } else {
       static_assert(detail::same_model<M, A...>(),
                     "quarry: insert().values() takes `column = value` assignments of the inserted table's columns "
                     "(or one object of its model)");
       (detail::add_assignment(d.assignments, a.column, a.value), ...);
     }
-    return copy;
+    return std::move(*this);
   }
 
   // INSERT INTO t (columns...) SELECT ...
@@ -306,12 +326,17 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
   // Several objects in one multi-row INSERT ... VALUES (...), (...).
   template <std::ranges::input_range Objects>
     requires std::is_same_v<std::ranges::range_value_t<Objects>, M>
-  insert_statement values(const Objects& objects) const {
-    insert_statement copy(*this);
-    auto& d = copy.edit();
+  insert_statement values(const Objects& objects) const& {
+    return insert_statement(*this).values(objects);
+  }
+  template <std::ranges::input_range Objects>
+    requires std::is_same_v<std::ranges::range_value_t<Objects>, M>
+  insert_statement values(const Objects& objects) && {
+    auto& d = this->edit();
     bool first = true;
     for (const M& object : objects) {
-      auto given = detail::object_values(object);
+      std::vector<detail::assignment_node> given;
+      detail::append_object_values(given, object);
       if (first) {
         d.assignments.insert(d.assignments.end(), given.begin(), given.end());
         first = false;
@@ -320,10 +345,10 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
       if (given.size() != d.assignments.size())
         throw ArgumentError("quarry: a multi-row insert needs every object to set its key, or none to");
       std::vector<detail::node_ptr> row;
-      for (auto& g : given) row.push_back(g.value);
+      for (auto& g : given) row.push_back(detail::literal_node(std::move(g.literal)));
       d.more_rows.push_back(std::move(row));
     }
-    return copy;
+    return std::move(*this);
   }
 
   // executemany() of model objects: one COPY where the dialect takes one, else
@@ -386,18 +411,24 @@ class update_statement : public dml_base<update_statement, M, Row> {
   using base::base;
 
   template <class C>
-  update_statement where(const C& condition) const {
+  update_statement where(const C& condition) const& {
+    return update_statement(*this).with_where(condition);
+  }
+  template <class C>
+  update_statement where(const C& condition) && {
     return this->with_where(condition);
   }
 
   template <class... A>
-  update_statement values(const A&... a) const {
+  update_statement values(const A&... a) const& {
+    return update_statement(*this).values(a...);
+  }
+  template <class... A>
+  update_statement values(const A&... a) && {
     static_assert(detail::same_model<M, A...>(),
                   "quarry: update().values() takes `column = value` assignments of the updated table's columns");
-    update_statement copy(*this);
-    auto& d = copy.edit();
-    (detail::add_assignment(d.assignments, a.column, a.value), ...);
-    return copy;
+    (detail::add_assignment(this->edit().assignments, a.column, a.value), ...);
+    return std::move(*this);
   }
 };
 
@@ -409,7 +440,11 @@ class delete_statement : public dml_base<delete_statement, M, Row> {
   using base::base;
 
   template <class C>
-  delete_statement where(const C& condition) const {
+  delete_statement where(const C& condition) const& {
+    return delete_statement(*this).with_where(condition);
+  }
+  template <class C>
+  delete_statement where(const C& condition) && {
     return this->with_where(condition);
   }
 };

@@ -168,6 +168,13 @@ class dialect {
   // execute_many() then sends each parameter set as one row of the copy).
   virtual bool insert_by_copy(std::size_t rows) const;
 
+  // A query in the dialect's own SQL with three parameters (table, column,
+  // count) that returns `count` new values of the sequence numbering that
+  // column, and no rows, or NULLs, when an INSERT may not give the column a
+  // value; empty where keys are not taken ahead. The unit of work takes keys
+  // ahead to COPY new objects whose key the database numbers.
+  virtual std::string_view take_keys_sql() const { return {}; }
+
   // Whether a lower-case word is reserved in this dialect's SQL.
   virtual bool is_reserved_word(std::string_view lowercase) const = 0;
 

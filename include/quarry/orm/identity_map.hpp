@@ -54,6 +54,8 @@ class identity_map {
 
   // Every entry, pending or not, leaves the map and is released.
   void clear();
+  // Orders entries newest first (by the serial number of their arrival).
+  static void newest_first(std::vector<entry*>& all);
 
   // A new pending entry for an object added by value: object, entry and snapshot in one allocation.
   template <class M>

@@ -105,6 +105,12 @@ class unit_of_work {
 
   void insert_run(Connection& conn, const dialect& d, const mapper& m, std::span<entry* const> rows, const std::vector<bool>& columns);
 
+  // Where the dialect takes keys ahead (PostgreSQL): the objects' autoincrement
+  // key `key` from the column's sequence in one round trip, then COPY with the
+  // key; false (nothing done) where the column has no sequence an INSERT may skip.
+  bool insert_with_keys_taken(Connection& conn, const dialect& d, const mapper& m, std::span<entry* const> rows,
+                              std::vector<bool> columns, std::size_t key);
+
   // UPDATEs of one table's changed objects: objects with the same changed
   // columns go as one executemany. A version_id column is counted up and checked.
   void update(Connection& conn, std::vector<change*>& changes);

@@ -101,6 +101,7 @@ class compiler {
   void returning(const statement_data& s);
 
   void assignments(const std::vector<assignment_node>& set);
+  void assigned_value(const assignment_node& a);
 
   // Columns an INSERT leaves out that take their default_() value, as SQLAlchemy's Python-side defaults do.
   static std::vector<const column_info*> left_to_defaults(const statement_data& s);

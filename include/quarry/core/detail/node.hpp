@@ -219,7 +219,8 @@ struct order_term {
 
 struct assignment_node {
   std::string column;
-  node_ptr value;
+  node_ptr value;          // the expression; null when the value is `literal`
+  quarry::value literal{};  // values(object) holds its values here: no node per column
 };
 
 // A statement's column list, shared by copies of the statement until one of
@@ -252,6 +253,20 @@ class node_list {
 };
 
 enum class statement_kind : std::uint8_t { select, compound, insert, update, delete_ };
+
+// The shape of insert(table<M>).values(object) and nothing else, known without
+// walking the tree: the table and which of its columns the object sends. Not
+// copied: a copy is edited next.
+struct object_insert_shape {
+  object_insert_shape() = default;
+  object_insert_shape(const object_insert_shape&) noexcept {}
+  object_insert_shape& operator=(const object_insert_shape&) noexcept {
+    known = false;
+    return *this;
+  }
+  bool known = false;
+  std::uint64_t columns = 0;  // bit i: column i of the table is sent
+};
 
 // One statement of any kind: select, compound select, insert, update, delete.
 // Built by the typed statement classes, shared and never changed once compiled.
@@ -291,6 +306,7 @@ struct statement_data {
   // ORM loader options (joinedload(), ...): the Session reads them, the compiler does not.
   std::vector<std::shared_ptr<const void>> orm_options;
 
+  object_insert_shape object_insert;
   mutable compile_cache compiled;  // emptied whenever the statement is copied to be changed
 };
 

@@ -32,6 +32,9 @@ class shape_walk {
   explicit shape_walk(literal_list& literals) : literals_(literals) {}
   std::size_t hash() const noexcept { return hash_; }
   void statement(const statement_data& s) { hash_ = statement_hash(s); }
+  // An insert of one object's values (statement_data::object_insert): the
+  // table and the columns sent are the shape, the assignments' values the literals.
+  void object_insert(const statement_data& s);
 
  private:
   static constexpr std::size_t basis = 0xcbf29ce484222325ull;
@@ -112,7 +115,8 @@ void plan_execution(const Data& data, const dialect& d, execution_plan& plan) {
     return;
   }
   shape_walk walk(plan.literals);
-  walk.statement(*data);
+  if (data->object_insert.known) walk.object_insert(*data);
+  else walk.statement(*data);
   auto& cache = shape_cache::instance();
   if (auto shaped = cache.find(type, walk.hash(), *data, plan.literals)) {
     plan.compiled = shaped->compiled;

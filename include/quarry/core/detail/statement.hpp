@@ -26,8 +26,12 @@ class statement_holder {
 
  protected:
   [[gnu::noinline]] statement_data& edit() {
-    if (data_.use_count() > 1) data_ = std::make_shared<statement_data>(*data_);
-    else data_->compiled = compile_cache();
+    if (data_.use_count() > 1) {
+      data_ = std::make_shared<statement_data>(*data_);
+    } else {
+      data_->compiled = compile_cache();
+      data_->object_insert = {};
+    }
     return *data_;
   }
 

@@ -38,6 +38,12 @@ class dialect final : public quarry::dialect {
   // was prepared before: on loopback, batches of 20 rows go faster as INSERTs
   // and batches of 35 as COPY (bench: pg_core_insert/N).
   bool insert_by_copy(std::size_t rows) const override { return rows >= 30; }
+  // From the column's sequence (serial or identity), unless it is GENERATED ALWAYS.
+  std::string_view take_keys_sql() const override {
+    return "SELECT nextval(s.sequence) FROM (SELECT pg_get_serial_sequence($1, $2) AS sequence) s, "
+           "generate_series(1, $3::bigint) WHERE s.sequence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a "
+           "WHERE a.attrelid = $1::regclass AND a.attname = $2 AND a.attidentity = 'a')";
+  }
   std::string has_enum_sql() const override;
 
   bool is_reserved_word(std::string_view word) const override { return detail::in_word_list(detail::postgresql_reserved_words, word); }

@@ -23,11 +23,29 @@ QUARRY_DECL auto identity_map::clear() -> void {
   persistent.clear();
   added.clear();
   deleted_marked = 0;
-  // Freed from the highest address down: objects read together were allocated
-  // together, and the allocator merges each into the free space above it.
-  std::sort(all.begin(), all.end(), std::greater<>());
+  // Freed newest first: objects read together were allocated together, in
+  // rising addresses, and the allocator merges each into the free space above
+  // it. Their serial numbers are unique, so a pass places them in that order.
+  newest_first(all);
   for (auto* e : all) drop_weak_collections(*e);
   for (auto* e : all) release(*e);
+}
+
+QUARRY_DECL auto identity_map::newest_first(std::vector<entry*>& all) -> void {
+  if (all.empty()) return;
+  auto [oldest, newest] = std::minmax_element(all.begin(), all.end(), [](entry* a, entry* b) { return a->added < b->added; });
+  const std::uint64_t high = (*newest)->added, span = high - (*oldest)->added + 1;
+  auto sort = [&] { std::sort(all.begin(), all.end(), [](entry* a, entry* b) { return a->added > b->added; }); };
+  if (span > 4 * all.size()) return sort();
+  std::vector<entry*> by_serial(static_cast<std::size_t>(span), nullptr);
+  for (entry* e : all) {
+    auto& place = by_serial[static_cast<std::size_t>(high - e->added)];
+    if (place) return sort();  // two entries of one serial: not made so, but sorting copes
+    place = e;
+  }
+  std::size_t at = 0;
+  for (entry* e : by_serial)
+    if (e) all[at++] = e;
 }
 
 QUARRY_DECL auto identity_map::find_entry(const mapper& m, const void* object) const -> entry* {

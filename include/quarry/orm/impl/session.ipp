@@ -241,7 +241,7 @@ QUARRY_DECL std::int64_t Session::orm_dml(std::shared_ptr<const detail::statemen
         detail::object_evaluator evaluator(m, e.object);
         if (data->where && !evaluator.matches(*data->where)) return;
         std::vector<value> values;
-        for (auto& a : data->assignments) values.push_back(evaluator.eval(*a.value));
+        for (auto& a : data->assignments) values.push_back(a.value ? evaluator.eval(*a.value) : a.literal);
         matched.emplace_back(&e, std::move(values));
       });
       evaluated = true;

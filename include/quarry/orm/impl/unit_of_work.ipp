@@ -354,6 +354,9 @@ QUARRY_DECL auto unit_of_work::insert_run(Connection& conn, const dialect& d, co
     conn.execute_compiled_many(statements_.get(d, m, flush_statements::kind::copy, columns), batch);
     return;
   }
+  if (generated.size() == 1 && order_by && d.insert_by_copy(rows.size()) &&
+      insert_with_keys_taken(conn, d, m, rows, columns, generated.front()))
+    return;
   // Several rows per statement only where RETURNING rows can be matched to objects.
   std::size_t per = generated.empty() || order_by ? rows_per_insert(d, slots.size(), rows.size()) : 1;
   bool by_rowid = per == 1 && generated.size() == 1 && order_by && d.lastrowid_for_autoincrement();
@@ -376,6 +379,41 @@ QUARRY_DECL auto unit_of_work::insert_run(Connection& conn, const dialect& d, co
   std::size_t whole = rows.size() / per * per;
   if (whole) run(rows.subspan(0, whole), per);
   if (whole < rows.size()) run(rows.subspan(whole), rows.size() - whole);
+}
+
+QUARRY_DECL auto unit_of_work::insert_with_keys_taken(Connection& conn, const dialect& d, const mapper& m, std::span<entry* const> rows, std::vector<bool> columns, std::size_t key) -> bool {
+  std::string_view sql = d.take_keys_sql();
+  if (sql.empty()) return false;
+  const std::string& column = m.table->columns[key].name;
+  std::vector<std::int64_t> keys;
+  keys.reserve(rows.size());
+  for (auto row : conn.exec_driver_sql(sql, {d.format_identifier(m.table->name), column, static_cast<std::int64_t>(rows.size())})) {
+    auto taken = row.get<std::optional<std::int64_t>>(0);
+    if (!taken) return false;
+    keys.push_back(*taken);
+  }
+  if (keys.size() != rows.size()) return false;
+  // What each object's key held (0 or empty): given back when the COPY fails.
+  std::vector<bool> was_null(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    value owned;
+    was_null[i] = m.bind(rows[i]->object, key, owned).kind() == value_kind::null;
+    m.assign_column(rows[i]->object, key, value_ref::integer(keys[i]));
+  }
+  columns[key] = true;
+  std::vector<entry_slot> slots;
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i]) slots.push_back({i, false});
+  try {
+    entry_batch batch(rows, slots, 1);
+    conn.execute_compiled_many(statements_.get(d, m, flush_statements::kind::copy, columns), batch);
+  } catch (...) {
+    // As when an INSERT fails: the objects have no key from the database.
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      m.assign_column(rows[i]->object, key, was_null[i] ? value_ref() : value_ref::integer(0));
+    throw;
+  }
+  return true;
 }
 
 QUARRY_DECL auto unit_of_work::update(Connection& conn, std::vector<change*>& changes) -> void {

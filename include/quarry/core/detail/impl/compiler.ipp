@@ -50,7 +50,7 @@ QUARRY_DECL auto compiler::copy_from(const statement_data& s) -> std::optional<c
   compiled_statement out;
   out.sql = "COPY " + dialect_.format_identifier(s.target->table->name) + " (";
   for (auto& a : s.assignments) {
-    if (a.value->kind != node_kind::bind) return std::nullopt;
+    if (!a.value || a.value->kind != node_kind::bind) return std::nullopt;
     if (!out.binds.empty()) out.sql += ", ";
     out.sql += dialect_.format_identifier(a.column);
     out.binds.push_back({nullptr, a.value->text});

@@ -22,8 +22,13 @@ QUARRY_DECL auto compiler::assignments(const std::vector<assignment_node>& set) 
     if (i) write(", ");
     identifier(set[i].column);
     write(" = ");
-    expression(*set[i].value, precedence::lowest);
+    assigned_value(set[i]);
   }
+}
+
+QUARRY_DECL auto compiler::assigned_value(const assignment_node& a) -> void {
+  if (a.value) expression(*a.value, precedence::lowest);
+  else placeholder({&a.literal, {}});
 }
 
 QUARRY_DECL auto compiler::left_to_defaults(const statement_data& s) -> std::vector<const column_info*> {
@@ -66,7 +71,7 @@ QUARRY_DECL auto compiler::insert(const statement_data& s) -> void {
       qualify_ = false;
       for (std::size_t i = 0; i < s.assignments.size(); ++i) {
         if (i) write(", ");
-        expression(*s.assignments[i].value, precedence::lowest);
+        assigned_value(s.assignments[i]);
       }
       for (std::size_t i = 0; i < defaults.size(); ++i) {
         if (i || !s.assignments.empty()) write(", ");

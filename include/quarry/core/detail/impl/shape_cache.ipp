@@ -51,6 +51,11 @@ QUARRY_DECL auto shape_walk::statement_hash(const statement_data& s) -> std::siz
   return mix(h, node(s.conflict_where.get()));
 }
 
+QUARRY_DECL auto shape_walk::object_insert(const statement_data& s) -> void {
+  hash_ = mix(mix(mix(basis, reinterpret_cast<std::uintptr_t>(s.target->table.get())), s.object_insert.columns), 0x6f626a);
+  for (auto& a : s.assignments) literals_.push(&a.literal);
+}
+
 QUARRY_DECL auto shape_walk::nodes(std::size_t h, const std::vector<node_ptr>& list) -> std::size_t {
   h = mix(h, list.size());
   for (auto& n : list) h = mix(h, node(n.get()));
@@ -59,7 +64,15 @@ QUARRY_DECL auto shape_walk::nodes(std::size_t h, const std::vector<node_ptr>& l
 
 QUARRY_DECL auto shape_walk::assignments(std::size_t h, const std::vector<assignment_node>& set) -> std::size_t {
   h = mix(h, set.size());
-  for (auto& a : set) h = mix(text(h, a.column), node(a.value.get()));
+  for (auto& a : set) {
+    h = text(h, a.column);
+    if (a.value) {
+      h = mix(h, node(a.value.get()));
+    } else {
+      h = mix(h, static_cast<std::size_t>(node_kind::literal));
+      literals_.push(&a.literal);
+    }
+  }
   return h;
 }
 
@@ -108,6 +121,8 @@ QUARRY_DECL auto shape_walk::from(std::size_t h, const from_item& f) -> std::siz
 }
 
 QUARRY_DECL auto same_shape::statements(const statement_data& a, const statement_data& b) -> bool {
+  if (a.object_insert.known && b.object_insert.known)
+    return a.target->table == b.target->table && a.object_insert.columns == b.object_insert.columns;
   if (a.kind != b.kind || a.distinct != b.distinct || a.correlate != b.correlate ||
       a.default_values != b.default_values || a.on_conflict != b.on_conflict ||
       (!a.columns.shares(b.columns) && !lists(a.columns.get(), b.columns.get())) ||
@@ -151,7 +166,9 @@ QUARRY_DECL auto same_shape::lists(const std::vector<node_ptr>& a, const std::ve
 QUARRY_DECL auto same_shape::assignments(const std::vector<assignment_node>& a, const std::vector<assignment_node>& b) -> bool {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].column != b[i].column || !nodes(a[i].value.get(), b[i].value.get())) return false;
+    if (a[i].column != b[i].column || (a[i].value == nullptr) != (b[i].value == nullptr) ||
+        !nodes(a[i].value.get(), b[i].value.get()))
+      return false;
   return true;
 }
 
