@@ -19,7 +19,7 @@ class audited_sqlite final : public quarry::dialect {
   std::unique_ptr<quarry::dbapi_connection> connect(const quarry::URL& url,
                                                     const quarry::engine_options& options) const override {
     ++opened;
-    return std::make_unique<quarry::sqlite::connection>(quarry::sqlite::database_path(url), options);
+    return std::make_unique<quarry::sqlite::connection>(quarry::sqlite::database_path(url), options, false);
   }
   std::string begin_statement(std::optional<quarry::isolation_level>, const quarry::engine_options&) const override {
     return "BEGIN";

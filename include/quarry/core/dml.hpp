@@ -276,7 +276,8 @@ class insert_statement : public dml_base<insert_statement, M, Row> {
   insert_statement values(const A&... a) && {
     auto& d = this->edit();
     if constexpr (sizeof...(A) == 1 && (std::is_same_v<A, M> && ...)) {
-      bool bare = d.assignments.empty() && d.returning.empty() && !d.on_conflict && !d.source && !d.default_values;
+      bool bare = d.assignments.empty() && d.more_rows.empty() && d.returning.empty() && !d.on_conflict && !d.source &&
+                  !d.default_values;
       detail::append_object_values(d.assignments, a...);
       if (bare) detail::know_object_insert_shape(d, a...);
     } else {

@@ -89,9 +89,9 @@ class pool {
   // Recycles old connections and, with pool_pre_ping, replaces dead ones.
   bool fresh_enough(pooled_connection& connection) const;
 
-  // The shared connection serves one thread at a time (a transaction and the
-  // statement cache are the holder's; the driver opens it without SQLite's mutex):
-  // a thread may check it out again while it holds it, other threads wait up to pool_timeout.
+  // The shared connection serves one thread at a time (SQLite's own mutex
+  // guards single calls, not a transaction or the statement cache): a thread may
+  // check it out again while it holds it, other threads wait up to pool_timeout.
   pooled_connection* checkout_shared();
 
   void checkin_shared(pooled_connection* connection) noexcept;

@@ -38,11 +38,17 @@ class dialect final : public quarry::dialect {
   // was prepared before: on loopback, batches of 20 rows go faster as INSERTs
   // and batches of 35 as COPY (bench: pg_core_insert/N).
   bool insert_by_copy(std::size_t rows) const override { return rows >= 30; }
-  // From the column's sequence (serial or identity), unless it is GENERATED ALWAYS.
+  // From the column's sequence (serial or identity). None where an INSERT would
+  // do what taking keys ahead cannot: a GENERATED ALWAYS column, a sequence the
+  // user may not call nextval() on (an INSERT needs no right on it), or a
+  // trigger on the table (which may set the key itself).
   std::string_view take_keys_sql() const override {
     return "SELECT nextval(s.sequence) FROM (SELECT pg_get_serial_sequence($1, $2) AS sequence) s, "
-           "generate_series(1, $3::bigint) WHERE s.sequence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute a "
-           "WHERE a.attrelid = $1::regclass AND a.attname = $2 AND a.attidentity = 'a')";
+           "generate_series(1, $3::bigint) WHERE s.sequence IS NOT NULL "
+           "AND (has_sequence_privilege(s.sequence, 'USAGE') OR has_sequence_privilege(s.sequence, 'UPDATE')) "
+           "AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = $2 "
+           "AND a.attidentity = 'a') "
+           "AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = $1::regclass AND NOT t.tgisinternal)";
   }
   std::string has_enum_sql() const override;
 

@@ -40,7 +40,7 @@ namespace quarry::sqlite {
 
 class statement final : public dbapi_statement {
  public:
-  statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql);
+  statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, bool shared);
   ~statement() override { sqlite3_finalize(stmt_); }
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
@@ -82,40 +82,54 @@ class statement final : public dbapi_statement {
 
   void bind(int index, value_ref v, std::span<const value_ref> all);
 
-  // The value of one column, read by its storage class.
-  static value_ref read(sqlite3_value* v) {
-    switch (sqlite3_value_type(v)) {
-      case SQLITE_INTEGER: return value_ref::integer(int64_reader::value(v));
-      case SQLITE_FLOAT: return value_ref::real(double_reader::value(v));
+  // The value of one column given its storage class; `fetch(reader)` reads it
+  // through either the sqlite3_column_*() or the sqlite3_value_*() functions.
+  template <class Fetch>
+  static value_ref read(int type, Fetch fetch) {
+    switch (type) {
+      case SQLITE_INTEGER: return value_ref::integer(fetch(int64_reader{}));
+      case SQLITE_FLOAT: return value_ref::real(fetch(double_reader{}));
       case SQLITE_TEXT: {
-        auto [data, size] = bytes_reader<true>::value(v);
+        auto [data, size] = fetch(bytes_reader<true>{});
         return value_ref::text({static_cast<const char*>(data), size});
       }
       case SQLITE_BLOB: {
-        auto [data, size] = bytes_reader<false>::value(v);
+        auto [data, size] = fetch(bytes_reader<false>{});
         return value_ref::bytes({static_cast<const std::byte*>(data), size});
       }
       default: return {};
     }
   }
-  // column_*() of one storage class: one sqlite3_column_value(), then its reader.
+  // column_*() of one storage class, read the same two ways as column().
   template <int Type, class Out, class Reader>
   bool read_as(std::size_t index, Out& out, Reader reader) {
-    sqlite3_value* v = sqlite3_column_value(stmt_, static_cast<int>(index));
+    int i = static_cast<int>(index);
+    if (shared_) {
+      if (sqlite3_column_type(stmt_, i) != Type) return false;
+      out = reader.column(stmt_, i);
+      return true;
+    }
+    sqlite3_value* v = sqlite3_column_value(stmt_, i);
     if (sqlite3_value_type(v) != Type) return false;
     out = reader.value(v);
     return true;
   }
   struct int64_reader {
+    static std::int64_t column(sqlite3_stmt* s, int i) { return sqlite3_column_int64(s, i); }
     static std::int64_t value(sqlite3_value* v) { return sqlite3_value_int64(v); }
   };
   struct double_reader {
+    static double column(sqlite3_stmt* s, int i) { return sqlite3_column_double(s, i); }
     static double value(sqlite3_value* v) { return sqlite3_value_double(v); }
   };
   template <bool Text>
   struct bytes_reader {
     using span = std::pair<const void*, std::size_t>;
     // The pointer first, then the size, as SQLite asks: the size then counts the converted form.
+    static span column(sqlite3_stmt* s, int i) {
+      const void* data = Text ? static_cast<const void*>(sqlite3_column_text(s, i)) : sqlite3_column_blob(s, i);
+      return {data, static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
+    }
     static span value(sqlite3_value* v) {
       const void* data = Text ? static_cast<const void*>(sqlite3_value_text(v)) : sqlite3_value_blob(v);
       return {data, static_cast<std::size_t>(sqlite3_value_bytes(v))};
@@ -127,6 +141,7 @@ class statement final : public dbapi_statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   std::string sql_;
+  bool shared_;  // the connection is shared between threads
   bool readonly_ = false;
   std::size_t columns_ = 0;
   std::size_t parameter_count_ = 0;
@@ -139,11 +154,15 @@ class statement final : public dbapi_statement {
 
 class connection final : public dbapi_connection {
  public:
-  connection(const std::string& path, const engine_options& options, const std::string& vfs = {}) {
-    // A connection is used by one thread at a time, so SQLite's own mutex would
-    // only cost a lock per call. The in-memory database's one connection is no
-    // exception: the pool hands it to one thread at a time (pool::checkout_shared).
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+  connection(const std::string& path, const engine_options& options, bool shared, const std::string& vfs = {})
+      : shared_(shared) {
+    // A connection is used by one thread at a time, except the one in-memory
+    // connection that every checkout shares: only that one needs SQLite's mutex.
+    // The pool hands it to one thread, but a Connection, Result or Session that
+    // holds it may be used from another thread while its owner checks it out
+    // again, so the mutex stays (it costs a lock per sqlite3_column_*() call).
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
+                (shared ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX);
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs.empty() ? nullptr : vfs.c_str());
     if (rc != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -186,6 +205,7 @@ class connection final : public dbapi_connection {
   void configure(const engine_options& options);
 
   sqlite3* db_ = nullptr;
+  bool shared_;
   bool begin_at_first_write_ = false;
 };
 

@@ -393,23 +393,24 @@ QUARRY_DECL auto unit_of_work::insert_with_keys_taken(Connection& conn, const di
     keys.push_back(*taken);
   }
   if (keys.size() != rows.size()) return false;
-  // What each object's key held (0 or empty): given back when the COPY fails.
+  // What each object's key held (0 or empty): given back when the COPY fails,
+  // or a key does not fit the member, as when an INSERT fails.
   std::vector<bool> was_null(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    value owned;
-    was_null[i] = m.bind(rows[i]->object, key, owned).kind() == value_kind::null;
-    m.assign_column(rows[i]->object, key, value_ref::integer(keys[i]));
-  }
-  columns[key] = true;
-  std::vector<entry_slot> slots;
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    if (columns[i]) slots.push_back({i, false});
+  std::size_t assigned = 0;
   try {
+    for (; assigned < rows.size(); ++assigned) {
+      value owned;
+      was_null[assigned] = m.bind(rows[assigned]->object, key, owned).kind() == value_kind::null;
+      m.assign_column(rows[assigned]->object, key, value_ref::integer(keys[assigned]));
+    }
+    columns[key] = true;
+    std::vector<entry_slot> slots;
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      if (columns[i]) slots.push_back({i, false});
     entry_batch batch(rows, slots, 1);
     conn.execute_compiled_many(statements_.get(d, m, flush_statements::kind::copy, columns), batch);
   } catch (...) {
-    // As when an INSERT fails: the objects have no key from the database.
-    for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t i = 0; i < assigned; ++i)
       m.assign_column(rows[i]->object, key, was_null[i] ? value_ref() : value_ref::integer(0));
     throw;
   }

@@ -15,7 +15,7 @@ QUARRY_DECL std::string database_path(const URL& url) {
 
 QUARRY_DECL auto dialect::connect(const URL& url, const engine_options& options) const -> std::unique_ptr<dbapi_connection> {
   auto vfs = url.query_value("vfs");  // a registered VFS by name (sqlite3_vfs_find)
-  return std::make_unique<connection>(database_path(url), options, vfs ? std::string(*vfs) : std::string());
+  return std::make_unique<connection>(database_path(url), options, single_connection(url), vfs ? std::string(*vfs) : std::string());
 }
 
 QUARRY_DECL auto dialect::type_name(const sql_type& type) const -> std::string {

@@ -6,8 +6,8 @@
 
 namespace quarry::sqlite {
 
-QUARRY_DECL statement::statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql)
-    : db_(db), stmt_(stmt), sql_(std::move(sql)) {
+QUARRY_DECL statement::statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, bool shared)
+    : db_(db), stmt_(stmt), sql_(std::move(sql)), shared_(shared) {
   columns_ = static_cast<std::size_t>(sqlite3_column_count(stmt_));
   parameter_count_ = static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt_));
   readonly_ = sqlite3_stmt_readonly(stmt_) != 0;
@@ -68,10 +68,14 @@ QUARRY_DECL auto statement::column_name(std::size_t index) const -> std::string_
 }
 
 QUARRY_DECL auto statement::column(std::size_t index) -> value_ref {
+  int i = static_cast<int>(index);
   // One sqlite3_column_value() call, then the cheap sqlite3_value_*() readers: each
-  // sqlite3_column_*() call costs a lookup (and, on a connection opened with
-  // SQLite's mutex, a lock) of its own.
-  return read(sqlite3_column_value(stmt_, static_cast<int>(index)));
+  // sqlite3_column_*() call costs a lookup of its own. Those readers are not
+  // serialized by SQLite's mutex, so a connection shared between threads (the
+  // in-memory one) reads column by column instead.
+  if (shared_) return read(sqlite3_column_type(stmt_, i), [&](auto reader) { return reader.column(stmt_, i); });
+  sqlite3_value* v = sqlite3_column_value(stmt_, i);
+  return read(sqlite3_value_type(v), [&](auto reader) { return reader.value(v); });
 }
 
 QUARRY_DECL auto statement::column_text(std::size_t index, std::string_view& out) -> bool {
@@ -141,7 +145,7 @@ QUARRY_DECL auto connection::prepare(std::string_view sql) -> std::unique_ptr<db
                               &tail);
   if (rc != SQLITE_OK) throw_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_), sql);
   if (!stmt) throw ProgrammingError("the statement is empty", {std::string(sql), {}, SQLITE_MISUSE, {}, false});
-  auto prepared = std::make_unique<statement>(db_, stmt, std::string(sql));
+  auto prepared = std::make_unique<statement>(db_, stmt, std::string(sql), shared_);
   // sqlite3_prepare compiles only the first statement: refuse the rest rather than drop it.
   for (const char* end = sql.data() + sql.size(); tail && tail < end; ++tail) {
     if (*tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r' && *tail != ';')
