@@ -85,6 +85,25 @@ inline constexpr bool readable_in_place = false;
 template <class... Ts>
 inline constexpr bool readable_in_place<std::tuple<Ts...>> = (std::is_default_constructible_v<Ts> && ...);
 
+// The reads of one whole row, bracketed for the driver (see
+// dbapi_statement::begin_row_read()) when the row comes from a cursor.
+template <class Source>
+class whole_row_read {
+ public:
+  explicit whole_row_read(const Source& source) : source_(source) {
+    if constexpr (brackets) source_.begin_row_read();
+  }
+  ~whole_row_read() {
+    if constexpr (brackets) source_.end_row_read();
+  }
+  whole_row_read(const whole_row_read&) = delete;
+  whole_row_read& operator=(const whole_row_read&) = delete;
+
+ private:
+  static constexpr bool brackets = requires(const Source& s) { s.begin_row_read(); };
+  const Source& source_;
+};
+
 // Typed access shared by the row a cursor points at and a materialized Row.
 // Derived provides column_count(), column_name(i) and raw(i).
 template <class Derived>
@@ -119,6 +138,7 @@ class row_access {
   template <class T>
   void read_into(T& out) const {
     auto& self = static_cast<const Derived&>(*this);
+    whole_row_read row(self);
     std::size_t at = 0;  // the column being read, for the error message
     try {
       if constexpr (is_tuple<T>) {
@@ -140,6 +160,7 @@ class row_access {
   template <class T>
   T as() const {
     auto& self = static_cast<const Derived&>(*this);
+    whole_row_read row(self);
     if constexpr (std::is_same_v<T, Row>) {
       return self.materialize();
     } else if constexpr (is_tuple<T>) {

@@ -38,6 +38,8 @@ class RowView : public detail::row_access<RowView> {
   bool raw_integer(std::size_t i, std::int64_t& out) const;
   bool raw_real(std::size_t i, double& out) const;
   bool raw_text(std::size_t i, std::string_view& out) const;
+  void begin_row_read() const;
+  void end_row_read() const noexcept;
   Row materialize() const;
 
  private:
@@ -296,6 +298,8 @@ inline bool RowView::raw_real(std::size_t i, double& out) const { return result_
 inline bool RowView::raw_text(std::size_t i, std::string_view& out) const {
   return result_->statement_->column_text(i, out);
 }
+inline void RowView::begin_row_read() const { result_->statement_->begin_row_read(); }
+inline void RowView::end_row_read() const noexcept { result_->statement_->end_row_read(); }
 
 }  // namespace quarry
 

@@ -65,6 +65,20 @@ class statement final : public dbapi_statement {
     return read_as<SQLITE_FLOAT>(index, out, double_reader{});
   }
   bool column_text(std::size_t index, std::string_view& out) override;
+  // On the shared connection each sqlite3_column_*() call locks SQLite's mutex
+  // (twice per column: its storage class, then its value). Holding the mutex for
+  // the whole row lets the reads go through sqlite3_column_value(), one cheap
+  // re-entry each, and the unlocked sqlite3_value_*() readers.
+  void begin_row_read() override {
+    if (!shared_) return;
+    sqlite3_mutex_enter(sqlite3_db_mutex(db_));
+    ++row_reads_;
+  }
+  void end_row_read() noexcept override {
+    if (!shared_) return;
+    --row_reads_;
+    sqlite3_mutex_leave(sqlite3_db_mutex(db_));
+  }
 
   bool is_readonly() const override { return readonly_; }
   std::int64_t rowcount() const override { return rowcount_; }
@@ -104,7 +118,7 @@ class statement final : public dbapi_statement {
   template <int Type, class Out, class Reader>
   bool read_as(std::size_t index, Out& out, Reader reader) {
     int i = static_cast<int>(index);
-    if (shared_) {
+    if (locks_per_call()) {
       if (sqlite3_column_type(stmt_, i) != Type) return false;
       out = reader.column(stmt_, i);
       return true;
@@ -138,10 +152,16 @@ class statement final : public dbapi_statement {
 
   [[noreturn]] void fail(int rc, std::span<const value_ref> parameters);
 
+  // Whether a column read must take SQLite's mutex call by call: the
+  // sqlite3_value_*() readers are only safe on the shared connection while the
+  // mutex is held (SQLite's "protected" values).
+  bool locks_per_call() const noexcept { return shared_ && row_reads_ == 0; }
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   std::string sql_;
   bool shared_;  // the connection is shared between threads
+  int row_reads_ = 0;  // open begin_row_read() brackets, each holding SQLite's mutex
   bool readonly_ = false;
   std::size_t columns_ = 0;
   std::size_t parameter_count_ = 0;

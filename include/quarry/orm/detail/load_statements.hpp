@@ -105,6 +105,8 @@ QUARRY_DECL std::shared_ptr<statement_data> select_by_subquery(const relationshi
 // consecutive rows of a join repeat their parents.
 struct repeated_row {
   std::string key;
+  std::int64_t key_integer = 0;  // the key, when it was one integer (then `key` is unset)
+  bool integer = false;
   session_entry* last = nullptr;
 };
 
@@ -118,6 +120,8 @@ struct joined_load {
   std::vector<session_entry*> parents;                                  // in the order first seen
   std::unordered_map<session_entry*, std::vector<session_entry*>> targets;  // per parent, in row order
   repeated_row previous;  // the target of the previous row
+  session_entry* last_parent = nullptr;  // the parent of the previous row, and its entry in `targets`
+  std::vector<session_entry*>* last_targets = nullptr;
   std::uint64_t deferred = 0;  // the target's columns the statement leaves out
 };
 

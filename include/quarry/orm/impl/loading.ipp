@@ -84,10 +84,21 @@ QUARRY_DECL auto loader::load_row(const mapper& m, const RowView& row, std::size
 }
 
 QUARRY_DECL auto loader::load_joined_row(const mapper& m, const RowView& row, std::size_t offset, Connection& conn, repeated_row& seen, std::uint64_t deferred) -> entry* {
+  if (m.integer_key) {
+    std::int64_t key = 0;
+    if (row.raw_integer(offset + m.key_columns[0], key)) {
+      if (seen.last && seen.integer && seen.key_integer == key) return seen.last;
+      seen.last = load_row(m, row, offset, conn, deferred);
+      seen.integer = true;
+      seen.key_integer = key;
+      return seen.last;
+    }
+  }
   identity_key k;
   for (auto c : m.key_columns) k.append(row.raw(offset + c));
-  if (seen.last && k.bytes == seen.key) return seen.last;
+  if (seen.last && !seen.integer && k.bytes == seen.key) return seen.last;
   seen.last = load_row(m, row, offset, conn, deferred);
+  seen.integer = false;
   seen.key = std::move(k.bytes);
   return seen.last;
 }
@@ -102,6 +113,7 @@ QUARRY_DECL auto loader::run_load(Connection& conn, const mapper& m, std::shared
     auto result = conn.execute(built_statement<void>(std::const_pointer_cast<statement_data>(statement)));
     std::unordered_set<entry*> seen;
     repeated_row previous;
+    entry* last = nullptr;  // a join repeats its parent on consecutive rows
     for (auto row : result) {
       entry* e = joins.empty() ? load_row(m, row, 0, conn, deferred) : load_joined_row(m, row, 0, conn, previous, deferred);
       if (keyed) {
@@ -109,7 +121,8 @@ QUARRY_DECL auto loader::run_load(Connection& conn, const mapper& m, std::shared
         for (std::size_t i = 0; i < key_width; ++i) k.append(row.raw(m.column_count + i));
         keyed->emplace_back(e, std::move(k.bytes));
       }
-      if ((joins.empty() && !keyed) || seen.insert(e).second) objects.push_back(e);
+      if ((joins.empty() && !keyed) || (e != last && seen.insert(e).second)) objects.push_back(e);
+      last = e;
       for (auto& j : joins) read_joined(j, e, row, conn);
     }
   } catch (...) {
@@ -123,15 +136,19 @@ QUARRY_DECL auto loader::run_load(Connection& conn, const mapper& m, std::shared
 }
 
 QUARRY_DECL auto loader::read_joined(joined_load& j, entry* parent, const RowView& row, Connection& conn) -> void {
-  auto [list, first] = j.targets.try_emplace(parent);
-  if (first) j.parents.push_back(parent);
+  if (parent != j.last_parent) {
+    auto [list, first] = j.targets.try_emplace(parent);
+    if (first) j.parents.push_back(parent);
+    j.last_parent = parent;
+    j.last_targets = &list->second;
+  }
   const auto& t = j.r->target();
   bool present = false;
   for (auto k : t.key_columns) present = present || !row.raw(j.offset + k).is_null();
   if (!present) return;
   bool repeated = j.previous.last != nullptr;
   entry* target = load_joined_row(t, row, j.offset, conn, j.previous, j.deferred);
-  auto& targets = list->second;
+  auto& targets = *j.last_targets;
   if (!(repeated && !targets.empty() && targets.back() == target) &&
       std::find(targets.begin(), targets.end(), target) == targets.end())
     targets.push_back(target);
@@ -141,11 +158,14 @@ QUARRY_DECL auto loader::read_joined(joined_load& j, entry* parent, const RowVie
 QUARRY_DECL auto loader::finish_joined(Connection& conn, joined_load& j, relationship_path& path, const loader_options& options) -> void {
   std::vector<entry*> targets;
   std::unordered_set<entry*> seen;
+  // A row of a one-to-many target joins to one parent only; other kinds may
+  // give the same target to several parents.
+  bool shared = j.r->kind != relationship_kind::one_to_many || j.r->criteria;
   for (auto* p : j.parents) {
     auto& list = j.targets[p];
     if (!j.r->state(p->object).loaded_) set_loaded(*p, *j.r, list);
     for (auto* t : list)
-      if (seen.insert(t).second) targets.push_back(t);
+      if (!shared || seen.insert(t).second) targets.push_back(t);
   }
   path.push_back(j.r);
   for (auto& c : j.children) finish_joined(conn, c, path, options);
@@ -269,6 +289,10 @@ QUARRY_DECL auto loader::load_by_key(Connection& conn, const relationship& r, co
     targets.insert(targets.end(), found.begin(), found.end());
   }
   path.pop_back();
+  if (waiting.size() == 1 && r.kind != relationship_kind::many_to_many) {
+    set_loaded(*waiting.front(), r, targets);  // every row matched its key: a lazy load
+    return;
+  }
   distribute(r, waiting, targets, keyed);
 }
 

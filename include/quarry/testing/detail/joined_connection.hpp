@@ -100,6 +100,8 @@ class joined_statement final : public dbapi_statement {
   bool column_integer(std::size_t index, std::int64_t& out) override { return real_->column_integer(index, out); }
   bool column_real(std::size_t index, double& out) override { return real_->column_real(index, out); }
   bool column_text(std::size_t index, std::string_view& out) override { return real_->column_text(index, out); }
+  void begin_row_read() override { real_->begin_row_read(); }
+  void end_row_read() noexcept override { real_->end_row_read(); }
   bool is_readonly() const override { return real_->is_readonly(); }
   std::int64_t rowcount() const override { return real_->rowcount(); }
   std::optional<std::int64_t> lastrowid() const override { return real_->lastrowid(); }

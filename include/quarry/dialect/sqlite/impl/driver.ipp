@@ -72,8 +72,8 @@ QUARRY_DECL auto statement::column(std::size_t index) -> value_ref {
   // One sqlite3_column_value() call, then the cheap sqlite3_value_*() readers: each
   // sqlite3_column_*() call costs a lookup of its own. Those readers are not
   // serialized by SQLite's mutex, so a connection shared between threads (the
-  // in-memory one) reads column by column instead.
-  if (shared_) return read(sqlite3_column_type(stmt_, i), [&](auto reader) { return reader.column(stmt_, i); });
+  // in-memory one) reads column by column unless it holds the mutex for the row.
+  if (locks_per_call()) return read(sqlite3_column_type(stmt_, i), [&](auto reader) { return reader.column(stmt_, i); });
   sqlite3_value* v = sqlite3_column_value(stmt_, i);
   return read(sqlite3_value_type(v), [&](auto reader) { return reader.value(v); });
 }
