@@ -430,6 +430,8 @@ template <class T, class Source>
 void read_model_into(T& object, const Source& source, std::size_t& at) {
   constexpr auto& members = model_of<T>::columns;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
+    whole_row_read reading(
+        source, (reads_without_user_code<std::remove_cvref_t<decltype(object.*std::get<I>(members))>> && ...));
     ((at = I, object.*std::get<I>(members) =
                   read_column<std::remove_cvref_t<decltype(object.*std::get<I>(members))>>(source, I)),
      ...);

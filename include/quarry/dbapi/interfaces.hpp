@@ -74,9 +74,9 @@ class dbapi_statement {
   virtual bool column_integer(std::size_t index, std::int64_t& out);
   virtual bool column_real(std::size_t index, double& out);
   virtual bool column_text(std::size_t index, std::string_view& out);
-  // Bracket the reads of a whole row (nesting, and with no user code between
-  // them), so that a driver whose every column read takes a lock (SQLite's shared
-  // in-memory connection) takes it once for the row.
+  // Bracket the reads of a whole row (they may nest; Quarry runs no converter of
+  // the application's between them), so that a driver whose every column read
+  // takes a lock (SQLite's shared in-memory connection) takes it once for the row.
   virtual void begin_row_read() {}
   virtual void end_row_read() noexcept {}
   // True when the statement cannot write (SQLite's sqlite3_stmt_readonly()); a

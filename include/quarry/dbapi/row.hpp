@@ -85,16 +85,34 @@ inline constexpr bool readable_in_place = false;
 template <class... Ts>
 inline constexpr bool readable_in_place<std::tuple<Ts...>> = (std::is_default_constructible_v<Ts> && ...);
 
+// Whether reading a column into T runs Quarry's own conversions only, no
+// type_traits<T> of the application's: only such reads may run while a driver
+// holds a lock (a converter waiting on another thread would deadlock there).
+template <class T>
+inline constexpr bool reads_without_user_code =
+    std::is_arithmetic_v<typename without_optional<T>::type> ||
+    std::is_same_v<typename without_optional<T>::type, std::string>;
+
+template <class T>
+inline constexpr bool tuple_reads_without_user_code = false;
+template <class... Ts>
+inline constexpr bool tuple_reads_without_user_code<std::tuple<Ts...>> = (reads_without_user_code<Ts> && ...);
+
 // The reads of one whole row, bracketed for the driver (see
-// dbapi_statement::begin_row_read()) when the row comes from a cursor.
+// dbapi_statement::begin_row_read()) when the row comes from a cursor and
+// `bracket` says that every column read runs no application code.
 template <class Source>
 class whole_row_read {
  public:
-  explicit whole_row_read(const Source& source) : source_(source) {
-    if constexpr (brackets) source_.begin_row_read();
+  whole_row_read(const Source& source, bool bracket) : source_(source), bracket_(bracket) {
+    if constexpr (brackets) {
+      if (bracket_) source_.begin_row_read();
+    }
   }
   ~whole_row_read() {
-    if constexpr (brackets) source_.end_row_read();
+    if constexpr (brackets) {
+      if (bracket_) source_.end_row_read();
+    }
   }
   whole_row_read(const whole_row_read&) = delete;
   whole_row_read& operator=(const whole_row_read&) = delete;
@@ -102,6 +120,7 @@ class whole_row_read {
  private:
   static constexpr bool brackets = requires(const Source& s) { s.begin_row_read(); };
   const Source& source_;
+  bool bracket_;
 };
 
 // Typed access shared by the row a cursor points at and a materialized Row.
@@ -138,11 +157,11 @@ class row_access {
   template <class T>
   void read_into(T& out) const {
     auto& self = static_cast<const Derived&>(*this);
-    whole_row_read row(self);
     std::size_t at = 0;  // the column being read, for the error message
     try {
       if constexpr (is_tuple<T>) {
         check_width<T>(std::tuple_size_v<T>);
+        whole_row_read row(self, tuple_reads_without_user_code<T>);
         [&]<std::size_t... I>(std::index_sequence<I...>) {
           ((at = I, std::get<I>(out) = read_column<std::tuple_element_t<I, T>>(self, I)), ...);
         }(std::make_index_sequence<std::tuple_size_v<T>>{});
@@ -160,12 +179,12 @@ class row_access {
   template <class T>
   T as() const {
     auto& self = static_cast<const Derived&>(*this);
-    whole_row_read row(self);
     if constexpr (std::is_same_v<T, Row>) {
       return self.materialize();
     } else if constexpr (is_tuple<T>) {
       check_width<T>(std::tuple_size_v<T>);
       std::size_t at = 0;  // the column being read, for the error message
+      whole_row_read row(self, tuple_reads_without_user_code<T>);
       try {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
           return T{read_tracked<std::tuple_element_t<I, T>>(I, at)...};
@@ -190,6 +209,9 @@ class row_access {
       check_width<T>(detail::field_count<T>);
       // Aggregate initialization builds each field in place from its column.
       std::size_t at = 0;
+      whole_row_read row(self, [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return (reads_without_user_code<detail::field_type<I, T>> && ...);
+      }(std::make_index_sequence<detail::field_count<T>>{}));
       try {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
           return T{read_tracked<detail::field_type<I, T>>(I, at)...};

@@ -87,7 +87,7 @@ QUARRY_DECL auto Result::advance() -> void {
 QUARRY_DECL Row RowView::materialize() const {
   std::vector<value> values;
   values.reserve(column_count());
-  detail::whole_row_read reading(*this);
+  detail::whole_row_read reading(*this, true);  // values are copied, with no conversion
   for (std::size_t i = 0; i < column_count(); ++i) values.emplace_back(raw(i));
   result_->keys();
   return Row(std::move(values), result_->names_);

@@ -123,6 +123,7 @@ struct joined_load {
   session_entry* last_parent = nullptr;  // the parent of the previous row, and its entry in `targets`
   std::vector<session_entry*>* last_targets = nullptr;
   std::uint64_t deferred = 0;  // the target's columns the statement leaves out
+  bool one_parent_per_target = false;  // a one-to-many joined on the owner's key: no target repeats under two parents
 };
 
 // Adds LEFT OUTER JOINs (and their columns and collection order) for the

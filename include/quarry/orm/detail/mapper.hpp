@@ -204,8 +204,8 @@ struct model_mapper {
 
   static void read(void* object, const RowView& row, std::size_t offset, std::uint64_t skip) {
     M& o = *static_cast<M*>(object);
-    whole_row_read reading(row);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
+      whole_row_read reading(row, (reads_without_user_code<field_t<I>> && ...));
       ((skipped<I>(skip) ? void() : void(o.*std::get<I>(members) = read_column<field_t<I>>(row, offset + I))), ...);
     }(std::make_index_sequence<count>{});
   }

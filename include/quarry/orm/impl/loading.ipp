@@ -158,14 +158,11 @@ QUARRY_DECL auto loader::read_joined(joined_load& j, entry* parent, const RowVie
 QUARRY_DECL auto loader::finish_joined(Connection& conn, joined_load& j, relationship_path& path, const loader_options& options) -> void {
   std::vector<entry*> targets;
   std::unordered_set<entry*> seen;
-  // A row of a one-to-many target joins to one parent only; other kinds may
-  // give the same target to several parents.
-  bool shared = j.r->kind != relationship_kind::one_to_many || j.r->criteria;
   for (auto* p : j.parents) {
     auto& list = j.targets[p];
     if (!j.r->state(p->object).loaded_) set_loaded(*p, *j.r, list);
     for (auto* t : list)
-      if (!shared || seen.insert(t).second) targets.push_back(t);
+      if (j.one_parent_per_target || seen.insert(t).second) targets.push_back(t);
   }
   path.push_back(j.r);
   for (auto& c : j.children) finish_joined(conn, c, path, options);
@@ -269,7 +266,7 @@ QUARRY_DECL auto loader::load_by_key(Connection& conn, const relationship& r, co
       }
     }
     waiting.push_back(p);
-    if (!asked.insert(column_bytes(r.owner(), p->object, r.local)).second) continue;
+    if (parents.size() > 1 && !asked.insert(column_bytes(r.owner(), p->object, r.local)).second) continue;
     std::vector<value> key;
     for (auto c : r.local) {
       value owned;

@@ -194,6 +194,8 @@ QUARRY_DECL void plan_joins(statement_data& data, from_entry& entry, const mappe
     const mapper& t = r.target();
     joined_load j;
     j.r = &r;
+    j.one_parent_per_target = strategy == loading::joined && r.kind == relationship_kind::one_to_many &&
+                              !r.criteria && r.local == m.key_columns;
     path.push_back(&r);
     j.deferred = deferred_columns(options, path, t);
     path.pop_back();
