@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,12 +17,17 @@ struct database_fixture {
   quarry::Engine engine;
   quarry::MetaData metadata;
   std::vector<std::string> statements;
+  std::mutex statements_mutex;
 
   explicit database_fixture(std::string_view name) : engine(quarry_test::make_engine({}, name)) {
     metadata.add<Models...>();
     metadata.drop_all(engine);
     metadata.create_all(engine);
-    engine.listen(quarry::events::before_execute, [this](const quarry::execute_event& e) { statements.emplace_back(e.sql); });
+    // Locked: a test may run sessions on several threads (and reads the list after joining them).
+    engine.listen(quarry::events::before_execute, [this](const quarry::execute_event& e) {
+      std::lock_guard lock(statements_mutex);
+      statements.emplace_back(e.sql);
+    });
   }
   database_fixture(const database_fixture&) = delete;
   database_fixture& operator=(const database_fixture&) = delete;

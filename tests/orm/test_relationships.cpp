@@ -4,11 +4,13 @@
 // a self-referential tree, composite foreign keys, and object lifetimes.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "backend.hpp"
@@ -273,6 +275,29 @@ TEST_CASE("lazy loading: one SELECT per relationship used; the identity map answ
   f.statements.clear();
   CHECK(p->writer->name == "writer 2");
   CHECK(f.statements.empty());
+}
+
+TEST_CASE("lazy loads of one relationship from sessions on several threads at once", "[orm][relationships][threads]") {
+  fixture f;
+  f.blog();
+  std::atomic<int> posts_seen{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      try {
+        for (int round = 0; round < 10; ++round) {
+          Session s(f.engine);
+          for (auto& w : s.scalars(select<Writer>()).all())
+            for (auto& p : w->posts) posts_seen += p->title.starts_with(w->name) && p->writer.get() == w;
+        }
+      } catch (...) {
+        ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+  CHECK(posts_seen == 4 * 10 * 6);
+  CHECK(f.count_sql("SELECT") == 4 * 10 * (1 + 3));  // each session: the writers, then one load per writer
 }
 
 TEST_CASE("joined loading: one statement, parents once each, and a LIMIT counts parents", "[orm][relationships]") {

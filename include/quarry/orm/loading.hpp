@@ -101,7 +101,9 @@ class loader {
     for (auto* e : std::exchange(spares_, {})) map_.release(*e);
   }
 
-  std::vector<entry*> run_load(Connection& conn, const mapper& m, std::shared_ptr<const statement_data> source, relationship_path& path, keyed_rows* keyed = nullptr, std::size_t key_width = 0);
+  // Runs `source` and loads its rows as objects of m. `options` are the
+  // statement's loader options when not given; `parameters` its bindparam() values.
+  std::vector<entry*> run_load(Connection& conn, const mapper& m, std::shared_ptr<const statement_data> source, relationship_path& path, keyed_rows* keyed = nullptr, std::size_t key_width = 0, const loader_options* given_options = nullptr, const params& parameters = {});
 
   void read_joined(joined_load& j, entry* parent, const RowView& row, Connection& conn);
 
@@ -131,6 +133,10 @@ class loader {
   // the parents' values, in batches; many-to-one targets already in the
   // identity map need no SQL.
   void load_by_key(Connection& conn, const relationship& r, const std::vector<entry*>& parents, const loader_options& options, relationship_path& path);
+
+  // Whether a relationship of m loads by subquery along `path`: that load
+  // needs the statement that read m's objects with its values in it.
+  static bool loads_by_subquery(const mapper& m, const loader_options& options, relationship_path& path);
 
   void load_by_subquery(Connection& conn, const relationship& r, const std::vector<entry*>& parents, const statement_data& source, const loader_options& options, relationship_path& path);
 

@@ -97,6 +97,14 @@ QUARRY_DECL void join_association(statement_data& data, const relationship_info&
 // The target rows whose parent-key columns hold one of `keys` (selectin and lazy loads).
 QUARRY_DECL std::shared_ptr<statement_data> select_by_remote(const relationship_info& r, const std::vector<std::vector<value>>& keys, const loader_options& options);
 
+// The name of the parameter select_by_one_key() takes.
+inline constexpr std::string_view parent_key_parameter = "quarry_parent_key";
+
+// select_by_remote() of one key of one column, as SQLAlchemy's lazy loader has
+// it: built once per relationship with the key a bound parameter, so that a
+// lazy load neither builds a statement nor walks one to find its compiled form.
+QUARRY_DECL std::shared_ptr<const statement_data> select_by_one_key(const relationship_info& r);
+
 // The target rows of the parents `source` selects, joined to it as a subquery
 // of the parents' `local` columns (SQLAlchemy's subqueryload).
 QUARRY_DECL std::shared_ptr<statement_data> select_by_subquery(const relationship_info& r, const statement_data& source, const loader_options& options);

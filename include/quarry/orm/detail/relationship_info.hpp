@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <utility>
@@ -39,6 +40,14 @@ namespace detail {
 struct mapper;
 struct node;
 struct session_entry;
+struct statement_data;
+
+// The SELECT a lazy load of one parent runs (see select_by_one_key()), built
+// at its first use and shared by every session and thread.
+struct one_key_select {
+  std::mutex mutex;
+  std::shared_ptr<const statement_data> statement;
+};
 struct relationship_info;
 class relationship_state;
 template <class M, std::size_t I>
@@ -97,6 +106,7 @@ struct relationship_info {
   bool passive_deletes = false;
   std::string back_populates;
   std::vector<std::pair<std::size_t, bool>> order_by;  // target column, descending
+  std::shared_ptr<one_key_select> lazy_select = std::make_shared<one_key_select>();
 
   // The member in an owner object.
   relationship_state& (*state)(void* owner) = nullptr;

@@ -103,14 +103,14 @@ QUARRY_DECL auto loader::load_joined_row(const mapper& m, const RowView& row, st
   return seen.last;
 }
 
-QUARRY_DECL auto loader::run_load(Connection& conn, const mapper& m, std::shared_ptr<const statement_data> source, relationship_path& path, keyed_rows* keyed, std::size_t key_width) -> std::vector<entry*> {
-  const auto& options = source->orm_options;
+QUARRY_DECL auto loader::run_load(Connection& conn, const mapper& m, std::shared_ptr<const statement_data> source, relationship_path& path, keyed_rows* keyed, std::size_t key_width, const loader_options* given_options, const params& parameters) -> std::vector<entry*> {
+  const auto& options = given_options ? *given_options : source->orm_options;
   std::vector<joined_load> joins;
   std::uint64_t deferred = deferred_columns(options, path, m);
   auto statement = with_joins(without_columns(source, m, deferred), m, path, options, joins);
   std::vector<entry*> objects;
   try {
-    auto result = conn.execute(built_statement<void>(std::const_pointer_cast<statement_data>(statement)));
+    auto result = conn.execute(built_statement<void>(std::const_pointer_cast<statement_data>(statement)), parameters);
     std::unordered_set<entry*> seen;
     repeated_row previous;
     entry* last = nullptr;  // a join repeats its parent on consecutive rows
@@ -279,6 +279,12 @@ QUARRY_DECL auto loader::load_by_key(Connection& conn, const relationship& r, co
   keyed_rows keyed;
   bool association = r.kind == relationship_kind::many_to_many;
   path.push_back(&r);
+  if (keys.size() == 1 && keys[0].size() == 1 && !association && !loads_by_subquery(r.target(), options, path)) {
+    // One key of one column: the relationship's statement built once, the key bound.
+    named_param key[] = {{parent_key_parameter, keys[0][0]}};
+    targets = run_load(conn, r.target(), select_by_one_key(r), path, nullptr, 0, &options, params(key));
+    keys.clear();
+  }
   for (std::size_t first = 0; first < keys.size(); first += batch) {
     std::vector<std::vector<value>> part(keys.begin() + first, keys.begin() + std::min(keys.size(), first + batch));
     auto found = run_load(conn, r.target(), select_by_remote(r, part, options), path,
@@ -291,6 +297,12 @@ QUARRY_DECL auto loader::load_by_key(Connection& conn, const relationship& r, co
     return;
   }
   distribute(r, waiting, targets, keyed);
+}
+
+QUARRY_DECL auto loader::loads_by_subquery(const mapper& m, const loader_options& options, relationship_path& path) -> bool {
+  for (auto& r : m.relationships())
+    if (strategy_for(options, path, r) == loading::subquery) return true;
+  return false;
 }
 
 QUARRY_DECL auto loader::load_by_subquery(Connection& conn, const relationship& r, const std::vector<entry*>& parents, const statement_data& source, const loader_options& options, relationship_path& path) -> void {

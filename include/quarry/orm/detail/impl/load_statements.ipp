@@ -159,6 +159,18 @@ QUARRY_DECL std::shared_ptr<statement_data> select_by_remote(const relationship_
   return data;
 }
 
+QUARRY_DECL std::shared_ptr<const statement_data> select_by_one_key(const relationship_info& r) {
+  auto& cache = *r.lazy_select;
+  std::lock_guard lock(cache.mutex);
+  if (!cache.statement) {
+    auto data = target_select(r);
+    auto key = make_node(node_kind::bind, precedence::atom, parent_key_parameter);
+    data->where = and_all(make_node(node_kind::binary, precedence::comparison, " = ", parent_key_columns(r)[0], key), data->where);
+    cache.statement = std::move(data);
+  }
+  return cache.statement;
+}
+
 QUARRY_DECL std::shared_ptr<statement_data> select_by_subquery(const relationship_info& r, const statement_data& source, const loader_options& options) {
   const mapper& owner = r.owner();
   auto inner = std::make_shared<statement_data>(source);
