@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <latch>
 #include <memory>
 #include <optional>
 #include <string>
@@ -280,15 +281,20 @@ TEST_CASE("lazy loading: one SELECT per relationship used; the identity map answ
 TEST_CASE("lazy loads of one relationship from sessions on several threads at once", "[orm][relationships][threads]") {
   fixture f;
   f.blog();
-  std::atomic<int> posts_seen{0}, failures{0};
+  std::atomic<int> posts_seen{0}, first_posts_seen{0}, failures{0};
+  std::latch start(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
+      start.arrive_and_wait();
       try {
         for (int round = 0; round < 10; ++round) {
           Session s(f.engine);
-          for (auto& w : s.scalars(select<Writer>()).all())
+          for (auto& w : s.scalars(select<Writer>()).all()) {
             for (auto& p : w->posts) posts_seen += p->title.starts_with(w->name) && p->writer.get() == w;
+            // Another relationship to the same model, with a primaryjoin: a statement of its own.
+            for (auto& p : w->first_posts) first_posts_seen += p->title == w->name + " post 1";
+          }
         }
       } catch (...) {
         ++failures;
@@ -297,7 +303,22 @@ TEST_CASE("lazy loads of one relationship from sessions on several threads at on
   for (auto& t : threads) t.join();
   CHECK(failures == 0);
   CHECK(posts_seen == 4 * 10 * 6);
-  CHECK(f.count_sql("SELECT") == 4 * 10 * (1 + 3));  // each session: the writers, then one load per writer
+  CHECK(first_posts_seen == 4 * 10 * 3);
+  CHECK(f.count_sql("SELECT") == 4 * 10 * (1 + 3 + 3));  // each session: the writers, then two loads per writer
+}
+
+TEST_CASE("a one-key load whose targets load a relationship by subquery repeats its key in that subquery", "[orm][relationships]") {
+  fixture f;
+  f.blog();
+  Session s(f.engine);
+  auto first = s.scalars(select<Writer>().where(writers.id == 1).options(selectinload(&Writer::posts).subqueryload(&Post::comments))).one();
+  CHECK(f.statements.size() == 3);
+  std::size_t comments_seen = 0;
+  for (auto& p : first->posts)
+    for (auto& c : p->comments) comments_seen += c->post.get() == p;
+  CHECK(comments_seen == 4);
+  CHECK(f.statements.size() == 3);
+  CHECK(f.statements.back().find("anon_parents") != std::string::npos);
 }
 
 TEST_CASE("joined loading: one statement, parents once each, and a LIMIT counts parents", "[orm][relationships]") {

@@ -97,8 +97,9 @@ QUARRY_DECL void join_association(statement_data& data, const relationship_info&
 // The target rows whose parent-key columns hold one of `keys` (selectin and lazy loads).
 QUARRY_DECL std::shared_ptr<statement_data> select_by_remote(const relationship_info& r, const std::vector<std::vector<value>>& keys, const loader_options& options);
 
-// The name of the parameter select_by_one_key() takes.
-inline constexpr std::string_view parent_key_parameter = "quarry_parent_key";
+// The name of the parameter select_by_one_key() takes: not an identifier, so
+// that no bindparam() of a relationship's primaryjoin can take it.
+inline constexpr std::string_view parent_key_parameter = "quarry: parent key";
 
 // select_by_remote() of one key of one column, as SQLAlchemy's lazy loader has
 // it: built once per relationship with the key a bound parameter, so that a

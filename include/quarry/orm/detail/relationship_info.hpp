@@ -43,8 +43,13 @@ struct session_entry;
 struct statement_data;
 
 // The SELECT a lazy load of one parent runs (see select_by_one_key()), built
-// at its first use and shared by every session and thread.
+// at its first use and shared by every session and thread. A copied
+// relationship_info may be changed after: it builds a statement of its own.
 struct one_key_select {
+  one_key_select() = default;
+  one_key_select(const one_key_select&) noexcept {}
+  one_key_select& operator=(const one_key_select&) = delete;
+
   std::mutex mutex;
   std::shared_ptr<const statement_data> statement;
 };
@@ -106,7 +111,7 @@ struct relationship_info {
   bool passive_deletes = false;
   std::string back_populates;
   std::vector<std::pair<std::size_t, bool>> order_by;  // target column, descending
-  std::shared_ptr<one_key_select> lazy_select = std::make_shared<one_key_select>();
+  mutable one_key_select lazy_select;
 
   // The member in an owner object.
   relationship_state& (*state)(void* owner) = nullptr;

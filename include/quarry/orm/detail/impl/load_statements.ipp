@@ -160,7 +160,7 @@ QUARRY_DECL std::shared_ptr<statement_data> select_by_remote(const relationship_
 }
 
 QUARRY_DECL std::shared_ptr<const statement_data> select_by_one_key(const relationship_info& r) {
-  auto& cache = *r.lazy_select;
+  auto& cache = r.lazy_select;
   std::lock_guard lock(cache.mutex);
   if (!cache.statement) {
     auto data = target_select(r);
