@@ -333,6 +333,36 @@ TEST_CASE("a sub-expression used twice in a shape's first statement does not fix
         names{"spongebob", "sandy"});
 }
 
+TEST_CASE("statements alike but for the parts they use get their own SQL, each time the cache sees them", "[core][cache]") {
+  fixture f;
+  using names = std::vector<std::string>;
+  for (std::int64_t value : {2, 3}) {
+    INFO("value " << value);
+    // The same condition and values in another part of the statement, and parts added or left out.
+    CHECK(f.conn.execute(select(u.name).where(u.id >= value).order_by(u.name)).scalars().size() ==
+          static_cast<std::size_t>(4 - value));
+    CHECK(f.conn.execute(select(u.name).order_by(u.name).limit(value)).scalars().size() == static_cast<std::size_t>(value));
+    CHECK(f.conn.execute(select(u.name).order_by(u.name).limit(value).offset(1)).scalars().size() == 2u);
+    CHECK(f.conn.execute(select(u.name).order_by(u.name).limit(1).offset(value)).scalars() ==
+          (value == 2 ? names{"spongebob"} : names{}));
+    CHECK(f.conn.execute(select(u.status, func::count(u.id)).group_by(u.status).having(func::count(u.id) >= value)).all().size() ==
+          (value <= 3 ? 1u : 0u));
+    // A model's whole column list, alone and joined, and the same columns named one by one.
+    CHECK(f.conn.execute(select<User>().where(u.id == value)).one().id == value);
+    CHECK(f.conn.execute(select<User>().join(a, a.user_id == u.id).where(u.id == value)).all().size() ==
+          (value == 2 ? 2u : 0u));
+    CHECK(f.conn.execute(select(u.id, u.name, u.fullname, u.status, u.manager_id).where(u.id == value)).one() ==
+          std::tuple<std::int64_t, std::string, std::optional<std::string>, Status, std::optional<std::int64_t>>{
+              value, value == 2 ? "sandy" : "patrick", value == 2 ? std::optional<std::string>("Sandy Cheeks") : std::nullopt,
+              Status::active, 1});
+    // Functions of more operands than a node keeps inline.
+    CHECK(f.conn.execute(select(coalesce(u.fullname, u.name, std::string("x"), std::string("y"))).where(u.id == value)).scalar() ==
+          (value == 2 ? "Sandy Cheeks" : "patrick"));
+    CHECK(f.conn.execute(select(u.name).where(u.id.in_({value, value + 1, value + 2, value + 3})).order_by(u.id)).scalars() ==
+          (value == 2 ? names{"sandy", "patrick"} : names{"patrick"}));
+  }
+}
+
 TEST_CASE("two different CTEs of one name are refused before anything is sent", "[core]") {
   fixture f;
   auto first = select(u.id).where(u.id == 1).cte("chosen");

@@ -62,6 +62,10 @@ class compile_cache {
   compile_cache(const compile_cache&) {}
   compile_cache& operator=(const compile_cache&);
 
+  // Forgets every compilation: the statement is about to change. Called only
+  // by the statement's one owner.
+  void clear();
+
   // The compiled form for this dialect, if there is one yet.
   std::shared_ptr<const compiled_statement> find(const std::type_info& dialect);
 

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <ranges>
 #include <span>
@@ -207,7 +208,7 @@ node_ptr operand(const X& x) {
   n->kind = node_kind::in_list;
   n->precedence = precedence::comparison;
   n->text = op;
-  n->children = std::move(items);
+  n->children.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
   return n;
 }
 

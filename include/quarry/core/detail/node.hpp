@@ -9,7 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,6 +83,45 @@ class shape_memo {
   mutable std::atomic<std::size_t> value_{0};
 };
 
+// A node's operands. Most nodes have at most two (a comparison, a column and
+// its literal), kept inline: a statement built per call then allocates one
+// block per node and none for its operand list.
+class node_children {
+ public:
+  node_children() = default;
+  node_children(const node_children& other) { assign(other.begin(), other.end()); }
+  node_children& operator=(const node_children& other);
+  node_children(node_children&& other) noexcept;
+  node_children& operator=(node_children&& other) noexcept;
+  ~node_children() = default;
+
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  node_ptr* begin() noexcept { return spilled() ? spill_.data() : inline_.data(); }
+  node_ptr* end() noexcept { return begin() + size_; }
+  const node_ptr* begin() const noexcept { return spilled() ? spill_.data() : inline_.data(); }
+  const node_ptr* end() const noexcept { return begin() + size_; }
+  node_ptr& operator[](std::size_t i) noexcept { return begin()[i]; }
+  const node_ptr& operator[](std::size_t i) const noexcept { return begin()[i]; }
+  const node_ptr& back() const noexcept { return begin()[size_ - 1]; }
+
+  void push_back(node_ptr n);
+  template <class It>
+  void assign(It first, It last) {
+    clear();
+    for (; first != last; ++first) push_back(*first);
+  }
+  void clear() noexcept;
+
+ private:
+  static constexpr std::size_t inline_capacity = 2;
+  bool spilled() const noexcept { return size_ > inline_capacity; }
+
+  std::array<node_ptr, inline_capacity> inline_{};
+  std::vector<node_ptr> spill_;  // all of them, once there are more than inline_ holds
+  std::size_t size_ = 0;
+};
+
 struct node {
   node() = default;
   node(const node&) = default;
@@ -95,7 +136,7 @@ struct node {
   value literal;
   sql_type type;  // cast target
   std::shared_ptr<const void> type_storage;
-  std::vector<node_ptr> children;
+  node_children children;
   std::shared_ptr<const from_item> from;         // column
   std::shared_ptr<const statement_data> select;  // subquery
   shape_memo shape;
@@ -140,9 +181,6 @@ void for_each_operand(const node& chain, Fn&& fn) {
   while (const node* c = operands.next()) fn(*c);
 }
 
-// Takes the nodes only this one holds apart in a loop: destroying a long chain
-// by recursion would go as deep as the chain is long.
-
 // Sets n.depth from its children's, refusing a tree nested deeper than max_expression_depth.
 [[gnu::noinline]] inline void set_depth(node& n) {
   std::uint32_t depth = 1;
@@ -162,19 +200,24 @@ void for_each_operand(const node& chain, Fn&& fn) {
 
 // Statement building is not hot enough to be worth inlining into every
 // expression of every query, which costs compile time: these stay calls.
-[[gnu::noinline]] inline node_ptr make_node(node_kind kind, std::uint8_t prec, std::string_view text,
-                                            std::initializer_list<node_ptr> children = {}) {
+// The children are moved from.
+[[gnu::noinline]] inline node_ptr make_node_of(node_kind kind, std::uint8_t prec, std::string_view text,
+                                               std::span<node_ptr> children) {
   auto n = std::make_shared<node>();
   n->kind = kind;
   n->precedence = prec;
-  n->text = std::string(text);
-  n->children.assign(children.begin(), children.end());
+  n->text.assign(text.data(), text.size());
+  n->children.assign(std::make_move_iterator(children.begin()), std::make_move_iterator(children.end()));
   if (!n->children.empty()) set_depth(*n);
   return n;
 }
+inline node_ptr make_node(node_kind kind, std::uint8_t prec, std::string_view text) {
+  return make_node_of(kind, prec, text, {});
+}
 template <class... Children>
 node_ptr make_node(node_kind kind, std::uint8_t prec, std::string_view text, Children... children) {
-  return make_node(kind, prec, text, {node_ptr(std::move(children))...});
+  std::array<node_ptr, sizeof...(Children)> list{node_ptr(std::move(children))...};
+  return make_node_of(kind, prec, text, list);
 }
 
 [[gnu::noinline]] inline node_ptr literal_node(value v) {
@@ -225,12 +268,15 @@ struct assignment_node {
 
 // A statement's column list, shared by copies of the statement until one of
 // them changes it: every select<M>() points at the model's one list, so
-// building a statement does not copy it and the shape cache compares it by address.
+// building a statement does not copy it and the shape cache hashes and
+// compares it by address.
 class node_list {
  public:
   using items = std::vector<node_ptr>;
   node_list() = default;
-  explicit node_list(std::shared_ptr<const items> shared) noexcept : items_(std::move(shared)) {}
+  // A table's list of all its columns, never changed.
+  explicit node_list(std::shared_ptr<const items> table_columns) noexcept
+      : items_(std::move(table_columns)), table_columns_(true) {}
 
   const items& get() const noexcept { return items_ ? *items_ : none(); }
   const node_ptr* begin() const noexcept { return items_ ? items_->data() : nullptr; }
@@ -241,15 +287,21 @@ class node_list {
   const node_ptr& front() const noexcept { return items_->front(); }
   const node_ptr& back() const noexcept { return items_->back(); }
   bool shares(const node_list& other) const noexcept { return items_ == other.items_; }
+  // The address of the table's list this is, or null.
+  const void* table_columns() const noexcept { return table_columns_ ? items_.get() : nullptr; }
 
   // The list to change: this statement's own, copied first when shared.
   items& edit();
   void push_back(node_ptr n) { edit().push_back(std::move(n)); }
-  void clear() noexcept { items_.reset(); }
+  void clear() noexcept {
+    items_.reset();
+    table_columns_ = false;
+  }
 
  private:
   static const items& none() noexcept;
   std::shared_ptr<const items> items_;
+  bool table_columns_ = false;
 };
 
 enum class statement_kind : std::uint8_t { select, compound, insert, update, delete_ };

@@ -29,8 +29,8 @@ class statement_holder {
     if (data_.use_count() > 1) {
       data_ = std::make_shared<statement_data>(*data_);
     } else {
-      data_->compiled = compile_cache();
-      data_->object_insert = {};
+      data_->compiled.clear();
+      data_->object_insert.known = false;
     }
     return *data_;
   }

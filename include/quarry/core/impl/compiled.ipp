@@ -7,14 +7,23 @@
 namespace quarry::detail {
 
 QUARRY_DECL auto compile_cache::operator=(const compile_cache&) -> compile_cache& {
-  std::lock_guard lock(mutex_);
-  first_.store(nullptr, std::memory_order_release);
-  entries_.clear();
+  clear();
   return *this;
 }
 
+QUARRY_DECL auto compile_cache::clear() -> void {
+  if (!first_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(mutex_);
+  first_.store(nullptr, std::memory_order_release);
+  entries_.clear();
+}
+
 QUARRY_DECL auto compile_cache::find(const std::type_info& dialect) -> std::shared_ptr<const compiled_statement> {
-  if (const entry* e = first_.load(std::memory_order_acquire); e && *e->dialect == dialect) return e->compiled;
+  const entry* first = first_.load(std::memory_order_acquire);
+  // None yet (a statement built for one execution): no lock to take. One
+  // another thread is adding now is as good as not there.
+  if (!first) return nullptr;
+  if (*first->dialect == dialect) return first->compiled;
   std::lock_guard lock(mutex_);
   for (auto& e : entries_)
     if (*e->dialect == dialect) return e->compiled;

@@ -41,9 +41,53 @@ QUARRY_DECL auto chain_operands::next() -> const node* {
   return nullptr;
 }
 
+QUARRY_DECL auto node_children::operator=(const node_children& other) -> node_children& {
+  if (this != &other) assign(other.begin(), other.end());
+  return *this;
+}
+
+QUARRY_DECL node_children::node_children(node_children&& other) noexcept
+    : inline_(std::move(other.inline_)), spill_(std::move(other.spill_)), size_(other.size_) {
+  other.size_ = 0;
+}
+
+QUARRY_DECL auto node_children::operator=(node_children&& other) noexcept -> node_children& {
+  if (this != &other) {
+    inline_ = std::move(other.inline_);
+    spill_ = std::move(other.spill_);
+    size_ = other.size_;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+QUARRY_DECL auto node_children::push_back(node_ptr n) -> void {
+  if (size_ < inline_capacity) {
+    inline_[size_++] = std::move(n);
+    return;
+  }
+  if (size_ == inline_capacity) {
+    spill_.reserve(inline_capacity * 2);
+    for (auto& c : inline_) spill_.push_back(std::move(c));
+  }
+  spill_.push_back(std::move(n));
+  ++size_;
+}
+
+QUARRY_DECL auto node_children::clear() noexcept -> void {
+  for (auto& c : inline_) c.reset();
+  spill_.clear();
+  size_ = 0;
+}
+
 QUARRY_DECL node::~node() {
-  if (children.empty()) return;
-  std::vector<node_ptr> pending = std::move(children);
+  // A child this node alone holds, with children of its own, would be
+  // destroyed by recursion; only then are they taken apart in a loop.
+  bool deep = false;
+  for (auto& c : children) deep = deep || (c && c.use_count() == 1 && !c->children.empty());
+  if (!deep) return;
+  std::vector<node_ptr> pending(std::make_move_iterator(children.begin()), std::make_move_iterator(children.end()));
+  children.clear();
   while (!pending.empty()) {
     node_ptr n = std::move(pending.back());
     pending.pop_back();
@@ -57,6 +101,7 @@ QUARRY_DECL node::~node() {
 
 QUARRY_DECL auto node_list::edit() -> items& {
   if (!items_ || items_.use_count() > 1) items_ = std::make_shared<items>(get());
+  table_columns_ = false;
   return const_cast<items&>(*items_);  // made here, never const
 }
 

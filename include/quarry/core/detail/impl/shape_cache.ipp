@@ -14,41 +14,57 @@ QUARRY_DECL auto shape_walk::text(std::size_t h, std::string_view t) -> std::siz
                     static_cast<std::size_t>(static_cast<unsigned char>(t.back())) << 16);
 }
 
+// Each part is mixed with a tag of its own, and an empty part is skipped: most
+// statements use few of the parts a statement_data has.
 QUARRY_DECL auto shape_walk::statement_hash(const statement_data& s) -> std::size_t {
   std::size_t h = mix(basis, static_cast<std::size_t>(s.kind));
-  h = nodes(h, s.columns.get());
-  h = mix(h, s.froms.size());
-  for (auto& entry : s.froms) {
-    h = from(h, *entry.item);
-    h = mix(h, entry.joins.size());
-    for (auto& j : entry.joins) {
-      h = mix(h, static_cast<std::size_t>(j.kind));
-      h = from(h, *j.target);
-      h = mix(h, node(j.on.get()));
-    }
-  }
-  h = mix(h, node(s.where.get()));
-  h = nodes(h, s.group_by);
-  h = mix(h, node(s.having.get()));
-  h = nodes(h, s.order_by);
-  h = mix(h, node(s.limit.get()));
-  h = mix(h, node(s.offset.get()));
   h = mix(h, static_cast<std::size_t>(s.distinct) | static_cast<std::size_t>(s.correlate) << 1 |
                  static_cast<std::size_t>(s.default_values) << 2 | static_cast<std::size_t>(s.on_conflict) << 3);
-  h = mix(h, s.parts.size());
-  for (auto& part : s.parts) h = mix(h, statement_hash(*part));
-  for (auto& op : s.operators) h = text(h, op);
-  if (s.target) h = from(h, *s.target);
-  h = assignments(h, s.assignments);
-  h = mix(h, s.more_rows.size());
-  for (auto& row : s.more_rows) h = nodes(h, row);
-  for (auto& c : s.insert_columns) h = text(h, c);
-  h = mix(h, s.source != nullptr);
-  if (s.source) h = mix(h, statement_hash(*s.source));
-  h = nodes(h, s.returning);
-  for (auto& c : s.conflict_columns) h = text(h, c);
-  h = assignments(h, s.conflict_set);
-  return mix(h, node(s.conflict_where.get()));
+  // A table's column list holds no literals: its address stands for it.
+  if (const void* table_columns = s.columns.table_columns()) h = mix(h, reinterpret_cast<std::uintptr_t>(table_columns));
+  else if (!s.columns.empty()) h = nodes(mix(h, 1), s.columns.get());
+  if (!s.froms.empty()) {
+    h = mix(h, 2);
+    for (auto& entry : s.froms) {
+      h = from(h, *entry.item);
+      h = mix(h, entry.joins.size());
+      for (auto& j : entry.joins) {
+        h = mix(h, static_cast<std::size_t>(j.kind));
+        h = from(h, *j.target);
+        h = mix(h, node(j.on.get()));
+      }
+    }
+  }
+  if (s.where) h = mix(mix(h, 3), node(s.where.get()));
+  if (!s.group_by.empty()) h = nodes(mix(h, 4), s.group_by);
+  if (s.having) h = mix(mix(h, 5), node(s.having.get()));
+  if (!s.order_by.empty()) h = nodes(mix(h, 6), s.order_by);
+  if (s.limit) h = mix(mix(h, 7), node(s.limit.get()));
+  if (s.offset) h = mix(mix(h, 8), node(s.offset.get()));
+  if (!s.parts.empty()) {
+    h = mix(h, 9);
+    for (auto& part : s.parts) h = mix(h, statement_hash(*part));
+    for (auto& op : s.operators) h = text(h, op);
+  }
+  if (s.target) h = from(mix(h, 10), *s.target);
+  if (!s.assignments.empty()) h = assignments(mix(h, 11), s.assignments);
+  if (!s.more_rows.empty()) {
+    h = mix(h, 12);
+    for (auto& row : s.more_rows) h = nodes(h, row);
+  }
+  if (!s.insert_columns.empty()) {
+    h = mix(h, 13);
+    for (auto& c : s.insert_columns) h = text(h, c);
+  }
+  if (s.source) h = mix(mix(h, 14), statement_hash(*s.source));
+  if (!s.returning.empty()) h = nodes(mix(h, 15), s.returning);
+  if (!s.conflict_columns.empty()) {
+    h = mix(h, 16);
+    for (auto& c : s.conflict_columns) h = text(h, c);
+  }
+  if (!s.conflict_set.empty()) h = assignments(mix(h, 17), s.conflict_set);
+  if (s.conflict_where) h = mix(mix(h, 18), node(s.conflict_where.get()));
+  return h;
 }
 
 QUARRY_DECL auto shape_walk::object_insert(const statement_data& s) -> void {
@@ -123,17 +139,28 @@ QUARRY_DECL auto shape_walk::from(std::size_t h, const from_item& f) -> std::siz
 QUARRY_DECL auto same_shape::statements(const statement_data& a, const statement_data& b) -> bool {
   if (a.object_insert.known && b.object_insert.known)
     return a.target->table == b.target->table && a.object_insert.columns == b.object_insert.columns;
+  // Most parts are empty in both: those are told apart without a call.
+  auto same_nodes = [](const node_ptr& x, const node_ptr& y) { return x == y || nodes(x.get(), y.get()); };
+  auto same_lists = [](const std::vector<node_ptr>& x, const std::vector<node_ptr>& y) {
+    return x.size() == y.size() && (x.empty() || lists(x, y));
+  };
+  auto same_names = [](const std::vector<std::string>& x, const std::vector<std::string>& y) {
+    return x.size() == y.size() && (x.empty() || x == y);
+  };
+  auto same_assignments = [](const std::vector<assignment_node>& x, const std::vector<assignment_node>& y) {
+    return x.size() == y.size() && (x.empty() || assignments(x, y));
+  };
   if (a.kind != b.kind || a.distinct != b.distinct || a.correlate != b.correlate ||
       a.default_values != b.default_values || a.on_conflict != b.on_conflict ||
       (!a.columns.shares(b.columns) && !lists(a.columns.get(), b.columns.get())) ||
-      a.froms.size() != b.froms.size() || !nodes(a.where.get(), b.where.get()) || !lists(a.group_by, b.group_by) ||
-      !nodes(a.having.get(), b.having.get()) || !lists(a.order_by, b.order_by) || !nodes(a.limit.get(), b.limit.get()) ||
-      !nodes(a.offset.get(), b.offset.get()) || a.parts.size() != b.parts.size() || a.operators != b.operators ||
-      !optional_froms(a.target.get(), b.target.get()) || !assignments(a.assignments, b.assignments) ||
-      !rows(a.more_rows, b.more_rows) ||
-      a.insert_columns != b.insert_columns || (a.source == nullptr) != (b.source == nullptr) ||
-      !lists(a.returning, b.returning) || a.conflict_columns != b.conflict_columns ||
-      !assignments(a.conflict_set, b.conflict_set) || !nodes(a.conflict_where.get(), b.conflict_where.get()))
+      a.froms.size() != b.froms.size() || !same_nodes(a.where, b.where) || !same_lists(a.group_by, b.group_by) ||
+      !same_nodes(a.having, b.having) || !same_lists(a.order_by, b.order_by) || !same_nodes(a.limit, b.limit) ||
+      !same_nodes(a.offset, b.offset) || a.parts.size() != b.parts.size() || !same_names(a.operators, b.operators) ||
+      !optional_froms(a.target.get(), b.target.get()) || !same_assignments(a.assignments, b.assignments) ||
+      a.more_rows.size() != b.more_rows.size() || (!a.more_rows.empty() && !rows(a.more_rows, b.more_rows)) ||
+      !same_names(a.insert_columns, b.insert_columns) || (a.source == nullptr) != (b.source == nullptr) ||
+      !same_lists(a.returning, b.returning) || !same_names(a.conflict_columns, b.conflict_columns) ||
+      !same_assignments(a.conflict_set, b.conflict_set) || !same_nodes(a.conflict_where, b.conflict_where))
     return false;
   for (std::size_t i = 0; i < a.froms.size(); ++i) {
     auto& x = a.froms[i];

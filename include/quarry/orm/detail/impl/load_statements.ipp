@@ -102,7 +102,7 @@ QUARRY_DECL node_ptr rebase_columns(const node_ptr& n, const from_ptr& from, con
   }
   if (!changed) return n;
   auto copy = std::make_shared<node>(*n);
-  copy->children = std::move(children);
+  copy->children.assign(std::make_move_iterator(children.begin()), std::make_move_iterator(children.end()));
   return copy;
 }
 
