@@ -355,11 +355,65 @@ TEST_CASE("statements alike but for the parts they use get their own SQL, each t
           std::tuple<std::int64_t, std::string, std::optional<std::string>, Status, std::optional<std::int64_t>>{
               value, value == 2 ? "sandy" : "patrick", value == 2 ? std::optional<std::string>("Sandy Cheeks") : std::nullopt,
               Status::active, 1});
+    // select<M>().where(column op value), whose shape is known without a walk: each column, operator and
+    // table (an alias, built anew each time) gets its own SQL, and a second clause or a bind parameter the general way.
+    auto ids = [&](const auto& statement) {
+      std::vector<std::int64_t> out;
+      for (auto& user : f.conn.execute(statement).all()) out.push_back(user.id);
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    using keys = std::vector<std::int64_t>;
+    CHECK(ids(select<User>().where(u.id == value)) == keys{value});
+    CHECK(ids(select<User>().where(u.id > value)) == (value == 2 ? keys{3} : keys{}));
+    CHECK(ids(select<User>().where(u.manager_id == value - 1)) == (value == 2 ? keys{2, 3} : keys{}));
+    CHECK(ids(select<User>().where(u.name == (value == 2 ? "sandy" : "patrick"))) == keys{value});
+    CHECK(ids(select<User>().where(aliased<User>("other").id == value)) == keys{1, 2, 3});
+    CHECK(ids(select<User>().where(aliased<User>("other").id == value + 5)).empty());
+    CHECK(ids(select<User>().where(a.user_id == value)) == (value == 2 ? keys{1, 1, 2, 2, 3, 3} : keys{}));
+    CHECK(ids(select<User>().where(u.id >= value - 1).where(u.id < value)) == keys{value - 1});
+    CHECK(ids(select<User>().where(u.id == value).order_by(u.id).limit(1)) == keys{value});
+    CHECK(f.conn.execute(select<User>().where(u.id == bindparam<std::int64_t>("id")), {{"id", value}}).one().id == value);
     // Functions of more operands than a node keeps inline.
     CHECK(f.conn.execute(select(coalesce(u.fullname, u.name, std::string("x"), std::string("y"))).where(u.id == value)).scalar() ==
           (value == 2 ? "Sandy Cheeks" : "patrick"));
     CHECK(f.conn.execute(select(u.name).where(u.id.in_({value, value + 1, value + 2, value + 3})).order_by(u.id)).scalars() ==
           (value == 2 ? names{"sandy", "patrick"} : names{"patrick"}));
+  }
+}
+
+TEST_CASE("updates and deletes by one condition, built anew each time, each write what they say", "[core][cache]") {
+  fixture f;
+  auto fullname = [&](std::int64_t id) { return f.conn.execute(select(u.fullname).where(u.id == id)).scalar(); };
+  for (int round = 0; round < 2; ++round) {
+    INFO("round " << round);
+    const std::string suffix = std::to_string(round);
+    // The same shape, values given after or before the condition, then other columns, operators and conditions.
+    f.conn.execute(update(u).where(u.id == 1).values(u.fullname = "one " + suffix));
+    f.conn.execute(update(u).values(u.fullname = "two " + suffix).where(u.id == 2));
+    CHECK(fullname(1) == "one " + suffix);
+    CHECK(fullname(2) == "two " + suffix);
+    f.conn.execute(update(u).where(u.id == 1).values(u.name = "bob " + suffix));
+    CHECK(fullname(1) == "one " + suffix);
+    CHECK(f.conn.execute(select(u.name).where(u.id == 1)).scalar() == "bob " + suffix);
+    f.conn.execute(update(u).where(u.id == 1).values(u.name = "spongebob"));
+    f.conn.execute(update(u).where(u.id == 3).values(u.fullname = "three " + suffix, u.manager_id = 2));
+    CHECK(fullname(3) == "three " + suffix);
+    CHECK(f.conn.execute(select(u.manager_id).where(u.id == 3)).scalar() == 2);
+    f.conn.execute(update(u).where(u.name == "sandy").values(u.fullname = "sandy " + suffix));
+    CHECK(fullname(2) == "sandy " + suffix);
+    CHECK(f.conn.execute(update(u).where(u.id > 1).values(u.status = Status::suspended)).rowcount() == 2);
+    CHECK(f.conn.execute(select(func::count(u.id)).where(u.status == Status::suspended)).scalar() == 2);
+    f.conn.execute(update(u).where(u.id > 0).values(u.status = Status::active));
+    // A value that is an expression, and a second condition, the general way.
+    f.conn.execute(update(u).where(u.id == 1).values(u.fullname = u.name));
+    CHECK(fullname(1) == "spongebob");
+    CHECK(f.conn.execute(update(u).where(u.id >= 1).where(u.id <= 2).values(u.fullname = "both " + suffix)).rowcount() == 2);
+    CHECK(fullname(2) == "both " + suffix);
+    // Deletes by one condition: each removes its own row.
+    CHECK(f.conn.execute(delete_(a).where(a.email == "sandy@squirrelpower.org")).rowcount() == (round == 0 ? 1 : 0));
+    CHECK(f.conn.execute(delete_(a).where(a.id == 1)).rowcount() == (round == 0 ? 1 : 0));
+    CHECK(f.conn.execute(select(a.email)).scalars() == std::vector<std::string>{"sandy@sqlalchemy.org"});
   }
 }
 

@@ -102,8 +102,8 @@ void know_object_insert_shape(statement_data& d, const M& object) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((columns |= left_to_database(table.columns[I], object.*std::get<I>(members)) ? 0 : std::uint64_t{1} << I), ...);
     }(std::make_index_sequence<count>{});
-    d.object_insert.known = true;
-    d.object_insert.columns = columns;
+    d.known.form = known_shape::form_t::object_insert;
+    d.known.columns = columns;
   }
 }
 
@@ -237,7 +237,9 @@ class dml_base : public detail::statement_holder {
   template <class C>
   Statement<M, Row> with_where(const C& condition) {
     static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
-    detail::add_condition(this->edit().where, detail::operand<bool>(condition));
+    auto& d = this->edit();
+    detail::add_condition(d.where, detail::operand<bool>(condition));
+    detail::know_keyed_shape(d);
     return std::move(static_cast<Statement<M, Row>&>(*this));
   }
 };
@@ -428,7 +430,9 @@ class update_statement : public dml_base<update_statement, M, Row> {
   update_statement values(const A&... a) && {
     static_assert(detail::same_model<M, A...>(),
                   "quarry: update().values() takes `column = value` assignments of the updated table's columns");
-    (detail::add_assignment(this->edit().assignments, a.column, a.value), ...);
+    auto& d = this->edit();
+    (detail::add_assignment(d.assignments, a.column, a.value), ...);
+    detail::know_keyed_shape(d);
     return std::move(*this);
   }
 };

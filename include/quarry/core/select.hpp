@@ -225,6 +225,7 @@ class select_statement : public select_base<select_statement<Row>, Row> {
     static_assert(detail::is_boolean<detail::value_type_of_t<C>>, "quarry: where() needs a boolean expression");
     auto& d = this->edit();
     detail::add_condition(d.where, detail::operand<bool>(condition));
+    detail::know_keyed_shape(d);
     return std::move(*this);
   }
   template <class C>

@@ -306,18 +306,24 @@ class node_list {
 
 enum class statement_kind : std::uint8_t { select, compound, insert, update, delete_ };
 
-// The shape of insert(table<M>).values(object) and nothing else, known without
-// walking the tree: the table and which of its columns the object sends. Not
-// copied: a copy is edited next.
-struct object_insert_shape {
-  object_insert_shape() = default;
-  object_insert_shape(const object_insert_shape&) noexcept {}
-  object_insert_shape& operator=(const object_insert_shape&) noexcept {
-    known = false;
+// The shape of the statements most often built anew for each execution, known
+// without walking the tree (quarry/core/detail/shape_cache.hpp):
+// - object_insert: insert(table<M>).values(object) and nothing else; bit i of
+//   `columns` says the object sends column i of the table;
+// - keyed: a select of a table's own column list, an update setting columns to
+//   values, or a delete, whose one clause is a WHERE `column op value`
+//   (select<M>().where(t.id == id), update(t).where(t.id == id).values(t.x = x)).
+// Not copied: a copy is edited next.
+struct known_shape {
+  enum class form_t : std::uint8_t { none, object_insert, keyed };
+  known_shape() = default;
+  known_shape(const known_shape&) noexcept {}
+  known_shape& operator=(const known_shape&) noexcept {
+    form = form_t::none;
     return *this;
   }
-  bool known = false;
-  std::uint64_t columns = 0;  // bit i: column i of the table is sent
+  form_t form = form_t::none;
+  std::uint64_t columns = 0;
 };
 
 // One statement of any kind: select, compound select, insert, update, delete.
@@ -358,7 +364,7 @@ struct statement_data {
   // ORM loader options (joinedload(), ...): the Session reads them, the compiler does not.
   std::vector<std::shared_ptr<const void>> orm_options;
 
-  object_insert_shape object_insert;
+  known_shape known;
   mutable compile_cache compiled;  // emptied whenever the statement is copied to be changed
 };
 

@@ -33,9 +33,8 @@ class shape_walk {
   explicit shape_walk(literal_list& literals) : literals_(literals) {}
   std::size_t hash() const noexcept { return hash_; }
   void statement(const statement_data& s) { hash_ = statement_hash(s); }
-  // An insert of one object's values (statement_data::object_insert): the
-  // table and the columns sent are the shape, the assignments' values the literals.
-  void object_insert(const statement_data& s);
+  // A statement of a known shape (statement_data::known), without a walk.
+  void known(const statement_data& s);
 
  private:
   static constexpr std::size_t basis = 0xcbf29ce484222325ull;
@@ -60,12 +59,33 @@ class shape_walk {
   std::size_t hash_ = basis;
 };
 
+// `column op value`: a column of a table (or an alias of one) compared with a literal.
+QUARRY_DECL bool is_keyed_condition(const node* condition);
+
+// Marks `d` as of the keyed shape (statement_data::known) when it is one.
+QUARRY_DECL void know_keyed_shape(statement_data& d);
+
 // Whether two statements compile to the same SQL: equal in all but literal values.
 class same_shape {
  public:
   static bool statements(const statement_data& a, const statement_data& b);
 
  private:
+  // Most parts are empty in both statements: those are told apart without a call.
+  [[gnu::always_inline]] static bool same_nodes(const node_ptr& x, const node_ptr& y) {
+    return x == y || nodes(x.get(), y.get());
+  }
+  [[gnu::always_inline]] static bool same_lists(const std::vector<node_ptr>& x, const std::vector<node_ptr>& y) {
+    return x.size() == y.size() && (x.empty() || lists(x, y));
+  }
+  [[gnu::always_inline]] static bool same_names(const std::vector<std::string>& x, const std::vector<std::string>& y) {
+    return x.size() == y.size() && (x.empty() || x == y);
+  }
+  [[gnu::always_inline]] static bool same_assignments(const std::vector<assignment_node>& x,
+                                                      const std::vector<assignment_node>& y) {
+    return x.size() == y.size() && (x.empty() || assignments(x, y));
+  }
+
   static bool rows(const std::vector<std::vector<node_ptr>>& a, const std::vector<std::vector<node_ptr>>& b);
 
   static bool lists(const std::vector<node_ptr>& a, const std::vector<node_ptr>& b);
@@ -116,7 +136,7 @@ void plan_execution(const Data& data, const dialect& d, execution_plan& plan) {
     return;
   }
   shape_walk walk(plan.literals);
-  if (data->object_insert.known) walk.object_insert(*data);
+  if (data->known.form != known_shape::form_t::none) walk.known(*data);
   else walk.statement(*data);
   auto& cache = shape_cache::instance();
   if (auto shaped = cache.find(type, walk.hash(), *data, plan.literals)) {

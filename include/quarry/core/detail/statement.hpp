@@ -30,7 +30,7 @@ class statement_holder {
       data_ = std::make_shared<statement_data>(*data_);
     } else {
       data_->compiled.clear();
-      data_->object_insert.known = false;
+      data_->known.form = known_shape::form_t::none;
     }
     return *data_;
   }

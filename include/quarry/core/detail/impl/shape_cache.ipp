@@ -67,9 +67,59 @@ QUARRY_DECL auto shape_walk::statement_hash(const statement_data& s) -> std::siz
   return h;
 }
 
-QUARRY_DECL auto shape_walk::object_insert(const statement_data& s) -> void {
-  hash_ = mix(mix(mix(basis, reinterpret_cast<std::uintptr_t>(s.target->table.get())), s.object_insert.columns), 0x6f626a);
-  for (auto& a : s.assignments) literals_.push(&a.literal);
+QUARRY_DECL auto shape_walk::known(const statement_data& s) -> void {
+  if (s.known.form == known_shape::form_t::object_insert) {
+    hash_ = mix(mix(mix(basis, reinterpret_cast<std::uintptr_t>(s.target->table.get())), s.known.columns), 0x6f626a);
+    for (auto& a : s.assignments) literals_.push(&a.literal);
+    return;
+  }
+  const detail::node& condition = *s.where;
+  const detail::node& column = *condition.children[0];
+  std::size_t h = mix(mix(basis, static_cast<std::size_t>(s.kind)), 0x6b6579);
+  if (s.target) h = from(h, *s.target);
+  else h = mix(h, reinterpret_cast<std::uintptr_t>(s.columns.table_columns()));
+  h = from(text(text(h, condition.text), column.text), *column.from);
+  literals_.push(&condition.children[1]->literal);
+  for (auto& a : s.assignments) {
+    h = text(h, a.column);
+    literals_.push(a.value ? &a.value->literal : &a.literal);
+  }
+  hash_ = h;
+}
+
+QUARRY_DECL bool is_keyed_condition(const node* condition) {
+  if (!condition || condition->kind != node_kind::binary || condition->precedence != precedence::comparison ||
+      condition->children.size() != 2 || condition->children[1]->kind != node_kind::literal)
+    return false;
+  const node& column = *condition->children[0];
+  return column.kind == node_kind::column && column.from && column.from->kind == from_item::kind_t::table;
+}
+
+QUARRY_DECL void know_keyed_shape(statement_data& d) {
+  d.known.form = known_shape::form_t::none;
+  if (!is_keyed_condition(d.where.get())) return;
+  switch (d.kind) {
+    case statement_kind::select:
+      if (!d.columns.table_columns() || d.target || !d.assignments.empty()) return;
+      break;
+    case statement_kind::update:
+      if (!d.target || d.target->kind != from_item::kind_t::table || !d.columns.empty() || d.assignments.empty()) return;
+      for (auto& a : d.assignments)
+        if (a.value && a.value->kind != node_kind::literal) return;
+      break;
+    case statement_kind::delete_:
+      if (!d.target || d.target->kind != from_item::kind_t::table || !d.columns.empty() || !d.assignments.empty()) return;
+      break;
+    default:
+      return;
+  }
+  // Nothing else may be set: the shape stands for the parts above and the defaults.
+  if (!d.froms.empty() || !d.group_by.empty() || d.having || !d.order_by.empty() || d.limit || d.offset ||
+      d.distinct || !d.correlate || !d.parts.empty() || !d.operators.empty() || !d.more_rows.empty() ||
+      !d.insert_columns.empty() || d.source || !d.returning.empty() || d.default_values || d.on_conflict ||
+      !d.conflict_columns.empty() || !d.conflict_set.empty() || d.conflict_where)
+    return;
+  d.known.form = known_shape::form_t::keyed;
 }
 
 QUARRY_DECL auto shape_walk::nodes(std::size_t h, const std::vector<node_ptr>& list) -> std::size_t {
@@ -137,19 +187,20 @@ QUARRY_DECL auto shape_walk::from(std::size_t h, const from_item& f) -> std::siz
 }
 
 QUARRY_DECL auto same_shape::statements(const statement_data& a, const statement_data& b) -> bool {
-  if (a.object_insert.known && b.object_insert.known)
-    return a.target->table == b.target->table && a.object_insert.columns == b.object_insert.columns;
-  // Most parts are empty in both: those are told apart without a call.
-  auto same_nodes = [](const node_ptr& x, const node_ptr& y) { return x == y || nodes(x.get(), y.get()); };
-  auto same_lists = [](const std::vector<node_ptr>& x, const std::vector<node_ptr>& y) {
-    return x.size() == y.size() && (x.empty() || lists(x, y));
-  };
-  auto same_names = [](const std::vector<std::string>& x, const std::vector<std::string>& y) {
-    return x.size() == y.size() && (x.empty() || x == y);
-  };
-  auto same_assignments = [](const std::vector<assignment_node>& x, const std::vector<assignment_node>& y) {
-    return x.size() == y.size() && (x.empty() || assignments(x, y));
-  };
+  if (a.known.form == b.known.form && a.known.form == known_shape::form_t::object_insert)
+    return a.target->table == b.target->table && a.known.columns == b.known.columns;
+  if (a.known.form == b.known.form && a.known.form == known_shape::form_t::keyed) {
+    const node& x = *a.where;
+    const node& y = *b.where;
+    const node& x_column = *x.children[0];
+    const node& y_column = *y.children[0];
+    if (a.kind != b.kind || x.text != y.text || x.count != y.count || x_column.text != y_column.text ||
+        !froms(*x_column.from, *y_column.from) || a.assignments.size() != b.assignments.size())
+      return false;
+    for (std::size_t i = 0; i < a.assignments.size(); ++i)
+      if (a.assignments[i].column != b.assignments[i].column) return false;
+    return a.target ? b.target && froms(*a.target, *b.target) : a.columns.shares(b.columns);
+  }
   if (a.kind != b.kind || a.distinct != b.distinct || a.correlate != b.correlate ||
       a.default_values != b.default_values || a.on_conflict != b.on_conflict ||
       (!a.columns.shares(b.columns) && !lists(a.columns.get(), b.columns.get())) ||
