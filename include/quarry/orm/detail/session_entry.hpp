@@ -120,10 +120,10 @@ class entry_index {
     std::size_t hash;
     session_entry* entry;
   };
-  static session_entry* tombstone() noexcept {
-    static session_entry removed;
-    return &removed;
-  }
+  // A static member rather than a function's static: its address is taken
+  // without a guard check on every probe.
+  static inline session_entry removed_;
+  static session_entry* tombstone() noexcept { return &removed_; }
   std::size_t mask() const noexcept { return slots_.size() - 1; }
   void place(session_entry* e, std::size_t h) {
     std::size_t i = h & mask();
