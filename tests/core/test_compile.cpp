@@ -344,6 +344,19 @@ TEST_CASE("AND and OR chains of any length build, compile, compare and free with
   CHECK(c.sql.find("((") == std::string::npos);
 }
 
+TEST_CASE("a chain that holds one condition twice at every level is freed without deep recursion", "[compile][fuzz]") {
+  // 200,000 levels whose two operands are the same node: each level's first
+  // release leaves the other owner, so the last one must not recurse either.
+  auto doubled = u.id == 1;
+  for (int i = 0; i < 200000; ++i) doubled = doubled && doubled;
+  auto other = doubled;
+  CHECK(other.node() == doubled.node());
+  doubled = u.id == 2;
+  other = u.id == 3;
+  CHECK(compile(select(u.id).where(doubled || other), pg_dialect).sql.find("user_account.id = $1 OR user_account.id = $2") !=
+        std::string::npos);
+}
+
 TEST_CASE("nesting deeper than max_expression_depth is refused when built, not a crash", "[compile][fuzz]") {
   auto sum = u.id + 1;
   std::uint32_t levels = 2;

@@ -202,6 +202,12 @@ QUARRY_DECL auto unit_of_work::flush(const std::function<Connection&()>& connect
 }
 
 QUARRY_DECL auto unit_of_work::insert_in_levels(Connection& conn, std::vector<entry*>& rows, const std::vector<key_sync>& later) -> void {
+  if (later.empty()) {
+    // No new object waits for the key of another: one level, no map of levels to build.
+    parents_first(*rows.front()->m, rows);
+    insert(conn, rows);
+    return;
+  }
   std::unordered_map<entry*, std::size_t> level;
   for (auto* e : rows) level.emplace(e, 0);
   bool nested = false;

@@ -81,19 +81,36 @@ QUARRY_DECL auto node_children::clear() noexcept -> void {
 }
 
 QUARRY_DECL node::~node() {
-  // A child this node alone holds, with children of its own, would be
-  // destroyed by recursion; only then are they taken apart in a loop.
+  // A grandchild would be destroyed by recursion, as deep as the tree (a chain
+  // of any length); those trees are taken apart in a loop instead.
   bool deep = false;
-  for (auto& c : children) deep = deep || (c && c.use_count() == 1 && !c->children.empty());
+  for (auto& c : children) deep = deep || (c && !c->children.empty());
   if (!deep) return;
-  std::vector<node_ptr> pending(std::make_move_iterator(children.begin()), std::make_move_iterator(children.end()));
+  // The nodes still to take apart; a few fit without an allocation.
+  struct pending_nodes {
+    std::array<node_ptr, 8> small;
+    std::vector<node_ptr> large;
+    std::size_t size = 0;
+    void push(node_ptr n) {
+      if (size < small.size()) small[size] = std::move(n);
+      else large.push_back(std::move(n));
+      ++size;
+    }
+    node_ptr pop() {
+      --size;
+      if (size < small.size()) return std::move(small[size]);
+      node_ptr n = std::move(large.back());
+      large.pop_back();
+      return n;
+    }
+  } pending;
+  for (auto& c : children) pending.push(std::move(c));
   children.clear();
-  while (!pending.empty()) {
-    node_ptr n = std::move(pending.back());
-    pending.pop_back();
+  while (pending.size > 0) {
+    node_ptr n = pending.pop();
     if (n && n.use_count() == 1 && !n->children.empty()) {
       auto& grandchildren = const_cast<node&>(*n).children;  // made non-const; this is its last owner
-      for (auto& g : grandchildren) pending.push_back(std::move(g));
+      for (auto& g : grandchildren) pending.push(std::move(g));
       grandchildren.clear();
     }
   }

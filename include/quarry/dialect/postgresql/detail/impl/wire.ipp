@@ -15,14 +15,16 @@ namespace quarry::postgresql {
 
 QUARRY_DECL void append_number(std::string& out, value_ref v) {
   char digits[32];
+  // append(pointer, length): the (iterator, iterator) form goes through replace().
+  auto append_digits = [&](const char* end) { out.append(digits, static_cast<std::size_t>(end - digits)); };
   switch (v.kind()) {
     case value_kind::boolean: out += v.as_bool() ? 't' : 'f'; break;
-    case value_kind::integer: out.append(digits, std::to_chars(digits, digits + sizeof digits, v.as_int64()).ptr); break;
+    case value_kind::integer: append_digits(std::to_chars(digits, digits + sizeof digits, v.as_int64()).ptr); break;
     case value_kind::real: {
       double d = v.as_double();
       if (std::isnan(d)) out += "NaN";
       else if (std::isinf(d)) out += d > 0 ? "Infinity" : "-Infinity";
-      else out.append(digits, std::to_chars(digits, digits + sizeof digits, d).ptr);
+      else append_digits(std::to_chars(digits, digits + sizeof digits, d).ptr);
       break;
     }
     default: break;
@@ -141,12 +143,12 @@ QUARRY_DECL auto copy_encoder::append_escaped(std::string& out, std::string_view
       case '\r': escaped = 'r'; break;
       default: continue;
     }
-    out.append(text, from, i - from);
+    out.append(text.data() + from, i - from);
     out += '\\';
     out += escaped;
     from = i + 1;
   }
-  out.append(text, from);
+  out.append(text.data() + from, text.size() - from);
 }
 
 QUARRY_DECL auto copy_encoder::append_hex(std::string& out, std::span<const std::byte> bytes, std::initializer_list<std::size_t> dashes) -> void {
