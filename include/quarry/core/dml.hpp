@@ -84,7 +84,7 @@ void append_object_values(std::vector<assignment_node>& out, const M& object) {
         [&] {
           const auto& field = object.*std::get<I>(members);
           if (left_to_database(table.columns[I], field)) return;
-          out.emplace_back(table.columns[I].name, nullptr, owned_value(field));
+          out.emplace_back(table.columns[I].name, std::in_place, [&] { return owned_value(field); });
         }(),
         ...);
   }(std::make_index_sequence<model_column_count<M>()>{});

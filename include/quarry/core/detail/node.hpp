@@ -261,6 +261,13 @@ struct order_term {
 };
 
 struct assignment_node {
+  assignment_node(std::string column_name, node_ptr value_node)
+      : column(std::move(column_name)), value(std::move(value_node)) {}
+  // The literal is made by make_literal() right in place: no value is moved.
+  template <class MakeLiteral>
+  assignment_node(const std::string& column_name, std::in_place_t, MakeLiteral&& make_literal)
+      : column(column_name), literal(make_literal()) {}
+
   std::string column;
   node_ptr value;          // the expression; null when the value is `literal`
   quarry::value literal{};  // values(object) holds its values here: no node per column
