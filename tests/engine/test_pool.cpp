@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <set>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "backend.hpp"
@@ -241,6 +243,43 @@ TEST_CASE("threads take turns on the shared in-memory SQLite connection", "[pool
   CHECK(errors == 0);
   CHECK(engine.connect().execute(text("SELECT count(*) FROM shared_counts")).scalar<int>() == 2000);
   CHECK(engine.pool_status().checked_out == 0);
+}
+
+TEST_CASE("a Result read on another thread while its owner uses the shared in-memory connection again",
+          "[pool][sqlite][threads]") {
+  if (!quarry_test::is_sqlite()) {
+    SUCCEED("SQLite only");
+    return;
+  }
+  // The owner may check the shared connection out again while a Result it made
+  // is read elsewhere: the driver serializes both threads' calls into SQLite.
+  auto engine = quarry::create_engine("sqlite://");
+  auto conn = engine.connect();
+  conn.exec_driver_sql("CREATE TABLE shared_reads (n INTEGER, label TEXT)");
+  conn.exec_driver_sql("CREATE TABLE shared_writes (n INTEGER, label TEXT)");
+  conn.exec_driver_sql(
+      "INSERT INTO shared_reads WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < 19999) "
+      "SELECT n, 'row ' || n FROM s");
+  conn.commit();
+  auto rows = conn.execute(text("SELECT n, label FROM shared_reads ORDER BY n"));
+  std::int64_t sum = 0;
+  int wrong_labels = 0;
+  std::thread reader([&] {
+    for (auto [n, label] : rows.as<std::tuple<std::int64_t, std::string>>()) {
+      sum += n;
+      if (label != "row " + std::to_string(n)) ++wrong_labels;
+    }
+  });
+  {
+    auto again = engine.connect();
+    for (int i = 0; i < 2000; ++i)
+      again.execute(text("INSERT INTO shared_writes VALUES (:n, :label)"), {{"n", i}, {"label", std::string(100, 'w')}});
+    again.commit();
+  }
+  reader.join();
+  CHECK(sum == std::int64_t{19999} * 20000 / 2);
+  CHECK(wrong_labels == 0);
+  CHECK(engine.connect().execute(text("SELECT count(*) FROM shared_writes")).scalar<int>() == 2000);
 }
 
 TEST_CASE("another thread waits for the shared connection only up to pool_timeout", "[pool][sqlite]") {

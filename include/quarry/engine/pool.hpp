@@ -89,7 +89,7 @@ class pool {
   // Recycles old connections and, with pool_pre_ping, replaces dead ones.
   bool fresh_enough(pooled_connection& connection) const;
 
-  // The shared connection serves one thread at a time (SQLite's own mutex
+  // The shared connection serves one thread at a time (the driver's serial lock
   // guards single calls, not a transaction or the statement cache): a thread may
   // check it out again while it holds it, other threads wait up to pool_timeout.
   pooled_connection* checkout_shared();

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,10 +39,37 @@ namespace quarry::sqlite {
   }
 }
 
+// The in-memory connection that every checkout shares is opened without SQLite's
+// mutex (which would lock twice per column read). The pool hands it to one
+// thread at a time, but a Connection, Result or Session holding it may be used
+// from another thread while its owner checks it out again, so the driver
+// serializes its calls into SQLite with this lock instead: once per call, and
+// once per row for a bracketed row read. Elsewhere it is null and costs a test.
+using serial_lock = std::shared_ptr<std::mutex>;
+
+// Holds the connection's serial lock, when it has one, for one call into SQLite.
+class serial_call {
+ public:
+  explicit serial_call(std::mutex* lock) : lock_(lock) {
+    if (lock_) lock_->lock();
+  }
+  ~serial_call() {
+    if (lock_) lock_->unlock();
+  }
+  serial_call(const serial_call&) = delete;
+  serial_call& operator=(const serial_call&) = delete;
+
+ private:
+  std::mutex* lock_;
+};
+
 class statement final : public dbapi_statement {
  public:
-  statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, bool shared);
-  ~statement() override { sqlite3_finalize(stmt_); }
+  statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, serial_lock serial);
+  ~statement() override {
+    serial_call call(serial_.get());
+    sqlite3_finalize(stmt_);
+  }
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
 
@@ -64,20 +92,16 @@ class statement final : public dbapi_statement {
   bool column_real(std::size_t index, double& out) override {
     return read_as<SQLITE_FLOAT>(index, out, double_reader{});
   }
-  bool column_text(std::size_t index, std::string_view& out) override;
-  // On the shared connection each sqlite3_column_*() call locks SQLite's mutex
-  // (twice per column: its storage class, then its value). Holding the mutex for
-  // the whole row lets the reads go through sqlite3_column_value(), one cheap
-  // re-entry each, and the unlocked sqlite3_value_*() readers.
+  bool column_text(std::size_t index, std::string_view& out) override {
+    return read_as<SQLITE_TEXT>(index, out, text_reader{});
+  }
+  // On the shared connection a row's column reads take the serial lock once for
+  // the row rather than once per column.
   void begin_row_read() override {
-    if (!shared_) return;
-    sqlite3_mutex_enter(sqlite3_db_mutex(db_));
-    ++row_reads_;
+    if (serial_ && row_reads_++ == 0) serial_->lock();
   }
   void end_row_read() noexcept override {
-    if (!shared_) return;
-    --row_reads_;
-    sqlite3_mutex_leave(sqlite3_db_mutex(db_));
+    if (serial_ && --row_reads_ == 0) serial_->unlock();
   }
 
   bool is_readonly() const override { return readonly_; }
@@ -87,6 +111,16 @@ class statement final : public dbapi_statement {
   void close_cursor() noexcept override;
 
  private:
+  // close_cursor() for a caller that holds the serial lock.
+  void reset_cursor() noexcept;
+  // next()'s step onto the following row, and the same holding the serial lock
+  // (out of line, so that the path without a lock saves no registers for it).
+  bool step_row();
+  [[gnu::noinline]] bool step_row_serialized() {
+    serial_call call(serial_.get());
+    return step_row();
+  }
+
   void bind_all(std::span<const value_ref> parameters);
 
   // A statement without rows runs to completion inside execute(), while the
@@ -96,72 +130,58 @@ class statement final : public dbapi_statement {
 
   void bind(int index, value_ref v, std::span<const value_ref> all);
 
-  // The value of one column given its storage class; `fetch(reader)` reads it
-  // through either the sqlite3_column_*() or the sqlite3_value_*() functions.
-  template <class Fetch>
-  static value_ref read(int type, Fetch fetch) {
-    switch (type) {
-      case SQLITE_INTEGER: return value_ref::integer(fetch(int64_reader{}));
-      case SQLITE_FLOAT: return value_ref::real(fetch(double_reader{}));
-      case SQLITE_TEXT: {
-        auto [data, size] = fetch(bytes_reader<true>{});
-        return value_ref::text({static_cast<const char*>(data), size});
-      }
-      case SQLITE_BLOB: {
-        auto [data, size] = fetch(bytes_reader<false>{});
-        return value_ref::bytes({static_cast<const std::byte*>(data), size});
-      }
-      default: return {};
-    }
-  }
-  // column_*() of one storage class, read the same two ways as column().
+  // The value of one column given its storage class.
+  static value_ref read(sqlite3_value* v);
+  // column_*() of one storage class: one sqlite3_column_value() call, then the
+  // cheap sqlite3_value_*() readers (each sqlite3_column_*() call costs a lookup
+  // of its own).
   template <int Type, class Out, class Reader>
   bool read_as(std::size_t index, Out& out, Reader reader) {
-    int i = static_cast<int>(index);
-    if (locks_per_call()) {
-      if (sqlite3_column_type(stmt_, i) != Type) return false;
-      out = reader.column(stmt_, i);
-      return true;
-    }
-    sqlite3_value* v = sqlite3_column_value(stmt_, i);
+    if (std::mutex* lock = column_lock()) [[unlikely]]
+      return read_serialized<Type>(*lock, index, out, reader);
+    return read_value<Type>(index, out, reader);
+  }
+  // Out of line, so that the path without a lock saves no registers for it.
+  template <int Type, class Out, class Reader>
+  [[gnu::noinline]] bool read_serialized(std::mutex& lock, std::size_t index, Out& out, Reader reader) {
+    std::lock_guard guard(lock);
+    return read_value<Type>(index, out, reader);
+  }
+  template <int Type, class Out, class Reader>
+  bool read_value(std::size_t index, Out& out, Reader reader) {
+    sqlite3_value* v = sqlite3_column_value(stmt_, static_cast<int>(index));
     if (sqlite3_value_type(v) != Type) return false;
-    out = reader.value(v);
+    out = reader(v);
     return true;
   }
+  // Readers are types, not functions, so that read_as() inlines them.
   struct int64_reader {
-    static std::int64_t column(sqlite3_stmt* s, int i) { return sqlite3_column_int64(s, i); }
-    static std::int64_t value(sqlite3_value* v) { return sqlite3_value_int64(v); }
+    std::int64_t operator()(sqlite3_value* v) const { return sqlite3_value_int64(v); }
   };
   struct double_reader {
-    static double column(sqlite3_stmt* s, int i) { return sqlite3_column_double(s, i); }
-    static double value(sqlite3_value* v) { return sqlite3_value_double(v); }
+    double operator()(sqlite3_value* v) const { return sqlite3_value_double(v); }
   };
-  template <bool Text>
-  struct bytes_reader {
-    using span = std::pair<const void*, std::size_t>;
-    // The pointer first, then the size, as SQLite asks: the size then counts the converted form.
-    static span column(sqlite3_stmt* s, int i) {
-      const void* data = Text ? static_cast<const void*>(sqlite3_column_text(s, i)) : sqlite3_column_blob(s, i);
-      return {data, static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
-    }
-    static span value(sqlite3_value* v) {
-      const void* data = Text ? static_cast<const void*>(sqlite3_value_text(v)) : sqlite3_value_blob(v);
+  struct text_reader {
+    std::string_view operator()(sqlite3_value* v) const {
+      // The pointer first, then the size, as SQLite asks: the size then counts the converted form.
+      const auto* data = reinterpret_cast<const char*>(sqlite3_value_text(v));
       return {data, static_cast<std::size_t>(sqlite3_value_bytes(v))};
     }
   };
 
   [[noreturn]] void fail(int rc, std::span<const value_ref> parameters);
 
-  // Whether a column read must take SQLite's mutex call by call: the
-  // sqlite3_value_*() readers are only safe on the shared connection while the
-  // mutex is held (SQLite's "protected" values).
-  bool locks_per_call() const noexcept { return shared_ && row_reads_ == 0; }
+  // The lock a column read takes itself: none inside a row-read bracket, which holds it.
+  std::mutex* column_lock() const noexcept {
+    std::mutex* lock = serial_.get();
+    return lock && row_reads_ == 0 ? lock : nullptr;
+  }
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   std::string sql_;
-  bool shared_;  // the connection is shared between threads
-  int row_reads_ = 0;  // open begin_row_read() brackets, each holding SQLite's mutex
+  serial_lock serial_;  // set on the shared in-memory connection
+  int row_reads_ = 0;  // open begin_row_read() brackets; the first holds the serial lock
   bool readonly_ = false;
   std::size_t columns_ = 0;
   std::size_t parameter_count_ = 0;
@@ -175,14 +195,10 @@ class statement final : public dbapi_statement {
 class connection final : public dbapi_connection {
  public:
   connection(const std::string& path, const engine_options& options, bool shared, const std::string& vfs = {})
-      : shared_(shared) {
-    // A connection is used by one thread at a time, except the one in-memory
-    // connection that every checkout shares: only that one needs SQLite's mutex.
-    // The pool hands it to one thread, but a Connection, Result or Session that
-    // holds it may be used from another thread while its owner checks it out
-    // again, so the mutex stays (it costs a lock per sqlite3_column_*() call).
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
-                (shared ? SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX);
+      : serial_(shared ? std::make_shared<std::mutex>() : nullptr) {
+    // Every connection is opened without SQLite's mutex: a pooled one serves one
+    // thread at a time, and the shared in-memory one takes the serial lock.
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs.empty() ? nullptr : vfs.c_str());
     if (rc != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -205,9 +221,15 @@ class connection final : public dbapi_connection {
 
   void execute_simple(std::string_view sql) override;
 
-  bool ping() noexcept override { return sqlite3_exec(db_, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK; }
+  bool ping() noexcept override {
+    serial_call call(serial_.get());
+    return sqlite3_exec(db_, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
   bool is_usable() const noexcept override { return db_ != nullptr; }
-  bool in_transaction() const noexcept override { return sqlite3_get_autocommit(db_) == 0; }
+  bool in_transaction() const noexcept override {
+    serial_call call(serial_.get());
+    return sqlite3_get_autocommit(db_) == 0;
+  }
   // A deferred BEGIN takes no lock until the first read; waiting for the first
   // write keeps a reader from holding a shared lock, which in rollback-journal
   // mode blocks other connections' COMMIT, and on the one connection of an
@@ -216,6 +238,7 @@ class connection final : public dbapi_connection {
   // and skip a lock per statement. BEGIN IMMEDIATE and EXCLUSIVE lock early on purpose.
   bool begins_at_first_write() const noexcept override { return begin_at_first_write_; }
   std::size_t max_parameters() const noexcept override {
+    serial_call call(serial_.get());
     return static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1));
   }
   std::string server_version() const override { return sqlite3_libversion(); }
@@ -225,7 +248,7 @@ class connection final : public dbapi_connection {
   void configure(const engine_options& options);
 
   sqlite3* db_ = nullptr;
-  bool shared_;
+  serial_lock serial_;  // set on the shared in-memory connection
   bool begin_at_first_write_ = false;
 };
 

@@ -6,15 +6,16 @@
 
 namespace quarry::sqlite {
 
-QUARRY_DECL statement::statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, bool shared)
-    : db_(db), stmt_(stmt), sql_(std::move(sql)), shared_(shared) {
+QUARRY_DECL statement::statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, serial_lock serial)
+    : db_(db), stmt_(stmt), sql_(std::move(sql)), serial_(std::move(serial)) {
   columns_ = static_cast<std::size_t>(sqlite3_column_count(stmt_));
   parameter_count_ = static_cast<std::size_t>(sqlite3_bind_parameter_count(stmt_));
   readonly_ = sqlite3_stmt_readonly(stmt_) != 0;
 }
 
 QUARRY_DECL auto statement::execute(std::span<const value_ref> parameters) -> void {
-  close_cursor();
+  serial_call call(serial_.get());
+  reset_cursor();
   bind_all(parameters);
   needs_reset_ = true;
   int rc = sqlite3_step(stmt_);
@@ -30,7 +31,8 @@ QUARRY_DECL auto statement::execute(std::span<const value_ref> parameters) -> vo
 }
 
 QUARRY_DECL auto statement::execute_many(parameter_batch& batch, row_sink* rows) -> std::int64_t {
-  close_cursor();
+  serial_call call(serial_.get());
+  reset_cursor();
   std::int64_t total = 0;
   for (std::size_t i = 0, n = batch.size(); i < n; ++i) {
     auto parameters = batch.parameters(i);
@@ -55,37 +57,53 @@ QUARRY_DECL auto statement::next() -> bool {
     return true;
   }
   if (!on_row_) return false;
+  if (serial_) [[unlikely]]
+    return step_row_serialized();
+  return step_row();
+}
+
+QUARRY_DECL auto statement::step_row() -> bool {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   on_row_ = false;
-  if (rc != SQLITE_DONE) fail(rc, {});
+  if (rc != SQLITE_DONE) fail(rc, {});  // with the serial lock still held, if any: fail() reads the connection's error
   return false;
 }
 
 QUARRY_DECL auto statement::column_name(std::size_t index) const -> std::string_view {
+  serial_call call(serial_.get());
   const char* name = sqlite3_column_name(stmt_, static_cast<int>(index));
   return name ? name : "";
 }
 
 QUARRY_DECL auto statement::column(std::size_t index) -> value_ref {
-  int i = static_cast<int>(index);
-  // One sqlite3_column_value() call, then the cheap sqlite3_value_*() readers: each
-  // sqlite3_column_*() call costs a lookup of its own. Those readers are not
-  // serialized by SQLite's mutex, so a connection shared between threads (the
-  // in-memory one) reads column by column unless it holds the mutex for the row.
-  if (locks_per_call()) return read(sqlite3_column_type(stmt_, i), [&](auto reader) { return reader.column(stmt_, i); });
-  sqlite3_value* v = sqlite3_column_value(stmt_, i);
-  return read(sqlite3_value_type(v), [&](auto reader) { return reader.value(v); });
+  serial_call call(column_lock());
+  return read(sqlite3_column_value(stmt_, static_cast<int>(index)));
 }
 
-QUARRY_DECL auto statement::column_text(std::size_t index, std::string_view& out) -> bool {
-  std::pair<const void*, std::size_t> bytes;
-  if (!read_as<SQLITE_TEXT>(index, bytes, bytes_reader<true>{})) return false;
-  out = {static_cast<const char*>(bytes.first), bytes.second};
-  return true;
+QUARRY_DECL auto statement::read(sqlite3_value* v) -> value_ref {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER: return value_ref::integer(sqlite3_value_int64(v));
+    case SQLITE_FLOAT: return value_ref::real(sqlite3_value_double(v));
+    case SQLITE_TEXT: return value_ref::text(text_reader{}(v));
+    case SQLITE_BLOB: {
+      const void* data = sqlite3_value_blob(v);  // before the size, as for text
+      return value_ref::bytes({static_cast<const std::byte*>(data), static_cast<std::size_t>(sqlite3_value_bytes(v))});
+    }
+    default: return {};
+  }
 }
 
 QUARRY_DECL auto statement::close_cursor() noexcept -> void {
+  if (!needs_reset_) {
+    pending_row_ = on_row_ = false;
+    return;
+  }
+  serial_call call(serial_.get());
+  reset_cursor();
+}
+
+QUARRY_DECL auto statement::reset_cursor() noexcept -> void {
   if (needs_reset_) sqlite3_reset(stmt_);
   pending_row_ = on_row_ = needs_reset_ = false;
 }
@@ -141,11 +159,15 @@ QUARRY_DECL auto statement::fail(int rc, std::span<const value_ref> parameters) 
 QUARRY_DECL auto connection::prepare(std::string_view sql) -> std::unique_ptr<dbapi_statement> {
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                              &tail);
-  if (rc != SQLITE_OK) throw_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_), sql);
-  if (!stmt) throw ProgrammingError("the statement is empty", {std::string(sql), {}, SQLITE_MISUSE, {}, false});
-  auto prepared = std::make_unique<statement>(db_, stmt, std::string(sql), shared_);
+  std::unique_ptr<statement> prepared;
+  {
+    serial_call call(serial_.get());
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                &tail);
+    if (rc != SQLITE_OK) throw_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_), sql);
+    if (!stmt) throw ProgrammingError("the statement is empty", {std::string(sql), {}, SQLITE_MISUSE, {}, false});
+    prepared = std::make_unique<statement>(db_, stmt, std::string(sql), serial_);
+  }  // a refused tail finalizes the statement, which takes the lock again
   // sqlite3_prepare compiles only the first statement: refuse the rest rather than drop it.
   for (const char* end = sql.data() + sql.size(); tail && tail < end; ++tail) {
     if (*tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r' && *tail != ';')
@@ -158,6 +180,7 @@ QUARRY_DECL auto connection::prepare(std::string_view sql) -> std::unique_ptr<db
 QUARRY_DECL auto connection::execute_simple(std::string_view sql) -> void {
   char* error = nullptr;
   std::string text(sql);
+  serial_call call(serial_.get());
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
   if (rc != SQLITE_OK) {
     std::string message = error ? error : sqlite3_errstr(rc);
