@@ -406,3 +406,42 @@ TEST_CASE("statement counts: identity-map hits, autoflush", "[orm][statements]")
   CHECK(f.statements[1].starts_with("SELECT"));
   CHECK(all.size() == 2);
 }
+
+TEST_CASE("an in-memory SQLite database serves rows, Row objects, RETURNING into objects and the ORM",
+          "[orm][sqlite][memory]") {
+  if (!quarry_test::is_sqlite()) {
+    SUCCEED("SQLite only");
+    return;
+  }
+  // The one connection every checkout shares takes the driver's serial lock:
+  // a Row reads its column names inside the row's hold of it, and a flush's
+  // INSERT ... RETURNING reads its rows while the statement runs.
+  auto engine = quarry::create_engine("sqlite://");
+  quarry::MetaData metadata;
+  metadata.add<Edition, Book, Author, Account, Node>();
+  metadata.create_all(engine);
+  {
+    Session session(engine);
+    std::vector<std::shared_ptr<Account>> added;
+    for (int i = 0; i < 3; ++i) added.push_back(session.add(Account{0, "owner " + std::to_string(i), 10 * i, 0, std::nullopt}));
+    session.commit();
+    for (auto& account : added) CHECK(account->status == "open");  // read back through RETURNING
+    auto loaded = session.scalars(select<Account>().order_by(accounts.id)).all();
+    REQUIRE(loaded.size() == 3);
+    CHECK(loaded[2]->owner == "owner 2");
+    CHECK(session.get<Account>(loaded[1]->id)->balance == 10);
+  }
+  auto conn = engine.connect();
+  auto first = conn.execute(text("SELECT id, owner FROM orm_account ORDER BY id")).first();
+  REQUIRE(first);
+  CHECK(first->get<std::string>("owner") == "owner 0");
+  CHECK(conn.execute(text("SELECT count(*) AS n FROM orm_account")).one().get<int>("n") == 3);
+  auto rows = conn.execute(text("SELECT owner, balance FROM orm_account ORDER BY id")).all();
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1].get<std::int64_t>("balance") == 10);
+  std::vector<std::string> owners;
+  for (auto [owner] : conn.execute(select(accounts.owner).order_by(accounts.id))) owners.push_back(owner);
+  CHECK(owners == std::vector<std::string>{"owner 0", "owner 1", "owner 2"});
+  auto inserted = conn.execute(insert(authors).values(std::vector<Author>{{0, "ann", std::nullopt}, {0, "bob", "b"}}).returning(authors.id)).scalars();
+  CHECK(inserted.size() == 2);
+}

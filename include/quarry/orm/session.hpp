@@ -496,7 +496,6 @@ class Session {
   // relationship changed since the last flush.
   bool is_clean();
 
-
   // One thread at a time: a thread that enters while another is inside is
   // refused before it touches anything (SQLAlchemy raises for concurrent use
   // too). Reentrant within the thread; costs one uncontended atomic exchange.
@@ -538,37 +537,9 @@ class Session {
   // get() without the model's type: the entry of the row with this key, or null.
   entry* get_by_key(const detail::mapper& m, std::span<const value_ref> key);
 
-  // merge() of one object of the graph a merge() walks.
+  // merge() of one object of the graph a merge() walks (orm/detail/merge.hpp).
   template <class M>
-  std::shared_ptr<M> merge_one(const M& object) {
-    if (auto it = state_->merging.find(&object); it != state_->merging.end()) return detail::identity_map::handle<M>(*it->second);  // a cycle of the graph
-    const auto& m = detail::mapper_of<M>();
-    std::vector<bool> included;
-    m.included(&object, included);
-    bool has_key = std::all_of(m.key_columns.begin(), m.key_columns.end(), [&](std::size_t i) { return included[i]; });
-    std::shared_ptr<M> existing;
-    if (has_key) {
-      entry* found = state_->objects.persistent.find(m.key_of(&object));
-      if (found && found->state != object_state::deleted) {
-        if (!found->expired || state_->loading.reload(*found, work_connection())) existing = detail::identity_map::handle<M>(*found);
-      } else {
-        existing = state_->loading.get_by_identity<M>(object, work_connection());
-      }
-    }
-    if (existing) {
-      detail::model_mapper<M>::copy(existing.get(), &object, 0);
-    } else {
-      auto fresh = std::make_shared<M>();
-      detail::model_mapper<M>::copy(fresh.get(), &object, 0);
-      existing = add(std::move(fresh));
-    }
-    if constexpr (detail::relationship_count<M>() > 0) {
-      entry& e = state_->objects.entry_of(m, existing.get(), "merge()");
-      state_->merging.emplace(&object, &e);
-      merge_relationships(e, &object);
-    }
-    return existing;
-  }
+  std::shared_ptr<M> merge_one(const M& object);
 
   // The merged object `e` takes the merged targets of `source`'s loaded
   // relationships that hold any (an empty one cannot say whether it was
@@ -614,15 +585,8 @@ class Session {
 
 }  // namespace quarry
 
-namespace quarry::detail {
-template <class T>
-session_entry* merge_into_session(Session& session, const void* object) {
-  auto merged = session.merge_one(*static_cast<const T*>(object));
-  return &session.state_->objects.entry_of(mapper_of<T>(), merged.get(), "merge()");
-}
-}  // namespace quarry::detail
-
 #if !defined(QUARRY_SEPARATE_COMPILATION)
 #include "quarry/orm/impl/session.ipp"
 #endif
+#include "quarry/orm/detail/merge.hpp"
 #include "quarry/orm/query.hpp"

@@ -44,13 +44,15 @@ namespace quarry::sqlite {
 // thread at a time, but a Connection, Result or Session holding it may be used
 // from another thread while its owner checks it out again, so the driver
 // serializes its calls into SQLite with this lock instead: once per call, and
-// once per row for a bracketed row read. Elsewhere it is null and costs a test.
-using serial_lock = std::shared_ptr<std::mutex>;
+// once per row for a bracketed row read. It is recursive, as SQLite's is: a row
+// that executemany() hands to its sink is read while the statement runs.
+// Elsewhere it is null and costs a test.
+using serial_lock = std::shared_ptr<std::recursive_mutex>;
 
 // Holds the connection's serial lock, when it has one, for one call into SQLite.
 class serial_call {
  public:
-  explicit serial_call(std::mutex* lock) : lock_(lock) {
+  explicit serial_call(std::recursive_mutex* lock) : lock_(lock) {
     if (lock_) lock_->lock();
   }
   ~serial_call() {
@@ -60,14 +62,14 @@ class serial_call {
   serial_call& operator=(const serial_call&) = delete;
 
  private:
-  std::mutex* lock_;
+  std::recursive_mutex* lock_;
 };
 
 class statement final : public dbapi_statement {
  public:
   statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql, serial_lock serial);
   ~statement() override {
-    serial_call call(serial_.get());
+    serial_call call(lock_to_take());
     sqlite3_finalize(stmt_);
   }
   statement(const statement&) = delete;
@@ -96,7 +98,7 @@ class statement final : public dbapi_statement {
     return read_as<SQLITE_TEXT>(index, out, text_reader{});
   }
   // On the shared connection a row's column reads take the serial lock once for
-  // the row rather than once per column.
+  // the row rather than once per column; the bracket may nest.
   void begin_row_read() override {
     if (serial_ && row_reads_++ == 0) serial_->lock();
   }
@@ -117,7 +119,7 @@ class statement final : public dbapi_statement {
   // (out of line, so that the path without a lock saves no registers for it).
   bool step_row();
   [[gnu::noinline]] bool step_row_serialized() {
-    serial_call call(serial_.get());
+    serial_call call(lock_to_take());
     return step_row();
   }
 
@@ -137,13 +139,13 @@ class statement final : public dbapi_statement {
   // of its own).
   template <int Type, class Out, class Reader>
   bool read_as(std::size_t index, Out& out, Reader reader) {
-    if (std::mutex* lock = column_lock()) [[unlikely]]
+    if (std::recursive_mutex* lock = lock_to_take()) [[unlikely]]
       return read_serialized<Type>(*lock, index, out, reader);
     return read_value<Type>(index, out, reader);
   }
   // Out of line, so that the path without a lock saves no registers for it.
   template <int Type, class Out, class Reader>
-  [[gnu::noinline]] bool read_serialized(std::mutex& lock, std::size_t index, Out& out, Reader reader) {
+  [[gnu::noinline]] bool read_serialized(std::recursive_mutex& lock, std::size_t index, Out& out, Reader reader) {
     std::lock_guard guard(lock);
     return read_value<Type>(index, out, reader);
   }
@@ -171,9 +173,11 @@ class statement final : public dbapi_statement {
 
   [[noreturn]] void fail(int rc, std::span<const value_ref> parameters);
 
-  // The lock a column read takes itself: none inside a row-read bracket, which holds it.
-  std::mutex* column_lock() const noexcept {
-    std::mutex* lock = serial_.get();
+  // The serial lock a call into SQLite takes: none on a connection without one,
+  // nor inside a row-read bracket of this statement, which holds it (a row
+  // read asks for column names too: Row keeps them).
+  std::recursive_mutex* lock_to_take() const noexcept {
+    std::recursive_mutex* lock = serial_.get();
     return lock && row_reads_ == 0 ? lock : nullptr;
   }
 
@@ -195,7 +199,7 @@ class statement final : public dbapi_statement {
 class connection final : public dbapi_connection {
  public:
   connection(const std::string& path, const engine_options& options, bool shared, const std::string& vfs = {})
-      : serial_(shared ? std::make_shared<std::mutex>() : nullptr) {
+      : serial_(shared ? std::make_shared<std::recursive_mutex>() : nullptr) {
     // Every connection is opened without SQLite's mutex: a pooled one serves one
     // thread at a time, and the shared in-memory one takes the serial lock.
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;

@@ -14,7 +14,7 @@ QUARRY_DECL statement::statement(sqlite3* db, sqlite3_stmt* stmt, std::string sq
 }
 
 QUARRY_DECL auto statement::execute(std::span<const value_ref> parameters) -> void {
-  serial_call call(serial_.get());
+  serial_call call(lock_to_take());
   reset_cursor();
   bind_all(parameters);
   needs_reset_ = true;
@@ -31,7 +31,7 @@ QUARRY_DECL auto statement::execute(std::span<const value_ref> parameters) -> vo
 }
 
 QUARRY_DECL auto statement::execute_many(parameter_batch& batch, row_sink* rows) -> std::int64_t {
-  serial_call call(serial_.get());
+  serial_call call(lock_to_take());
   reset_cursor();
   std::int64_t total = 0;
   for (std::size_t i = 0, n = batch.size(); i < n; ++i) {
@@ -71,13 +71,13 @@ QUARRY_DECL auto statement::step_row() -> bool {
 }
 
 QUARRY_DECL auto statement::column_name(std::size_t index) const -> std::string_view {
-  serial_call call(serial_.get());
+  serial_call call(lock_to_take());
   const char* name = sqlite3_column_name(stmt_, static_cast<int>(index));
   return name ? name : "";
 }
 
 QUARRY_DECL auto statement::column(std::size_t index) -> value_ref {
-  serial_call call(column_lock());
+  serial_call call(lock_to_take());
   return read(sqlite3_column_value(stmt_, static_cast<int>(index)));
 }
 
@@ -99,7 +99,7 @@ QUARRY_DECL auto statement::close_cursor() noexcept -> void {
     pending_row_ = on_row_ = false;
     return;
   }
-  serial_call call(serial_.get());
+  serial_call call(lock_to_take());
   reset_cursor();
 }
 
