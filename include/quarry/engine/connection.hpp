@@ -192,7 +192,9 @@ class Connection {
   // Marks the driver connection as unusable: the pool closes it on return.
   void invalidate();
 
-  // The driver connection (sqlite3*, PGconn* through native_handle()).
+  // The driver connection (sqlite3*, PGconn* through native_handle()). The
+  // in-memory SQLite connection (sqlite://) is opened without SQLite's mutex:
+  // call into its handle only while no Result of it is read on another thread.
   dbapi_connection& driver();
   const quarry::dialect& dialect() const noexcept { return *engine_->sql_dialect; }
   const URL& url() const noexcept { return engine_->url; }

@@ -4,7 +4,6 @@
 
 #include "quarry/config.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>

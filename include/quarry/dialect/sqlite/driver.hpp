@@ -40,13 +40,14 @@ namespace quarry::sqlite {
 }
 
 // The in-memory connection that every checkout shares is opened without SQLite's
-// mutex (which would lock twice per column read). The pool hands it to one
+// mutex, which would be taken in every column read (and the sqlite3_value_*()
+// readers are safe only while it is held). The pool hands that connection to one
 // thread at a time, but a Connection, Result or Session holding it may be used
 // from another thread while its owner checks it out again, so the driver
 // serializes its calls into SQLite with this lock instead: once per call, and
-// once per row for a bracketed row read. It is recursive, as SQLite's is: a row
-// that executemany() hands to its sink is read while the statement runs.
-// Elsewhere it is null and costs a test.
+// once per row for a bracketed row read. It is held over no converter of the
+// application's, and is recursive, as SQLite's is, so that no path within the
+// driver can deadlock on it. Elsewhere it is null and costs a test.
 using serial_lock = std::shared_ptr<std::recursive_mutex>;
 
 // Holds the connection's serial lock, when it has one, for one call into SQLite.
@@ -100,7 +101,9 @@ class statement final : public dbapi_statement {
   // On the shared connection a row's column reads take the serial lock once for
   // the row rather than once per column; the bracket may nest.
   void begin_row_read() override {
-    if (serial_ && row_reads_++ == 0) serial_->lock();
+    if (!serial_) return;
+    if (row_reads_ == 0) serial_->lock();
+    ++row_reads_;
   }
   void end_row_read() noexcept override {
     if (serial_ && --row_reads_ == 0) serial_->unlock();

@@ -31,21 +31,37 @@ QUARRY_DECL auto statement::execute(std::span<const value_ref> parameters) -> vo
 }
 
 QUARRY_DECL auto statement::execute_many(parameter_batch& batch, row_sink* rows) -> std::int64_t {
-  serial_call call(lock_to_take());
-  reset_cursor();
+  close_cursor();
+  // The batch's values and the sink's reads may run the application's
+  // converters: the serial lock is held only for SQLite's calls, and a step
+  // that ends a set reads its changes and rowid before letting go.
   std::int64_t total = 0;
+  std::int64_t rowid;
+  {
+    serial_call call(lock_to_take());
+    rowid = sqlite3_last_insert_rowid(db_);  // what lastrowid() stays at for an empty batch
+  }
   for (std::size_t i = 0, n = batch.size(); i < n; ++i) {
     auto parameters = batch.parameters(i);
-    bind_all(parameters);
-    int rc;
-    while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW)
+    bool first = true;
+    auto step = [&] {
+      serial_call call(lock_to_take());
+      if (first) bind_all(parameters);
+      first = false;
+      needs_reset_ = true;  // a sink that throws leaves the statement to close_cursor()
+      int rc = sqlite3_step(stmt_);
+      if (rc == SQLITE_ROW) return true;
+      if (rc != SQLITE_DONE) fail(rc, parameters);
+      total += sqlite3_changes64(db_);
+      rowid = sqlite3_last_insert_rowid(db_);
+      reset_cursor();
+      return false;
+    };
+    while (step())
       if (rows) rows->row(i, *this);
-    if (rc != SQLITE_DONE) fail(rc, parameters);
-    total += sqlite3_changes64(db_);
-    if (rows) rows->inserted(i, sqlite3_last_insert_rowid(db_));
-    sqlite3_reset(stmt_);
+    if (rows) rows->inserted(i, rowid);
   }
-  lastrowid_ = sqlite3_last_insert_rowid(db_);
+  lastrowid_ = rowid;
   rowcount_ = total;
   return total;
 }
