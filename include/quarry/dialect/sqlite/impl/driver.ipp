@@ -33,8 +33,8 @@ QUARRY_DECL auto statement::execute(std::span<const value_ref> parameters) -> vo
 QUARRY_DECL auto statement::execute_many(parameter_batch& batch, row_sink* rows) -> std::int64_t {
   close_cursor();
   // The batch's values and the sink's reads may run the application's
-  // converters: the serial lock is held only for SQLite's calls, and a step
-  // that ends a set reads its changes and rowid before letting go.
+  // converters: the serial lock is held only for SQLite's calls, and each step
+  // reads what it changed (rowid, changes) before letting go.
   std::int64_t total = 0;
   std::int64_t rowid;
   {
@@ -46,19 +46,26 @@ QUARRY_DECL auto statement::execute_many(parameter_batch& batch, row_sink* rows)
     bool first = true;
     auto step = [&] {
       serial_call call(lock_to_take());
-      if (first) bind_all(parameters);
+      bool starting = first;
+      if (starting) bind_all(parameters);
       first = false;
-      needs_reset_ = true;  // a sink that throws leaves the statement to close_cursor()
+      needs_reset_ = true;
       int rc = sqlite3_step(stmt_);
+      // A statement with RETURNING makes all its changes in its first step.
+      if (starting) rowid = sqlite3_last_insert_rowid(db_);
       if (rc == SQLITE_ROW) return true;
       if (rc != SQLITE_DONE) fail(rc, parameters);
       total += sqlite3_changes64(db_);
-      rowid = sqlite3_last_insert_rowid(db_);
       reset_cursor();
       return false;
     };
-    while (step())
-      if (rows) rows->row(i, *this);
+    try {
+      while (step())
+        if (rows) rows->row(i, *this);
+    } catch (...) {
+      close_cursor();  // a sink that threw mid-statement: no statement stays active
+      throw;
+    }
     if (rows) rows->inserted(i, rowid);
   }
   lastrowid_ = rowid;
