@@ -685,7 +685,7 @@ TEST_CASE("JSON keys with quotes, backslashes, control characters, dots and brac
     CHECK_THROWS_AS(conn.execute(select(e.payload["\"quoted.dotted\""])).scalar(), OperationalError);
 }
 
-TEST_CASE("threads build, compile and run statements of the same shapes at once", "[core][threads]") {
+TEST_CASE("threads build, compile and run statements of the same shapes at once", "[core][threads][not_in_memory]") {
   fixture f({.pool_size = 4, .max_overflow = 4});
   std::atomic<int> wrong{0};
   auto work = [&](int t) {

@@ -30,7 +30,7 @@ std::vector<int> fill_pool(quarry::Engine& engine, int n) {
 }
 }  // namespace
 
-TEST_CASE("the pool counts, overflows and times out", "[pool]") {
+TEST_CASE("the pool counts, overflows and times out", "[pool][not_in_memory]") {
   auto engine = quarry_test::make_engine({.pool_size = 2, .max_overflow = 1, .pool_timeout = 200ms});
   {
     auto a = engine.connect(), b = engine.connect(), c = engine.connect();
@@ -85,7 +85,7 @@ TEST_CASE("in-memory SQLite shares one connection between checkouts", "[pool][sq
   }
 }
 
-TEST_CASE("pool_recycle replaces old connections", "[pool]") {
+TEST_CASE("pool_recycle replaces old connections", "[pool][not_in_memory]") {
   auto engine = quarry_test::make_engine({.pool_recycle = 0s});
   std::atomic<int> connects{0};
   engine.listen(quarry::events::connect, [&](const quarry::pool_event&) { ++connects; });

@@ -182,7 +182,7 @@ TEST_CASE("AUTOCOMMIT runs each statement on its own", "[transaction]") {
   CHECK(accounts(engine) == 1);
 }
 
-TEST_CASE("SQLite connections get foreign keys, a busy timeout, and optional WAL and synchronous", "[transaction][sqlite]") {
+TEST_CASE("SQLite connections get foreign keys, a busy timeout, and optional WAL and synchronous", "[transaction][sqlite][not_in_memory]") {
   if (!quarry_test::is_sqlite()) {
     SUCCEED("SQLite only");
     return;
@@ -196,7 +196,7 @@ TEST_CASE("SQLite connections get foreign keys, a busy timeout, and optional WAL
   CHECK_THROWS_AS(quarry_test::make_engine({.sqlite_synchronous = "SOMETIMES"}).connect(), quarry::ArgumentError);
 }
 
-TEST_CASE("SQLite BEGIN IMMEDIATE takes the write lock at once", "[transaction][sqlite]") {
+TEST_CASE("SQLite BEGIN IMMEDIATE takes the write lock at once", "[transaction][sqlite][not_in_memory]") {
   if (!quarry_test::is_sqlite()) {
     SUCCEED("SQLite only");
     return;

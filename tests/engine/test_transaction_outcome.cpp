@@ -114,7 +114,7 @@ TEST_CASE("a Session whose COMMIT fails refuses work until rollback(), which los
   CHECK(count(engine, "out_parent") == 1);
 }
 
-TEST_CASE("SQLite begins a transaction at its first write, so readers do not block writers", "[transaction][sqlite]") {
+TEST_CASE("SQLite begins a transaction at its first write, so readers do not block writers", "[transaction][sqlite][not_in_memory]") {
   if (!quarry_test::is_sqlite()) return;
   SECTION("a file in rollback-journal mode: a Connection that only read does not block another's COMMIT") {
     auto engine = quarry_test::make_engine({.sqlite_busy_timeout = std::chrono::milliseconds(200)});

@@ -180,7 +180,7 @@ TEST_CASE("merge, expire and no_autoflush", "[orm]") {
   CHECK(fresh->name == "Le Guin");
 }
 
-TEST_CASE("scoped_session: one session per thread, 16 threads", "[orm][threads]") {
+TEST_CASE("scoped_session: one session per thread, 16 threads", "[orm][threads][not_in_memory]") {
   engine_options options;
   options.pool_size = 4;
   options.max_overflow = 12;

@@ -20,9 +20,13 @@
 namespace quarry_test {
 
 // A fresh database for one test: a new SQLite file, or the PostgreSQL test
-// database (tests create their own tables and drop them first).
+// database (tests create their own tables and drop them first). With
+// QUARRY_TEST_SQLITE_MEMORY set, an in-memory SQLite database, the one
+// connection every checkout shares; tests that need connections of their own
+// are tagged [not_in_memory].
 inline std::string database_url(std::string_view name = "test") {
   if (is_postgresql()) return postgresql_url();
+  if (std::getenv("QUARRY_TEST_SQLITE_MEMORY")) return "sqlite://";
   std::string file = "quarry_" + std::string(name) + ".db";
   std::remove(file.c_str());
   std::remove((file + "-wal").c_str());
