@@ -51,7 +51,8 @@ class loader {
     const auto& m = mapper_of<M>();
     identity_key identity;
     m.key(m, &fresh, identity);
-    if (entry* e = map_.persistent.find(identity)) {
+    const std::size_t hash = map_.persistent.hash(identity);
+    if (entry* e = map_.persistent.find(identity, hash)) {
       if (e->expired) refreshed(*e, &fresh);
       return *e;
     }
@@ -66,7 +67,7 @@ class loader {
     e->state = object_state::persistent;
     e->added = ++map_.serial;
     e->self = std::move(block);
-    map_.persistent.insert(e);
+    map_.persistent.insert(e, hash);
     if constexpr (relationship_count<M>() > 0) map_.init_relationships(*e, true);
     if (m.listened(mapper_event::load)) m.dispatch(mapper_event::load, conn, e->object);
     return *e;

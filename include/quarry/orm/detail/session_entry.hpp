@@ -64,9 +64,12 @@ class entry_index {
  public:
   using key_type = std::remove_cvref_t<decltype(Traits::key_of(std::declval<const session_entry&>()))>;
 
-  session_entry* find(const key_type& key) const noexcept {
+  static std::size_t hash(const key_type& key) noexcept { return Traits::hash(key); }
+
+  session_entry* find(const key_type& key) const noexcept { return find(key, Traits::hash(key)); }
+  // find() with the key's hash(), which a caller that may insert next keeps.
+  session_entry* find(const key_type& key, std::size_t h) const noexcept {
     if (slots_.empty()) return nullptr;
-    std::size_t h = Traits::hash(key);
     for (std::size_t i = h & mask(); slots_[i].entry; i = (i + 1) & mask())
       if (slots_[i].hash == h && slots_[i].entry != tombstone() && Traits::key_of(*slots_[i].entry) == key)
         return slots_[i].entry;
@@ -75,9 +78,11 @@ class entry_index {
   bool contains(const key_type& key) const noexcept { return find(key) != nullptr; }
 
   // Adds an entry whose key is not in the index.
-  void insert(session_entry* e) {
+  void insert(session_entry* e) { insert(e, Traits::hash(Traits::key_of(*e))); }
+  // insert() with the hash() of the entry's key.
+  void insert(session_entry* e, std::size_t h) {
     if ((used_ + 1) * 4 > slots_.size() * 3) rehash(size_ + 1);
-    place(e, Traits::hash(Traits::key_of(*e)));
+    place(e, h);
   }
   // Removes the entry with this key; false when there is none.
   bool erase(const key_type& key) noexcept {

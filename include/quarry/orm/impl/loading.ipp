@@ -60,7 +60,8 @@ QUARRY_DECL auto loader::load_row(const mapper& m, const RowView& row, std::size
   m.read(e->object, row, offset, deferred);
   identity_key identity;
   m.key(m, e->object, identity);
-  if (entry* found = map_.persistent.find(identity)) {
+  const std::size_t hash = map_.persistent.hash(identity);
+  if (entry* found = map_.persistent.find(identity, hash)) {
     if (found->expired) {
       refreshed(*found, e->object, deferred);
     } else if (std::uint64_t arriving = found->unloaded & ~deferred) {
@@ -77,7 +78,7 @@ QUARRY_DECL auto loader::load_row(const mapper& m, const RowView& row, std::size
   e->key = std::move(identity);
   e->state = object_state::persistent;
   e->added = ++map_.serial;
-  map_.persistent.insert(e);
+  map_.persistent.insert(e, hash);
   if (m.has_relationships) map_.init_relationships(*e, true);
   if (m.listened(mapper_event::load)) m.dispatch(mapper_event::load, conn, e->object);
   return e;
