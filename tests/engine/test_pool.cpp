@@ -264,21 +264,36 @@ TEST_CASE("a Result read on another thread while its owner uses the shared in-me
   auto rows = conn.execute(text("SELECT n, label FROM shared_reads ORDER BY n"));
   std::int64_t sum = 0;
   int wrong_labels = 0;
+  // Relaxed, so that it orders nothing: what the threads share must be ordered by Quarry.
+  std::atomic<bool> read_all{false};
   std::thread reader([&] {
     for (auto [n, label] : rows.as<std::tuple<std::int64_t, std::string>>()) {
       sum += n;
       if (label != "row " + std::to_string(n)) ++wrong_labels;
     }
+    read_all.store(true, std::memory_order_relaxed);
   });
+  int wrong_firsts = 0;
   {
     auto again = engine.connect();
-    for (int i = 0; i < 2000; ++i)
+    // The reader's SQL run here as well: its cached statement is in use on the
+    // other thread until that Result closes, then free for this one.
+    auto same_sql_first = [&] {
+      auto first = again.execute(text("SELECT n, label FROM shared_reads ORDER BY n")).first<std::tuple<std::int64_t, std::string>>();
+      if (!first || *first != std::tuple<std::int64_t, std::string>{0, "row 0"}) ++wrong_firsts;
+    };
+    for (int i = 0; i < 2000; ++i) {
       again.execute(text("INSERT INTO shared_writes VALUES (:n, :label)"), {{"n", i}, {"label", std::string(100, 'w')}});
+      if (i % 100 == 0) same_sql_first();
+    }
+    while (!read_all.load(std::memory_order_relaxed)) std::this_thread::yield();
+    same_sql_first();
     again.commit();
   }
   reader.join();
   CHECK(sum == std::int64_t{19999} * 20000 / 2);
   CHECK(wrong_labels == 0);
+  CHECK(wrong_firsts == 0);
   CHECK(engine.connect().execute(text("SELECT count(*) FROM shared_writes")).scalar<int>() == 2000);
 }
 

@@ -4,6 +4,7 @@
 
 #include "quarry/config.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -21,10 +22,27 @@ namespace quarry::detail {
 class statement_cache {
  public:
   struct entry {
+    entry(std::string sql_, std::size_t hash_, std::unique_ptr<dbapi_statement> statement_)
+        : sql(std::move(sql_)), hash(hash_), statement(std::move(statement_)) {}
+
+    // Marks it in use, unless it already is; true when it was free.
+    bool take() noexcept {
+      if (in_use_.load(std::memory_order_acquire)) return false;
+      in_use_.store(true, std::memory_order_relaxed);
+      return true;
+    }
+    // A Result may be read, and closed, on a thread other than the one that
+    // executes the next statement on a shared in-memory connection: the store
+    // orders its last use of the statement before the next user's.
+    void release() noexcept { in_use_.store(false, std::memory_order_release); }
+    bool in_use() const noexcept { return in_use_.load(std::memory_order_acquire); }
+
     std::string sql;
     std::size_t hash;
     std::unique_ptr<dbapi_statement> statement;
-    bool in_use = false;
+
+   private:
+    std::atomic<bool> in_use_{false};
   };
 
   explicit statement_cache(std::size_t capacity) : capacity_(capacity) {}

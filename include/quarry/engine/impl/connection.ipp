@@ -252,10 +252,7 @@ QUARRY_DECL auto Connection::same_name(std::string_view a, std::string_view b) n
 QUARRY_DECL auto Connection::prepare(detail::sql_key key) -> prepared {
   auto& pooled = *lease_->pooled;
   auto* entry = pooled.statements.find(key);
-  if (entry && !entry->in_use) {
-    entry->in_use = true;
-    return {entry->statement.get(), nullptr, entry, true};
-  }
+  if (entry && entry->take()) return {entry->statement.get(), nullptr, entry, true};
   std::unique_ptr<dbapi_statement> fresh;
   try {
     fresh = pooled.dbapi->prepare(key.sql);
@@ -265,7 +262,7 @@ QUARRY_DECL auto Connection::prepare(detail::sql_key key) -> prepared {
   }
   if (!entry) {
     if (auto* cached = pooled.statements.insert(key, fresh)) {
-      cached->in_use = true;
+      cached->take();
       return {cached->statement.get(), nullptr, cached};
     }
   }
@@ -337,13 +334,13 @@ QUARRY_DECL auto Connection::begin_before(prepared& statement) -> void {
   try {
     send_begin();
   } catch (...) {
-    if (statement.entry) statement.entry->in_use = false;
+    if (statement.entry) statement.entry->release();
     throw;
   }
 }
 
 QUARRY_DECL auto Connection::failed(prepared& statement) -> void {
-  if (statement.entry) statement.entry->in_use = false;
+  if (statement.entry) statement.entry->release();
   try {
     throw;
   } catch (DBAPIError& e) {

@@ -51,7 +51,7 @@ QUARRY_DECL auto Result::finish_probe() noexcept -> void {
 QUARRY_DECL auto Result::close() noexcept -> void {
   if (probe_) finish_probe();
   if (statement_) statement_->close_cursor();
-  if (entry_) entry_->in_use = false;
+  if (entry_) entry_->release();
   statement_ = nullptr;
   entry_ = nullptr;
   owned_.reset();

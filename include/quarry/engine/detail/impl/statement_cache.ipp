@@ -16,7 +16,7 @@ QUARRY_DECL auto statement_cache::find(sql_key key) -> entry* {
 QUARRY_DECL auto statement_cache::insert(sql_key key, std::unique_ptr<dbapi_statement>& statement) -> entry* {
   if (capacity_ == 0) return nullptr;
   if (entries_.size() >= capacity_ && !evict_one()) return nullptr;
-  entries_.push_front(entry{std::string(key.sql), key.hash, std::move(statement), false});
+  entries_.emplace_front(std::string(key.sql), key.hash, std::move(statement));
   index_.emplace(sql_key{entries_.front().sql, key.hash}, entries_.begin());
   return &entries_.front();
 }
@@ -29,7 +29,7 @@ QUARRY_DECL auto statement_cache::clear() noexcept -> void {
 QUARRY_DECL auto statement_cache::evict_one() -> bool {
   for (auto it = entries_.end(); it != entries_.begin();) {
     --it;
-    if (it->in_use) continue;
+    if (it->in_use()) continue;
     index_.erase(sql_key{it->sql, it->hash});
     entries_.erase(it);
     return true;
