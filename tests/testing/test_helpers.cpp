@@ -53,7 +53,7 @@ sessionmaker& application_sessions() {
 
 }  // namespace
 
-TEST_CASE("the transaction fixture rolls back what a committing session wrote", "[fixture]") {
+TEST_CASE("the transaction fixture rolls back what a committing session wrote", "[fixture][not_in_memory]") {
   auto& engine = shared_engine();
   REQUIRE(committed_rows("testing_author") == 0);
   {
@@ -97,7 +97,7 @@ TEST_CASE("each SECTION starts from an empty database", "[fixture]") {
   session.close();
 }
 
-TEST_CASE("bound sessionmakers and scoped_sessions join the fixture and are put back", "[fixture]") {
+TEST_CASE("bound sessionmakers and scoped_sessions join the fixture and are put back", "[fixture][not_in_memory]") {
   auto& factory = application_sessions();
   scoped_session registry(application_sessions());
   {
