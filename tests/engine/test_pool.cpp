@@ -93,7 +93,7 @@ TEST_CASE("pool_recycle replaces old connections", "[pool][not_in_memory]") {
   CHECK(connects == 3);
 }
 
-TEST_CASE("16 threads x 5000 checkouts on a pool of 4 + 4: no errors, no leaks", "[pool][threads]") {
+TEST_CASE("16 threads x 5000 checkouts on a pool of 4 + 4: no errors, no leaks", "[pool][threads][not_in_memory]") {
   auto engine = quarry_test::make_engine({.pool_size = 4, .max_overflow = 4, .pool_timeout = 30s});
   std::atomic<int> errors{0}, done{0};
   std::atomic<std::size_t> peak{0};
@@ -274,6 +274,8 @@ TEST_CASE("a Result read on another thread while its owner uses the shared in-me
     read_all.store(true, std::memory_order_relaxed);
   });
   int wrong_firsts = 0;
+  bool last_cached = false;
+  engine.listen(quarry::events::after_execute, [&](const quarry::execute_event& e) { last_cached = e.cached; });
   {
     auto again = engine.connect();
     // The reader's SQL run here as well: its cached statement is in use on the
@@ -288,6 +290,7 @@ TEST_CASE("a Result read on another thread while its owner uses the shared in-me
     }
     while (!read_all.load(std::memory_order_relaxed)) std::this_thread::yield();
     same_sql_first();
+    CHECK(last_cached);  // the reader's closed Result gave its statement back
     again.commit();
   }
   reader.join();

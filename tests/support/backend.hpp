@@ -1,7 +1,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 // Which database a test binary runs against, chosen by ctest through the
-// environment: QUARRY_TEST_BACKEND=sqlite|postgresql, and for PostgreSQL
-// QUARRY_TEST_POSTGRESQL_URL (set by scripts/test.sh).
+// environment: QUARRY_TEST_BACKEND=sqlite|postgresql, QUARRY_TEST_SQLITE_MEMORY=1
+// for in-memory SQLite, and for PostgreSQL QUARRY_TEST_POSTGRESQL_URL (set by
+// scripts/test.sh).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -26,7 +27,7 @@ namespace quarry_test {
 // are tagged [not_in_memory].
 inline std::string database_url(std::string_view name = "test") {
   if (is_postgresql()) return postgresql_url();
-  if (std::getenv("QUARRY_TEST_SQLITE_MEMORY")) return "sqlite://";
+  if (sqlite_in_memory()) return "sqlite://";
   std::string file = "quarry_" + std::string(name) + ".db";
   std::remove(file.c_str());
   std::remove((file + "-wal").c_str());

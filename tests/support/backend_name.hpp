@@ -1,7 +1,8 @@
 // Quarry - SQLAlchemy for C++20. MIT License.
 // The backend a test binary runs against, from the environment ctest sets:
-// QUARRY_TEST_BACKEND=sqlite|postgresql, and QUARRY_TEST_POSTGRESQL_URL. Apart
-// from backend.hpp so that the runner (main.cpp) includes only the engine.
+// QUARRY_TEST_BACKEND=sqlite|postgresql, QUARRY_TEST_SQLITE_MEMORY and
+// QUARRY_TEST_POSTGRESQL_URL. Apart from backend.hpp so that the runner
+// (main.cpp) includes only the engine.
 #pragma once
 
 #include <cstdlib>
@@ -16,6 +17,12 @@ inline std::string backend() {
 
 inline bool is_postgresql() { return backend() == "postgresql"; }
 inline bool is_sqlite() { return backend() == "sqlite"; }
+
+// QUARRY_TEST_SQLITE_MEMORY=1: SQLite tests run on in-memory databases.
+inline bool sqlite_in_memory() {
+  const char* memory = std::getenv("QUARRY_TEST_SQLITE_MEMORY");
+  return memory && std::string(memory) == "1";
+}
 
 inline std::string postgresql_url() {
   const char* url = std::getenv("QUARRY_TEST_POSTGRESQL_URL");

@@ -22,15 +22,12 @@ namespace quarry::detail {
 class statement_cache {
  public:
   struct entry {
-    entry(std::string sql_, std::size_t hash_, std::unique_ptr<dbapi_statement> statement_)
-        : sql(std::move(sql_)), hash(hash_), statement(std::move(statement_)) {}
+    // Made in use: by the caller that prepared it.
+    entry(std::string text, std::size_t key_hash, std::unique_ptr<dbapi_statement> prepared)
+        : sql(std::move(text)), hash(key_hash), statement(std::move(prepared)) {}
 
     // Marks it in use, unless it already is; true when it was free.
-    bool take() noexcept {
-      if (in_use_.load(std::memory_order_acquire)) return false;
-      in_use_.store(true, std::memory_order_relaxed);
-      return true;
-    }
+    bool take() noexcept { return !in_use_.exchange(true, std::memory_order_acquire); }
     // A Result may be read, and closed, on a thread other than the one that
     // executes the next statement on a shared in-memory connection: the store
     // orders its last use of the statement before the next user's.
@@ -42,7 +39,7 @@ class statement_cache {
     std::unique_ptr<dbapi_statement> statement;
 
    private:
-    std::atomic<bool> in_use_{false};
+    std::atomic<bool> in_use_{true};
   };
 
   explicit statement_cache(std::size_t capacity) : capacity_(capacity) {}
@@ -50,8 +47,9 @@ class statement_cache {
   // The cached statement for this SQL, now the most recently used; null when absent.
   entry* find(sql_key key);
 
-  // Caches a statement; returns its entry, or null when the cache cannot hold it
-  // (capacity 0, or every entry is in use) and the caller keeps it instead.
+  // Caches a statement; returns its entry, in use by the caller, or null when
+  // the cache cannot hold it (capacity 0, or every entry is in use) and the
+  // caller keeps it instead.
   entry* insert(sql_key key, std::unique_ptr<dbapi_statement>& statement);
 
   std::size_t size() const noexcept { return entries_.size(); }

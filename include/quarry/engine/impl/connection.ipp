@@ -261,10 +261,7 @@ QUARRY_DECL auto Connection::prepare(detail::sql_key key) -> prepared {
     throw;
   }
   if (!entry) {
-    if (auto* cached = pooled.statements.insert(key, fresh)) {
-      cached->take();
-      return {cached->statement.get(), nullptr, cached};
-    }
+    if (auto* cached = pooled.statements.insert(key, fresh)) return {cached->statement.get(), nullptr, cached};
   }
   auto* raw = fresh.get();
   return {raw, std::move(fresh), nullptr};

@@ -79,7 +79,7 @@ class entry_index {
 
   // Adds an entry whose key is not in the index.
   void insert(session_entry* e) { insert(e, Traits::hash(Traits::key_of(*e))); }
-  // insert() with the hash() of the entry's key.
+  // insert() given hash() of the entry's key, which it must be: a wrong one loses the entry.
   void insert(session_entry* e, std::size_t h) {
     if ((used_ + 1) * 4 > slots_.size() * 3) rehash(size_ + 1);
     place(e, h);
