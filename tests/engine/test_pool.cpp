@@ -300,6 +300,40 @@ TEST_CASE("a Result read on another thread while its owner uses the shared in-me
   CHECK(engine.connect().execute(text("SELECT count(*) FROM shared_writes")).scalar<int>() == 2000);
 }
 
+TEST_CASE("two Connections on the shared in-memory connection used by two threads at once", "[pool][sqlite][threads]") {
+  if (!quarry_test::is_sqlite()) {
+    SUCCEED("SQLite only");
+    return;
+  }
+  // The owner checks the connection out twice and hands one Connection to
+  // another thread: each Connection is used by one thread, as the README asks,
+  // but both prepare statements on the one connection's cache at once. A small
+  // cache makes them evict each other's statements too.
+  auto engine = quarry::create_engine("sqlite://", {.statement_cache_size = 4});
+  auto lent = engine.connect();
+  auto kept = engine.connect();
+  auto queries = [](quarry::Connection& conn, std::int64_t seed) {
+    int wrong = 0;
+    for (std::int64_t i = 0; i < 3000; ++i) {
+      // Ten statements in turn: the same ones on both threads, more than the cache holds.
+      auto sql = "SELECT :n + " + std::to_string(i % 10);
+      try {
+        if (conn.execute(text(sql), {{"n", seed + i}}).scalar<std::int64_t>() != seed + i + i % 10) ++wrong;
+      } catch (const std::exception&) {
+        ++wrong;  // counted, checked after the join: Catch is not thread-safe
+      }
+    }
+    return wrong;
+  };
+  int wrong_lent = 0;
+  std::thread borrower([&] { wrong_lent = queries(lent, 1'000'000); });
+  int wrong_kept = queries(kept, 0);
+  borrower.join();
+  CHECK(wrong_lent == 0);
+  CHECK(wrong_kept == 0);
+  CHECK(kept.cached_statements() <= 4);
+}
+
 TEST_CASE("another thread waits for the shared connection only up to pool_timeout", "[pool][sqlite]") {
   if (!quarry_test::is_sqlite()) {
     SUCCEED("SQLite only");

@@ -36,6 +36,9 @@ struct pooled_connection {
   std::chrono::steady_clock::time_point created;
   std::uint64_t generation;
   bool invalidated = false;  // dead or broken: closed at checkin instead of reused
+  // The shared in-memory connection's alone: the Connections on it may be used
+  // by two threads at once (the owner lends one), so its cache is locked.
+  std::unique_ptr<std::mutex> statements_lock;
 };
 
 struct pool_status {

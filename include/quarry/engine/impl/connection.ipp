@@ -251,6 +251,8 @@ QUARRY_DECL auto Connection::same_name(std::string_view a, std::string_view b) n
 
 QUARRY_DECL auto Connection::prepare(detail::sql_key key) -> prepared {
   auto& pooled = *lease_->pooled;
+  std::unique_lock<std::mutex> cache_guard;
+  if (pooled.statements_lock) cache_guard = std::unique_lock(*pooled.statements_lock);
   auto* entry = pooled.statements.find(key);
   if (entry && entry->take()) return {entry->statement.get(), nullptr, entry, true};
   std::unique_ptr<dbapi_statement> fresh;

@@ -149,6 +149,7 @@ QUARRY_DECL auto pool::checkout_shared() -> pooled_connection* {
     }
     throw;
   }
+  fresh->statements_lock = std::make_unique<std::mutex>();
   lock.lock();
   shared_ = std::move(fresh);
   ++total_;
